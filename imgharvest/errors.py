@@ -1,0 +1,69 @@
+"""The one exception tree of imgharvest.
+
+Per-image trouble (a 404, a truncated file, a duplicate) is never an
+exception: it is a record with a reason, counted in the job's result.
+Only failures that end a source, a job or a request raise::
+
+    ImgHarvestError
+    ├── ConfigError          settings that cannot work (bad URL scheme, bad CIDR)
+    ├── InputError           a request field is wrong; carries ``field``
+    ├── FetchError           a page/API request failed after its retries
+    │   └── GuardError       the network guard refused an address (SSRF)
+    ├── SourceError          a source cannot go on; the job falls through to the next one
+    │   ├── SourceBlocked    403/429/captcha page: the source refused us
+    │   └── LayoutChanged    the answer no longer has the shape we parse
+    └── JobError             a job as a whole cannot run or finish
+"""
+
+from __future__ import annotations
+
+
+class ImgHarvestError(Exception):
+    """Root of every error imgharvest raises on purpose."""
+
+
+class ConfigError(ImgHarvestError):
+    """Settings that cannot work."""
+
+
+class InputError(ImgHarvestError):
+    """A request field is invalid; ``field`` names it for the user."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class FetchError(ImgHarvestError):
+    """A request failed after its retries; ``reason`` is a short machine-friendly cause."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{reason}: {url}")
+        self.url = url
+        self.reason = reason
+
+
+class GuardError(FetchError):
+    """The network guard refused to connect to an address."""
+
+
+class SourceError(ImgHarvestError):
+    """A source cannot continue; the message says which source and why."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+
+
+class SourceBlocked(SourceError):
+    """The source refused us (403, 429 without recovery, a captcha page)."""
+
+
+class LayoutChanged(SourceError):
+    """The source answered, but not in the shape the parser knows."""
+
+
+class JobError(ImgHarvestError):
+    """A job as a whole cannot run or finish."""

@@ -1,0 +1,1 @@
+"""The harvest pipeline: fetch, verify, dedupe, package, and the run that ties them."""

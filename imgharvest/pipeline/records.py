@@ -1,0 +1,114 @@
+"""Per-image records: what a download, a verification and a kept image produce.
+
+Per-image failures are data: a ``reason`` string from ``Reason``, counted in
+the job's result, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from imgharvest.sources.base import Candidate
+
+
+class Reason(StrEnum):
+    """Why a candidate was not kept; values are stable (they appear in results and APIs)."""
+
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    TOO_LARGE = "too_large"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    GUARD = "blocked_address"
+    NOT_IMAGE = "not_image"
+    TRUNCATED = "truncated"
+    BOMB = "too_many_pixels"
+    TOO_SMALL = "too_small"
+    FORMAT = "format_filtered"
+    DUPLICATE_EXACT = "duplicate_exact"
+    DUPLICATE_NEAR = "duplicate_near"
+    ROBOTS = "robots_disallowed"
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """The result of streaming one URL to a file; ``reason`` is set when ``ok`` is false."""
+
+    url: str
+    ok: bool
+    path: Path | None = None
+    size: int = 0
+    sha256: str | None = None
+    content_type: str | None = None
+    final_url: str | None = None
+    status: int | None = None
+    reason: Reason | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """What decoding the bytes proved: real format, extension, size, perceptual hash."""
+
+    format: str
+    ext: str
+    width: int
+    height: int
+    phash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A verification failure with its reason."""
+
+    reason: Reason
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Optional filters a user asked for."""
+
+    min_width: int = 0
+    min_height: int = 0
+    formats: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecord:
+    """A kept image: its candidate, its file and everything the manifest lists."""
+
+    candidate: Candidate
+    path: Path
+    size: int
+    sha256: str
+    info: Verified
+    final_url: str
+
+    def manifest_row(self, file: str) -> dict[str, str | int]:
+        """One manifest.csv row (DESIGN §2 columns)."""
+        c = self.candidate
+        return {
+            "file": file,
+            "url": c.url,
+            "page_url": c.page_url or "",
+            "source": c.source,
+            "title": c.title or "",
+            "width": self.info.width,
+            "height": self.info.height,
+            "format": self.info.format,
+            "bytes": self.size,
+            "sha256": self.sha256,
+            "phash": self.info.phash,
+            "licence": c.licence or "",
+            "licence_url": c.licence_url or "",
+            "creator": c.creator or "",
+        }
+
+
+MANIFEST_FIELDS = (
+    "file", "url", "page_url", "source", "title", "width", "height", "format",
+    "bytes", "sha256", "phash", "licence", "licence_url", "creator",
+)  # fmt: skip

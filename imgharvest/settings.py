@@ -1,0 +1,130 @@
+"""Settings: every knob, read from ``IMGHARVEST_*`` env vars or ``.env``, built at the edge."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from imgharvest.errors import ConfigError
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """All configuration; names are public (DESIGN §5)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IMGHARVEST_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    queue_url: str = ""
+    storage_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    workers: int = Field(4, ge=1, le=256)
+    smtp_url: str | None = None
+    mail_from: str = "imgharvest@localhost"
+    link_ttl_seconds: int = Field(1800, ge=1)
+    max_images: int = Field(500, ge=1)
+    timezone: str = "UTC"
+    sources: CsvList = Field(default_factory=lambda: ["bing", "duckduckgo"])
+    allowed_networks: CsvList = Field(default_factory=list)
+    secret_key: str = ""
+    log_file: Path | None = None
+    submit_rate_per_minute: int = Field(30, ge=1)
+
+    bing_url: str = "https://www.bing.com"
+    duckduckgo_url: str = "https://duckduckgo.com"
+    openverse_url: str = "https://api.openverse.org"
+    wikimedia_url: str = "https://commons.wikimedia.org"
+    flickr_url: str = "https://api.flickr.com"
+    pexels_url: str = "https://api.pexels.com"
+    pixabay_url: str = "https://pixabay.com"
+    unsplash_url: str = "https://api.unsplash.com"
+    flickr_api_key: str | None = None
+    pexels_api_key: str | None = None
+    pixabay_api_key: str | None = None
+    unsplash_access_key: str | None = None
+
+    fetch_concurrency: int = Field(128, ge=1)
+    per_host_concurrency: int = Field(32, ge=1)
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(20.0, gt=0)
+    total_timeout: float = Field(60.0, gt=0)
+    max_image_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    max_page_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    max_pixels: int = Field(89_478_485, ge=1)
+    max_redirects: int = Field(5, ge=0)
+    retries: int = Field(3, ge=0)
+    retry_max_wait: float = Field(30.0, ge=0)
+    near_duplicate_distance: int = Field(6, ge=0, le=64)
+    user_agent: str = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/134.0 Safari/537.36"
+    )
+    bot_user_agent: str = "imgharvest/0.1 (+https://github.com/imgharvest/imgharvest)"
+
+    _split = field_validator("sources", "allowed_networks", mode="before")(_split_csv)
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"ALLOWED_NETWORKS: {cidr!r} is not a CIDR") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        data = self.data_dir
+        if not self.database_url:
+            self.database_url = f"sqlite:///{data / 'imgharvest.db'}"
+        if not self.queue_url:
+            self.queue_url = f"sqlite:///{data / 'queue.db'}"
+        if not self.storage_url:
+            self.storage_url = f"file://{(data / 'archives').resolve()}"
+        if not self.public_url:
+            self.public_url = f"http://{self.host}:{self.port}"
+        self.public_url = self.public_url.rstrip("/")
+        return self
+
+    @property
+    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """``ALLOWED_NETWORKS`` parsed."""
+        return [ipaddress.ip_network(c, strict=False) for c in self.allowed_networks]
+
+    def secret(self) -> str:
+        """``SECRET_KEY``, or one generated once and kept in ``DATA_DIR``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, with explicit overrides; config errors are clear."""
+    try:
+        return Settings(**overrides)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc

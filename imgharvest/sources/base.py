@@ -1,0 +1,138 @@
+"""Sources: the ``Candidate`` they yield, the ``Source`` base class and the registry."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from imgharvest.errors import ConfigError
+
+if TYPE_CHECKING:
+    from imgharvest.events import EventSink
+    from imgharvest.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One image a source offers: the full-size URL and what is known about it."""
+
+    url: str
+    source: str
+    page_url: str | None = None
+    title: str | None = None
+    width: int | None = None
+    height: int | None = None
+    licence: str | None = None
+    licence_url: str | None = None
+    creator: str | None = None
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """A page or API answer: final URL after redirects, status, headers, decoded body."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises ``ValueError`` if it is not)."""
+        import json
+
+        return json.loads(self.text)
+
+
+class Http(Protocol):
+    """The HTTP seam sources use (the guarded, retrying fetcher implements it).
+
+    ``get`` returns any final status (429/5xx only after retries are spent) and
+    raises ``FetchError``/``GuardError`` only when no answer could be had.
+    """
+
+    async def get(
+        self,
+        url: str,
+        *,
+        params: dict[str, str | int] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResponse: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """Per-request knobs a source may use; every field has a safe default."""
+
+    safe_search: bool = True
+    min_width: int = 0
+    min_height: int = 0
+    depth: int = 0
+    max_pages: int = 50
+    respect_robots: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Source(abc.ABC):
+    """Turns a query into an async stream of candidates, page after page.
+
+    Creating a source touches no network. ``candidates`` raises a
+    ``SourceError`` subclass when the source is blocked or its layout changed,
+    never silently yields nothing for a query that should have results.
+    """
+
+    name: ClassVar[str]
+    example: ClassVar[str]
+    key_setting: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        settings: Settings,
+        http: Http,
+        events: EventSink,
+        options: SourceOptions | None = None,
+    ) -> None:
+        self.settings = settings
+        self.http = http
+        self.events = events
+        self.options = options or SourceOptions()
+
+    @classmethod
+    def unavailable(cls, settings: Settings) -> str | None:
+        """Why this source cannot run with these settings, or None if it can."""
+        if cls.key_setting and not getattr(settings, cls.key_setting, None):
+            return f"needs IMGHARVEST_{cls.key_setting.upper()}"
+        return None
+
+    @abc.abstractmethod
+    def candidates(self, query: str) -> AsyncIterator[Candidate]:
+        """Yield candidates for ``query`` until the source has no more."""
+
+
+REGISTRY: dict[str, type[Source]] = {}
+
+
+def register(cls: type[Source]) -> type[Source]:
+    """Class decorator: make a source available by its ``name``."""
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def get_source(name: str) -> type[Source]:
+    """The source class registered as ``name``; unknown names are a config error."""
+    load_all()
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise ConfigError(f"unknown source {name!r} (known: {known})") from None
+
+
+def load_all() -> dict[str, type[Source]]:
+    """Import every source module so the registry is complete."""
+    from imgharvest import sources
+
+    sources.load()
+    return REGISTRY
