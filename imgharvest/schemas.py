@@ -1,0 +1,275 @@
+"""Job requests and their validation: one validator for the form, ``POST /jobs`` JSON and the API.
+
+Field names are the form's (DESIGN §6): ``search-query``, ``date``, ``time``,
+``email``, ``images`` and the hidden ``tz``. Every bad field is reported at
+once in ``ValidationFailed.errors`` (field -> message naming the cause).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+
+from imgharvest.errors import InputError
+from imgharvest.settings import Settings
+from imgharvest.sources import MODULES
+
+T = TypeVar("T")
+
+MAX_QUERY_LENGTH = 200
+MAX_CRAWL_URLS = 100
+MAX_URL_LENGTH = 2048
+MAX_DEPTH = 3
+MAX_DIMENSION = 20_000
+# A form's time has minute precision; "now" picked a few seconds late is not "the past".
+PAST_GRACE = timedelta(seconds=60)
+SEARCH_SOURCES = tuple(name for name in MODULES if name != "pages")
+
+
+class ValidationFailed(InputError):
+    """One or more request fields are invalid; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(field, message)
+        self.errors = dict(errors)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{field}: {message}" for field, message in self.errors.items())
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A valid search job request; ``run_at`` is an aware UTC datetime."""
+
+    query: str
+    run_at: datetime
+    email: str
+    count: int
+    sources: tuple[str, ...] = ()
+    min_width: int = 0
+    min_height: int = 0
+    tz: str = "UTC"
+
+    def form_values(self) -> dict[str, str]:
+        """The request as form fields (pre-fills the form, e.g. for a re-submit link)."""
+        values = {"search-query": self.query, "email": self.email, "images": str(self.count)}
+        values["tz"] = self.tz
+        if self.sources:
+            values["sources"] = ",".join(self.sources)
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlRequest:
+    """A valid crawl job request: every image link on ``urls`` (and the images if ``download``)."""
+
+    urls: list[str]
+    run_at: datetime
+    email: str | None = None
+    depth: int = 0
+    download: bool = False
+    count: int = 0
+    tz: str = "UTC"
+
+
+class FieldErrors(dict[str, str]):
+    """Collects field errors; ``check`` runs one field's parser and records its failure."""
+
+    def check(self, field: str, parse: Callable[[], T]) -> T | None:
+        try:
+            return parse()
+        except InputError as exc:
+            self.setdefault(exc.field or field, exc.message)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ValidationFailed(dict(self))
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _required(data: Mapping[str, Any], key: str, label: str) -> str:
+    value = _text(data, key)
+    if not value:
+        raise InputError(key, f"{label} is required")
+    return value
+
+
+def parse_query(data: Mapping[str, Any]) -> str:
+    """The search query: required, one line, bounded length."""
+    query = " ".join(_required(data, "search-query", "search query").split())
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InputError(
+            "search-query", f"search query is longer than {MAX_QUERY_LENGTH} characters"
+        )
+    return query
+
+
+def parse_email(data: Mapping[str, Any], required: bool = True) -> str | None:
+    """The requester's address, normalised; syntax only (no DNS lookups)."""
+    raw = _text(data, "email")
+    if not raw:
+        if required:
+            raise InputError("email", "email is required")
+        return None
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InputError("email", "email is invalid") from None
+
+
+def parse_int(
+    data: Mapping[str, Any], key: str, label: str, low: int, high: int, default: int | None = None
+) -> int:
+    """A whole number in ``[low, high]``; missing is an error unless ``default`` is given."""
+    raw = _text(data, key)
+    if not raw:
+        if default is None:
+            raise InputError(key, f"{label} is required")
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(key, f"{label} must be a whole number") from None
+    if value < low:
+        bound = "greater than 0" if low == 1 else f"at least {low}"
+        raise InputError(key, f"{label} must be {bound}")
+    if value > high:
+        raise InputError(key, f"{label} cannot be greater than {high}")
+    return value
+
+
+def parse_tz(data: Mapping[str, Any], settings: Settings) -> ZoneInfo:
+    """The browser's IANA zone from ``tz``, else ``TIMEZONE``."""
+    name = _text(data, "tz") or settings.timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InputError("tz", f"time zone {name[:64]!r} is unknown") from None
+
+
+def _iso(data: Mapping[str, Any], key: str, parse: Callable[[str], T], shape: str) -> T:
+    raw = _required(data, key, key)
+    try:
+        return parse(raw)
+    except ValueError:
+        raise InputError(key, f"{key} is not a valid {key} ({shape})") from None
+
+
+def _not_past(run_at: datetime, now: datetime) -> datetime:
+    if run_at < now - PAST_GRACE:
+        raise InputError("date", "date/time is in the past")
+    return run_at.astimezone(UTC)
+
+
+def parse_run_at(
+    data: Mapping[str, Any], errors: FieldErrors, zone: ZoneInfo | None, now: datetime
+) -> datetime | None:
+    """``date`` + ``time`` in ``zone`` as aware UTC; problems go to ``errors``."""
+    day = errors.check("date", lambda: _iso(data, "date", date.fromisoformat, "YYYY-MM-DD"))
+    at = errors.check("time", lambda: _iso(data, "time", time.fromisoformat, "HH:MM"))
+    if day is None or at is None or zone is None:
+        return None
+    local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+    return errors.check("date", lambda: _not_past(local, now))
+
+
+def parse_sources(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Optional source names (comma-separated text or a list), each a known search source."""
+    raw = data.get("sources") or ()
+    items = raw.split(",") if isinstance(raw, str) else [str(item) for item in raw]
+    names = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
+    unknown = [name for name in names if name not in SEARCH_SOURCES]
+    if unknown:
+        known = ", ".join(SEARCH_SOURCES)
+        raise InputError("sources", f"unknown source {unknown[0][:40]!r} (known: {known})")
+    return names
+
+
+def validate_search(data: Mapping[str, Any], settings: Settings, now: datetime) -> SearchRequest:
+    """A ``SearchRequest`` from form/JSON fields, or ``ValidationFailed`` naming every bad field."""
+    errors = FieldErrors()
+    query = errors.check("search-query", lambda: parse_query(data))
+    zone = errors.check("tz", lambda: parse_tz(data, settings))
+    run_at = parse_run_at(data, errors, zone, now)
+    email = errors.check("email", lambda: parse_email(data))
+    count = errors.check(
+        "images", lambda: parse_int(data, "images", "number of images", 1, settings.max_images)
+    )
+    sources = errors.check("sources", lambda: parse_sources(data))
+    min_w = errors.check("min-width", lambda: _dimension(data, "min-width", "minimum width"))
+    min_h = errors.check("min-height", lambda: _dimension(data, "min-height", "minimum height"))
+    errors.raise_if_any()
+    assert query and run_at and email and count and zone and sources is not None
+    return SearchRequest(query, run_at, email, count, sources, min_w or 0, min_h or 0, zone.key)
+
+
+def _dimension(data: Mapping[str, Any], key: str, label: str) -> int:
+    return parse_int(data, key, label, 0, MAX_DIMENSION, default=0)
+
+
+def _check_url(line: str) -> str:
+    parts = urlsplit(line)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError("urls", f"{line[:80]!r} is not an http(s) URL")
+    if len(line) > MAX_URL_LENGTH:
+        raise InputError("urls", f"a URL is longer than {MAX_URL_LENGTH} characters")
+    return line
+
+
+def parse_urls(data: Mapping[str, Any]) -> list[str]:
+    """Page URLs, one per line (or a JSON list): http/https only, de-duplicated, bounded."""
+    raw = data.get("urls") or ""
+    lines = raw.splitlines() if isinstance(raw, str) else [str(item) for item in raw]
+    urls = list(dict.fromkeys(line.strip() for line in lines if line.strip()))
+    if not urls:
+        raise InputError("urls", "page URLs are required (one per line)")
+    if len(urls) > MAX_CRAWL_URLS:
+        raise InputError("urls", f"at most {MAX_CRAWL_URLS} page URLs per job")
+    return [_check_url(url) for url in urls]
+
+
+def parse_flag(data: Mapping[str, Any], key: str) -> bool:
+    """A checkbox or JSON boolean: present/true/on/1/yes is true."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return value
+    return _text(data, key).lower() in ("1", "true", "on", "yes")
+
+
+def _crawl_run_at(
+    data: Mapping[str, Any], errors: FieldErrors, zone: ZoneInfo | None, now: datetime
+) -> datetime | None:
+    # A crawl may run right away: date and time are optional, but together.
+    if not _text(data, "date") and not _text(data, "time"):
+        return now.astimezone(UTC)
+    return parse_run_at(data, errors, zone, now)
+
+
+def validate_crawl(data: Mapping[str, Any], settings: Settings, now: datetime) -> CrawlRequest:
+    """A ``CrawlRequest`` from form/JSON fields, or ``ValidationFailed`` naming every bad field."""
+    errors = FieldErrors()
+    urls = errors.check("urls", lambda: parse_urls(data))
+    zone = errors.check("tz", lambda: parse_tz(data, settings))
+    run_at = _crawl_run_at(data, errors, zone, now)
+    email = errors.check("email", lambda: parse_email(data, required=False))
+    depth = errors.check("depth", lambda: parse_int(data, "depth", "depth", 0, MAX_DEPTH, 0))
+    download = parse_flag(data, "download")
+    limit = settings.max_images
+    count = errors.check(
+        "images", lambda: parse_int(data, "images", "number of images", 1, limit, limit)
+    )
+    errors.raise_if_any()
+    assert urls and run_at and zone and depth is not None and count
+    return CrawlRequest(urls, run_at, email, depth, download, count, zone.key)
