@@ -13,6 +13,7 @@ Only failures that end a source, a job or a request raise::
     │   ├── SourceBlocked    403/429/captcha page: the source refused us
     │   └── LayoutChanged    the answer no longer has the shape we parse
     └── JobError             a job as a whole cannot run or finish
+        └── JobCancelled     somebody cancelled the job while it ran
 """
 
 from __future__ import annotations
@@ -67,3 +68,7 @@ class LayoutChanged(SourceError):
 
 class JobError(ImgHarvestError):
     """A job as a whole cannot run or finish."""
+
+
+class JobCancelled(JobError):
+    """The job was cancelled while it ran."""

@@ -1,0 +1,62 @@
+"""What the CLI shows: a rich progress bar while harvesting, a summary table after."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from imgharvest.events import EventList
+from imgharvest.pipeline.result import HarvestResult
+from imgharvest.pipeline.result import Progress as HarvestProgress
+from imgharvest.sources.base import Candidate
+
+err = Console(stderr=True)
+out = Console()
+
+
+class ProgressBar:
+    """A progress bar of kept images (on stderr, so stdout stays clean for links)."""
+
+    def __init__(self, total: int) -> None:
+        self._bar = Progress(
+            TextColumn("[bold]harvesting"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("tried {task.fields[tried]}"), TimeElapsedColumn(),
+            console=err, transient=True,
+        )  # fmt: skip
+        self._task = self._bar.add_task("kept", total=total, tried=0)
+
+    def update(self, progress: HarvestProgress) -> None:
+        """Show the latest counts."""
+        self._bar.update(self._task, completed=progress.kept, tried=progress.tried)
+
+    def __enter__(self) -> ProgressBar:
+        self._bar.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._bar.stop()
+
+
+def print_summary(result: HarvestResult, dest: Path, events: EventList) -> None:
+    """A closing table: delivered, tried, rejections by reason, source failures."""
+    table = Table(title="imgharvest summary", show_header=False)
+    table.add_row("delivered", f"{len(result.records)} of {result.wanted}")
+    table.add_row("written to", str(dest))
+    table.add_row("candidates tried", str(result.tried))
+    for reason, count in result.rejected.most_common():
+        table.add_row(f"rejected: {reason}", str(count))
+    for message in result.source_errors.values():
+        table.add_row("source failed", message)
+    err.print(table)
+
+
+def print_links(links: list[Candidate]) -> None:
+    """Image links on stdout, one per line (pipe-friendly)."""
+    for link in links:
+        out.print(link.url, soft_wrap=True, highlight=False, markup=False)

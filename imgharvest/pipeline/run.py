@@ -1,0 +1,270 @@
+"""The harvest: draw candidates until N images pass fetch, verify and dedupe (fill to N)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imgharvest.errors import JobCancelled, JobError
+from imgharvest.events import EventSink
+from imgharvest.naming import slugify
+from imgharvest.pipeline import package
+from imgharvest.pipeline.dedupe import Deduper
+from imgharvest.pipeline.fetch import Fetcher
+from imgharvest.pipeline.records import Filters, ImageRecord, Rejected, Verified
+from imgharvest.pipeline.result import HarvestResult, Progress
+from imgharvest.pipeline.streams import Stream, chain
+from imgharvest.pipeline.verify import verify
+from imgharvest.settings import Settings
+from imgharvest.sources.base import Candidate, Http, SourceOptions, get_source
+
+ProgressSink = Callable[[Progress], None]
+
+__all__ = ["HarvestResult", "HarvestSpec", "Progress", "crawl", "harvest", "harvest_links"]
+
+
+@dataclass(frozen=True)
+class HarvestSpec:
+    """What to harvest: a query, how many, from which sources, with which filters."""
+
+    query: str
+    count: int
+    sources: tuple[str, ...] = ()
+    filters: Filters = field(default_factory=Filters)
+    options: SourceOptions = field(default_factory=SourceOptions)
+
+
+async def harvest(
+    spec: HarvestSpec,
+    settings: Settings,
+    workdir: Path,
+    *,
+    events: EventSink,
+    progress: ProgressSink | None = None,
+    cancel: asyncio.Event | None = None,
+    archive: Path | None = None,
+) -> HarvestResult:
+    """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given."""
+    async with Fetcher(settings, events) as http:
+        streams = source_streams(spec, settings, http, events)
+        run = _Run(settings, workdir, spec.count, spec.filters, events, progress, cancel)
+        result = await run.execute(http, streams)
+    return _finish(result, archive, spec.query)
+
+
+async def harvest_links(
+    candidates: Sequence[Candidate],
+    count: int,
+    settings: Settings,
+    workdir: Path,
+    *,
+    events: EventSink,
+    filters: Filters | None = None,
+    progress: ProgressSink | None = None,
+    cancel: asyncio.Event | None = None,
+    archive: Path | None = None,
+    slug: str = "images",
+) -> HarvestResult:
+    """Download, verify and dedupe a given list of candidates (up to ``count`` kept)."""
+    stream = Stream("links", lambda: _iterate(candidates))
+    async with Fetcher(settings, events) as http:
+        run = _Run(settings, workdir, count, filters or Filters(), events, progress, cancel)
+        result = await run.execute(http, [stream])
+    return _finish(result, archive, slug)
+
+
+async def crawl(
+    urls: list[str],
+    settings: Settings,
+    *,
+    events: EventSink,
+    options: SourceOptions | None = None,
+) -> list[Candidate]:
+    """Every image link found on the given pages (the crawl job type)."""
+    from imgharvest.sources.pages import crawl_links
+
+    async with Fetcher(settings, events) as http:
+        return await crawl_links(urls, http, settings, events, options or SourceOptions())
+
+
+def source_streams(
+    spec: HarvestSpec, settings: Settings, http: Http, events: EventSink
+) -> list[Stream]:
+    """One stream per usable source, in the order asked; unavailable ones are reported."""
+    streams = []
+    for name in spec.sources or tuple(settings.sources):
+        cls = get_source(name)
+        why = cls.unavailable(settings)
+        if why:
+            events("warning", f"{name}: unavailable ({why}); skipped")
+            continue
+        source = cls(settings, http, events, spec.options)
+        streams.append(Stream(name, lambda s=source: s.candidates(spec.query)))
+    return streams
+
+
+def _finish(result: HarvestResult, archive: Path | None, slug_text: str) -> HarvestResult:
+    if (
+        not result.records
+        and result.source_errors
+        and len(result.source_errors) == len(result.sources_used)
+    ):
+        raise JobError("every source failed: " + "; ".join(result.source_errors.values()))
+    if archive is not None:
+        result.archive = package.write_zip(result.records, archive, slug=slugify(slug_text))
+    return result
+
+
+async def _iterate(candidates: Sequence[Candidate]) -> AsyncIterator[Candidate]:
+    for cand in candidates:
+        yield cand
+
+
+class _Run:
+    """One harvest's mutable state: in-flight downloads, counts, the deduper."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        workdir: Path,
+        wanted: int,
+        filters: Filters,
+        events: EventSink,
+        progress: ProgressSink | None,
+        cancel: asyncio.Event | None,
+    ) -> None:
+        self.settings, self.filters, self.events = settings, filters, events
+        self.files = workdir / "files"
+        self.files.mkdir(parents=True, exist_ok=True)
+        self.wanted, self.on_progress, self.cancel = wanted, progress, cancel
+        self.progress = Progress(wanted=wanted)
+        self.kept: dict[int, ImageRecord] = {}
+        self.deduper = Deduper(settings.near_duplicate_distance)
+        self.pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+        self.errors: dict[str, str] = {}
+        self.used: list[str] = []
+
+    async def execute(self, http: Fetcher, streams: list[Stream]) -> HarvestResult:
+        """Run the fill-to-N loop over the streams, then trim to exactly N."""
+        self.http = http
+        try:
+            await self._loop(streams)
+        finally:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        records = self._trim()
+        self._report()
+        return HarvestResult(
+            self.wanted, records, self.progress.rejected, self.progress.tried,
+            self.errors, self.used,
+        )  # fmt: skip
+
+    async def _loop(self, streams: list[Stream]) -> None:
+        pending: set[asyncio.Task[None]] = set()
+        try:
+            async with aclosing(chain(streams, self.events, self.errors, self.used)) as cands:
+                index = 0
+                async for cand in cands:
+                    pending = await self._wait_for_room(pending)
+                    if self._done():
+                        break
+                    pending.add(asyncio.create_task(self._process(index, cand)))
+                    index += 1
+            while pending and not self._done():
+                pending = await self._wait_some(pending)
+        finally:
+            await _cancel_all(pending)
+        self._check_cancel()
+
+    async def _wait_for_room(self, pending: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
+        while pending and (len(pending) >= self._window() or self._done()):
+            pending = await self._wait_some(pending)
+            if self._done():
+                break
+        return pending
+
+    async def _wait_some(self, pending: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
+        done, rest = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+        self._check_cancel()
+        return rest
+
+    def _window(self) -> int:
+        """How many downloads may be in flight: enough to fill what is missing, with margin."""
+        missing = self.wanted - len(self.kept)
+        return max(1, min(self.settings.fetch_concurrency, missing + missing // 2 + 8))
+
+    def _done(self) -> bool:
+        return len(self.kept) >= self.wanted
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise JobCancelled("cancelled while running")
+
+    async def _process(self, index: int, cand: Candidate) -> None:
+        dest = self.files / f"{index:06d}"
+        got = await self.http.download(cand.url, dest, referer=cand.page_url)
+        self.progress.tried += 1
+        if not got.ok or got.path is None or got.sha256 is None:
+            self._reject(str(got.reason or "http_error"), dest)
+            return
+        info = await self._verify(got.path)
+        if isinstance(info, Rejected):
+            self._reject(str(info.reason), got.path)
+            return
+        self._keep(index, cand, got.path, got.size, got.sha256, info, got.final_url or cand.url)
+
+    async def _verify(self, path: Path) -> Verified | Rejected:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.pool,
+            lambda: verify(path, max_pixels=self.settings.max_pixels, filters=self.filters),
+        )
+
+    def _keep(
+        self, index: int, cand: Candidate, path: Path, size: int, sha: str, info: Verified, url: str
+    ) -> None:
+        dup = self.deduper.check(sha, info.phash)
+        if dup is not None or self._done():
+            self._reject(str(dup) if dup else "surplus", path, count=dup is not None)
+            return
+        self.deduper.add(sha, info.phash)
+        final = path.with_name(f"{path.name}.{info.ext}")
+        path.rename(final)
+        self.kept[index] = ImageRecord(cand, final, size, sha, info, url)
+        self.progress.kept = len(self.kept)
+        self._tick()
+
+    def _reject(self, reason: str, path: Path, count: bool = True) -> None:
+        if count:
+            self.progress.rejected[reason] += 1
+        path.unlink(missing_ok=True)
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+
+    def _trim(self) -> list[ImageRecord]:
+        ordered = [self.kept[i] for i in sorted(self.kept)]
+        for extra in ordered[self.wanted :]:
+            extra.path.unlink(missing_ok=True)
+        return ordered[: self.wanted]
+
+    def _report(self) -> None:
+        p = self.progress
+        self.events(
+            "info", f"kept {min(p.kept, self.wanted)} of {self.wanted} from {p.tried} tried"
+        )
+
+
+async def _cancel_all(tasks: set[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
