@@ -1,0 +1,512 @@
+"""The job lifecycle in the database: create, read, claim, progress, finish, fail, expire.
+
+The database is the source of truth. A job runs only after a conditional
+``UPDATE … SET status='running'`` succeeded (``claim``), so a job queued twice
+still runs once; every later write of a run is fenced by its attempt number,
+so a run that was presumed dead cannot overwrite the run that replaced it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from urllib.parse import urlencode
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from imgharvest import links
+from imgharvest.clock import Clock
+from imgharvest.errors import InputError
+from imgharvest.models import Job, JobEvent, JobImage
+from imgharvest.pipeline.records import MANIFEST_FIELDS
+from imgharvest.schemas import CrawlRequest, SearchRequest
+from imgharvest.settings import Settings
+from imgharvest.storage import Store
+
+log = logging.getLogger("imgharvest.jobs")
+
+SCHEDULED, RUNNING, DONE, SHORT = "scheduled", "running", "done", "short"
+FAILED, CANCELLED, EXPIRED = "failed", "cancelled", "expired"
+STATUSES = (SCHEDULED, RUNNING, DONE, SHORT, FAILED, CANCELLED, EXPIRED)
+ACTIVE = (SCHEDULED, RUNNING)
+DELIVERED = (DONE, SHORT)
+EVENTS_SHOWN = 500
+
+
+class Dispatcher(Protocol):
+    """Puts work on the queue (implemented by ``imgharvest.tasks.Tasks``)."""
+
+    def run_job(self, job_id: str, at: datetime) -> None:
+        """Run ``job_id`` at ``at`` (the claim decides whether it really runs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """One event-log line of a job."""
+
+    at: datetime
+    level: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """Everything a page, the API or an email shows about a job."""
+
+    id: str
+    kind: str
+    status: str
+    query: str
+    run_at: datetime
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    wanted: int
+    tried: int
+    kept: int
+    rejected: dict[str, int]
+    pages_total: int
+    pages_done: int
+    summary: str | None
+    error: str | None
+    has_email: bool
+    job_url: str
+    download_url: str | None
+    expires_at: datetime | None
+    resubmit_url: str | None
+    request: dict[str, Any]
+    events: list[EventView] = field(default_factory=list)
+    images: list[dict[str, str | int]] = field(default_factory=list)
+
+    @property
+    def progress(self) -> float:
+        """Share of the wanted images kept so far, 0.0 to 1.0."""
+        return min(1.0, self.kept / self.wanted) if self.wanted else 0.0
+
+    @property
+    def active(self) -> bool:
+        """Still scheduled or running."""
+        return self.status in ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """What ``/d/<token>`` leads to: a file to send, an expired link, or nothing."""
+
+    kind: Literal["ok", "expired", "unknown"]
+    path: Path | None = None
+    filename: str | None = None
+    job_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A run a worker now owns: the job's request and its attempt number (the fence)."""
+
+    job_id: str
+    attempt: int
+    kind: str
+    request: dict[str, Any]
+    email: str | None
+
+
+class JobService:
+    """Job rows and their transitions; every public method opens its own session."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        clock: Clock,
+        store: Store,
+        dispatcher: Dispatcher | None = None,
+        stale_after: float = 30.0,
+    ) -> None:
+        self.sessions, self.settings, self.clock, self.store = sessions, settings, clock, store
+        self.dispatcher = dispatcher
+        self.stale_after = timedelta(seconds=stale_after)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self.sessions.begin() as session:
+            yield session
+
+    # -- creating ---------------------------------------------------------
+    def create_search(self, req: SearchRequest, *, client: str | None = None) -> JobView:
+        """Store a search job as scheduled and queue it for ``req.run_at``."""
+        request = {
+            "query": req.query, "count": req.count, "sources": list(req.sources),
+            "min_width": req.min_width, "min_height": req.min_height, "tz": req.tz,
+        }  # fmt: skip
+        return self._create("search", req.query, req.count, 0, request, req, client)
+
+    def create_crawl(self, req: CrawlRequest, *, client: str | None = None) -> JobView:
+        """Store a crawl job (every image link on ``req.urls``) and queue it."""
+        request = {
+            "urls": list(req.urls), "depth": req.depth, "download": req.download,
+            "count": req.count, "tz": req.tz,
+        }  # fmt: skip
+        query = req.urls[0] if len(req.urls) == 1 else f"{len(req.urls)} pages"
+        wanted = req.count if req.download else 0
+        return self._create("crawl", query, wanted, len(req.urls), request, req, client)
+
+    def _create(
+        self,
+        kind: str,
+        query: str,
+        wanted: int,
+        pages: int,
+        request: dict[str, Any],
+        req: SearchRequest | CrawlRequest,
+        client: str | None,
+    ) -> JobView:
+        now = self.clock.now()
+        job = Job(
+            id=secrets.token_urlsafe(12), kind=kind, status=SCHEDULED, query=query,
+            request=request, email=req.email, client=client, wanted=wanted, pages_total=pages,
+            pages_done=0, run_at=req.run_at, created_at=now, attempts=0, tried=0, kept=0,
+            rejected={},
+        )  # fmt: skip
+        with self._tx() as session:
+            session.add(job)
+        self.event(job.id, "info", f"{kind} job scheduled for {req.run_at:%Y-%m-%d %H:%M} UTC")
+        if self.dispatcher is not None:
+            self.dispatcher.run_job(job.id, req.run_at)
+        return self._view(job, [], [])
+
+    # -- reading ----------------------------------------------------------
+    def get(self, job_id: str, *, with_images: bool = True) -> JobView | None:
+        """The job with its latest events (and images), or None if unknown."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return None
+            events = session.scalars(
+                select(JobEvent)
+                .where(JobEvent.job_id == job_id)
+                .order_by(JobEvent.id.desc())
+                .limit(EVENTS_SHOWN)
+            ).all()
+            images = self._image_rows(session, job_id) if with_images else []
+        shown = [EventView(e.at, e.level, e.message) for e in reversed(events)]
+        return self._view(job, shown, images)
+
+    def images(self, job_id: str) -> list[dict[str, str | int]] | None:
+        """Manifest fields of each kept image (or found link), or None if the job is unknown."""
+        with self.sessions() as session:
+            if session.get(Job, job_id) is None:
+                return None
+            return self._image_rows(session, job_id)
+
+    def _image_rows(self, session: Session, job_id: str) -> list[dict[str, str | int]]:
+        rows = session.scalars(
+            select(JobImage).where(JobImage.job_id == job_id).order_by(JobImage.position)
+        ).all()
+        return [{name: getattr(row, name) for name in MANIFEST_FIELDS} for row in rows]
+
+    def recent(self, status: str | None = None, limit: int = 50) -> list[JobView]:
+        """The newest jobs (optionally of one status), without events or images."""
+        query = select(Job).order_by(Job.created_at.desc()).limit(limit)
+        if status:
+            query = query.where(Job.status == status)
+        with self.sessions() as session:
+            jobs = session.scalars(query).all()
+        return [self._view(job, [], []) for job in jobs]
+
+    def image_bytes(self, job_id: str, file: str) -> bytes | None:
+        """One image of a delivered job, read from its archive (for thumbnails)."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            key = job.archive_key if job is not None and job.status in DELIVERED else None
+        path = self.store.local_path(key) if key else None
+        if path is None or not file.startswith("images/"):
+            return None
+        with zipfile.ZipFile(path) as archive:
+            try:
+                return archive.read(file)
+            except KeyError:
+                return None
+
+    def resolve_link(self, token: str) -> LinkTarget:
+        """What a download token points to right now."""
+        with self.sessions() as session:
+            job = session.scalars(select(Job).where(Job.link_digest == links.digest(token))).first()
+        if job is None:
+            return LinkTarget("unknown")
+        if self._expired(job) or not job.archive_key:
+            return LinkTarget("expired", job_id=job.id)
+        path = self.store.local_path(job.archive_key)
+        if path is None:
+            return LinkTarget("expired", job_id=job.id)
+        return LinkTarget("ok", path=path, filename=Path(job.archive_key).name, job_id=job.id)
+
+    def _expired(self, job: Job) -> bool:
+        return job.status == EXPIRED or (
+            job.expires_at is not None and job.expires_at <= self.clock.now()
+        )
+
+    # -- user actions -----------------------------------------------------
+    def cancel(self, job_id: str) -> JobView | None:
+        """Cancel a scheduled or running job; any other status is left as it is."""
+        now = self.clock.now()
+        with self._tx() as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status.in_(ACTIVE))
+                .values(status=CANCELLED, finished_at=now, expires_at=self._expiry(now))
+            )
+        view = self.get(job_id, with_images=False)
+        if view is not None and view.status == CANCELLED:
+            self.event(job_id, "warning", "job cancelled")
+        return view
+
+    def retry(self, job_id: str) -> JobView | None:
+        """A new job with the same request, run now; active jobs cannot be retried."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+        if job is None:
+            return None
+        if job.status in ACTIVE:
+            raise InputError("status", f"the job is {job.status}; cancel it first")
+        now = self.clock.now()
+        if job.kind == "crawl":
+            return self.create_crawl(_crawl_request(job, now), client=job.client)
+        if not job.email:
+            raise InputError("email", "the address of this job was erased; submit the form again")
+        return self.create_search(_search_request(job, now), client=job.client)
+
+    # -- worker side ------------------------------------------------------
+    def claim(self, job_id: str) -> Claim | None:
+        """Take the job if it is due and scheduled, or running with a stale heartbeat."""
+        now = self.clock.now()
+        stale = now - self.stale_after
+        runnable = or_(
+            Job.status == SCHEDULED,
+            and_(Job.status == RUNNING, or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale)),
+        )
+        with self._tx() as session:
+            result = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.run_at <= now, runnable)
+                .values(status=RUNNING, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return None
+            job = session.get_one(Job, job_id, populate_existing=True)
+            self._reset_run(session, job)
+            claim = Claim(job.id, job.attempts, job.kind, dict(job.request), job.email)
+        note = "" if claim.attempt == 1 else f" (attempt {claim.attempt}, after a lost worker)"
+        self.event(job_id, "info", f"job started{note}")
+        return claim
+
+    def _reset_run(self, session: Session, job: Job) -> None:
+        session.execute(delete(JobImage).where(JobImage.job_id == job.id))
+        job.tried, job.kept, job.rejected, job.pages_done = 0, 0, {}, 0
+
+    def _fenced(self, claim: Claim) -> Any:
+        return and_(Job.id == claim.job_id, Job.status == RUNNING, Job.attempts == claim.attempt)
+
+    def heartbeat(self, claim: Claim) -> bool:
+        """Mark the run alive; False when it no longer owns the job (cancelled or replaced)."""
+        with self._tx() as session:
+            result = session.execute(
+                update(Job).where(self._fenced(claim)).values(heartbeat_at=self.clock.now())
+            )
+            return getattr(result, "rowcount", 0) == 1
+
+    def progress(
+        self, claim: Claim, tried: int, kept: int, rejected: Mapping[str, int], pages: int = 0
+    ) -> None:
+        """Store live counts of a run."""
+        values = {"tried": tried, "kept": kept, "rejected": dict(rejected), "pages_done": pages}
+        with self._tx() as session:
+            session.execute(update(Job).where(self._fenced(claim)).values(**values))
+
+    def event(self, job_id: str, level: str, message: str) -> None:
+        """Keep one event row and write one log line naming the job."""
+        with self._tx() as session:
+            session.add(JobEvent(job_id=job_id, at=self.clock.now(), level=level, message=message))
+        log.log(logging.getLevelName(level.upper()), "%s", message, extra={"job_id": job_id})
+
+    def finish(self, claim: Claim, outcome: Outcome) -> bool:
+        """Record a finished run (images, archive, link); False if the run lost the job."""
+        now = self.clock.now()
+        link = links.mint(self.settings.secret()) if outcome.archive_key else None
+        with self._tx() as session:
+            result = session.execute(
+                update(Job).where(self._fenced(claim)).values(**outcome.values(now, link))
+                .values(expires_at=self._expiry(now), finished_at=now)
+            )  # fmt: skip
+            if getattr(result, "rowcount", 0) != 1:
+                return False
+            session.add_all(_image_rows(claim.job_id, outcome.images))
+        self.event(claim.job_id, "info", f"job {outcome.status}: {outcome.summary}")
+        return True
+
+    def fail(self, claim: Claim, error: str) -> bool:
+        """Record a failed run; False if the run no longer owned the job."""
+        now = self.clock.now()
+        with self._tx() as session:
+            result = session.execute(
+                update(Job).where(self._fenced(claim)).values(
+                    status=FAILED, error=error, finished_at=now, expires_at=self._expiry(now)
+                )
+            )  # fmt: skip
+            owned = getattr(result, "rowcount", 0) == 1
+        if owned:
+            self.event(claim.job_id, "error", f"job failed: {error}")
+        return owned
+
+    def _expiry(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.settings.link_ttl_seconds)
+
+    # -- housekeeping -----------------------------------------------------
+    def due(self) -> list[tuple[str, datetime]]:
+        """Jobs that need a run: scheduled ones, and running ones whose worker went silent."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Job.id, Job.run_at, Job.status, Job.heartbeat_at).where(
+                    Job.status.in_(ACTIVE)
+                )
+            ).all()
+        return [(r.id, self._when(r.status, r.run_at, r.heartbeat_at)) for r in rows]
+
+    def _when(self, status: str, run_at: datetime, heartbeat: datetime | None) -> datetime:
+        if status == RUNNING and heartbeat is not None:
+            return heartbeat + self.stale_after + timedelta(seconds=1)
+        return run_at
+
+    def stale_check_at(self, job_id: str) -> datetime | None:
+        """When a running job would count as stale (None unless it is running)."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+        if job is None or job.status != RUNNING:
+            return None
+        return self._when(job.status, job.run_at, job.heartbeat_at)
+
+    def expire_due(self) -> list[str]:
+        """Past link lifetime: delete archives, erase addresses, mark delivered jobs expired."""
+        now = self.clock.now()
+        with self._tx() as session:
+            jobs = session.scalars(
+                select(Job).where(
+                    Job.status.in_((DONE, SHORT, FAILED, CANCELLED)),
+                    Job.expires_at <= now,
+                    or_(
+                        Job.email.is_not(None),
+                        Job.archive_key.is_not(None),
+                        Job.status.in_(DELIVERED),
+                    ),
+                )
+            ).all()
+            for job in jobs:
+                self._expire(job)
+            expired = [job.id for job in jobs]
+        for job_id in expired:
+            self.event(job_id, "info", "link expired: archive deleted, email address erased")
+        return expired
+
+    def _expire(self, job: Job) -> None:
+        if job.archive_key:
+            self.store.delete(job.archive_key)
+        job.archive_key, job.email = None, None
+        if job.status in DELIVERED:
+            job.status = EXPIRED
+
+    def workdir(self, job_id: str) -> Path:
+        """The scratch folder of a job's run (deleted when the run ends)."""
+        return self.settings.data_dir / "jobs" / job_id
+
+    # -- views ------------------------------------------------------------
+    def _view(
+        self, job: Job, events: list[EventView], images: list[dict[str, str | int]]
+    ) -> JobView:
+        base = self.settings.public_url
+        return JobView(
+            id=job.id, kind=job.kind, status=job.status, query=job.query, run_at=job.run_at,
+            created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+            wanted=job.wanted, tried=job.tried, kept=job.kept, rejected=dict(job.rejected or {}),
+            pages_total=job.pages_total, pages_done=job.pages_done, summary=job.summary,
+            error=job.error, has_email=bool(job.email), job_url=f"{base}/jobs/{job.id}",
+            download_url=self._download_url(job), expires_at=job.expires_at,
+            resubmit_url=resubmit_url(base, job), request=dict(job.request),
+            events=events, images=images,
+        )  # fmt: skip
+
+    def _download_url(self, job: Job) -> str | None:
+        if job.status not in DELIVERED or not job.link_nonce or self._expired(job):
+            return None
+        token = links.derive(self.settings.secret(), job.link_nonce)
+        return self.settings.public_url + links.path(token)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a finished run delivers: status, counts, summary, archive, images."""
+
+    status: str
+    summary: str
+    tried: int
+    kept: int
+    rejected: Mapping[str, int]
+    archive_key: str | None = None
+    images: list[Mapping[str, str | int]] = field(default_factory=list)
+    pages_done: int = 0
+
+    def values(self, now: datetime, link: links.Link | None) -> dict[str, Any]:
+        """Column values of the finished job."""
+        return {
+            "status": self.status, "summary": self.summary, "tried": self.tried,
+            "kept": self.kept, "rejected": dict(self.rejected), "archive_key": self.archive_key,
+            "pages_done": self.pages_done, "heartbeat_at": now,
+            "link_nonce": link.nonce if link else None,
+            "link_digest": link.digest if link else None,
+        }  # fmt: skip
+
+
+def _image_rows(job_id: str, images: list[Mapping[str, str | int]]) -> list[JobImage]:
+    names = set(MANIFEST_FIELDS)
+    return [
+        JobImage(job_id=job_id, position=i, **{k: v for k, v in row.items() if k in names})
+        for i, row in enumerate(images)
+    ]
+
+
+def resubmit_url(base: str, job: Job) -> str | None:
+    """A link that opens the right form pre-filled with this job's request."""
+    req = job.request
+    if job.kind == "crawl":
+        return f"{base}/crawl?" + urlencode({"urls": "\n".join(req.get("urls", []))})
+    values = {"search-query": job.query, "images": str(job.wanted), "tz": req.get("tz", "UTC")}
+    if job.email:
+        values["email"] = job.email
+    if req.get("sources"):
+        values["sources"] = ",".join(req["sources"])
+    return f"{base}/?" + urlencode(values)
+
+
+def _search_request(job: Job, now: datetime) -> SearchRequest:
+    req = job.request
+    return SearchRequest(
+        query=job.query, run_at=now, email=job.email or "", count=int(req["count"]),
+        sources=tuple(req.get("sources", ())), min_width=int(req.get("min_width", 0)),
+        min_height=int(req.get("min_height", 0)), tz=str(req.get("tz", "UTC")),
+    )  # fmt: skip
+
+
+def _crawl_request(job: Job, now: datetime) -> CrawlRequest:
+    req = job.request
+    return CrawlRequest(
+        urls=list(req["urls"]), run_at=now, email=job.email, depth=int(req.get("depth", 0)),
+        download=bool(req.get("download")), count=int(req.get("count", 0)),
+        tz=str(req.get("tz", "UTC")),
+    )  # fmt: skip

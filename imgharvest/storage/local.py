@@ -1,0 +1,43 @@
+"""``LocalStore``: archives as files under one directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path, PurePosixPath
+
+
+class LocalStore:
+    """A ``Store`` on the local file system; keys are relative POSIX paths."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        parts = PurePosixPath(key).parts
+        if not parts or any(p in ("", ".", "..") for p in parts) or key.startswith("/"):
+            raise ValueError(f"bad storage key {key!r}")
+        return self.root.joinpath(*parts)
+
+    def put(self, key: str, source: Path) -> None:
+        """Move ``source`` into the store (atomic rename when on the same file system)."""
+        dest = self._path(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        shutil.move(str(source), tmp)
+        tmp.replace(dest)
+
+    def local_path(self, key: str) -> Path | None:
+        """The file for ``key`` if it exists."""
+        path = self._path(key)
+        return path if path.is_file() else None
+
+    def exists(self, key: str) -> bool:
+        """Whether the file for ``key`` exists."""
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        """Remove the file and its folder when that becomes empty."""
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        if path.parent != self.root and path.parent.exists() and not any(path.parent.iterdir()):
+            path.parent.rmdir()
