@@ -1,0 +1,72 @@
+"""robots.txt: fetched once per origin, parsed with protego, answered per RFC 9309."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from imgharvest.errors import FetchError
+
+if TYPE_CHECKING:
+    from imgharvest.sources.base import Http
+
+# RFC 9309 §2.5: crawlers may ignore what comes after the first 500 KiB.
+MAX_ROBOTS_CHARS = 500 * 1024
+ALLOW_ALL = "allow"
+DISALLOW_ALL = "disallow"
+
+
+def product_token(user_agent: str) -> str:
+    """The product token robots.txt groups match: ``imgharvest/0.1 (+url)`` gives ``imgharvest``."""
+    return user_agent.strip().split("/", 1)[0].split()[0] if user_agent.strip() else "*"
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL: the scope of one robots.txt."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def rules_from(status: int, text: str) -> Protego | str:
+    """What a robots.txt answer means: parsed rules, or allow/disallow everything.
+
+    RFC 9309 §2.3.1: 4xx is "no robots.txt" (allow all); 5xx means the site is
+    unreachable, so a crawler must assume complete disallow.
+    """
+    if 200 <= status < 300:
+        return Protego.parse(text[:MAX_ROBOTS_CHARS])
+    return ALLOW_ALL if 400 <= status < 500 else DISALLOW_ALL
+
+
+class RobotsCache:
+    """Answers "may this user agent fetch this URL?", one robots.txt fetch per origin."""
+
+    def __init__(self, http: Http, user_agent: str) -> None:
+        self.http = http
+        self.user_agent = user_agent
+        self.token = product_token(user_agent)
+        self._rules: dict[str, Protego | str] = {}
+
+    async def allowed(self, url: str) -> bool:
+        """Whether ``url`` may be fetched by our product token."""
+        rules = await self._for(origin(url))
+        if isinstance(rules, str):
+            return rules == ALLOW_ALL
+        return bool(rules.can_fetch(url, self.token))
+
+    async def _for(self, site: str) -> Protego | str:
+        if site not in self._rules:
+            self._rules[site] = await self._fetch(site)
+        return self._rules[site]
+
+    async def _fetch(self, site: str) -> Protego | str:
+        try:
+            response = await self.http.get(
+                f"{site}/robots.txt", headers={"User-Agent": self.user_agent}
+            )
+        except FetchError:
+            # Unreachable is treated like a server error (RFC 9309 §2.3.1.4).
+            return DISALLOW_ALL
+        return rules_from(response.status, response.text)

@@ -1,0 +1,175 @@
+"""The ``pages`` source: image links on given web pages, optionally following same-site links."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from imgharvest.errors import FetchError, InputError, SourceError
+from imgharvest.pipeline.extract import ImageRef, Page, extract_page
+from imgharvest.pipeline.robots import RobotsCache
+from imgharvest.sources.base import Candidate, Http, Source, SourceOptions, register
+
+if TYPE_CHECKING:
+    from imgharvest.events import EventSink
+    from imgharvest.settings import Settings
+
+# Pages fetched at once: enough to hide latency, few enough to be polite to one site.
+PAGE_CONCURRENCY = 8
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+@register
+class Pages(Source):
+    """Image links from page URLs given as the query (whitespace- or newline-separated)."""
+
+    name = "pages"
+    example = "https://example.com/gallery"
+
+    async def candidates(self, query: str) -> AsyncIterator[Candidate]:
+        """Each image on the given pages (and followed pages), once, page by page."""
+        async for candidate in self.crawl(self.start_urls(query.split())):
+            yield candidate
+
+    def start_urls(self, tokens: Iterable[str]) -> list[str]:
+        """The usable http(s) URLs among ``tokens``; others are reported and skipped."""
+        urls = []
+        for token in tokens:
+            parts = urlsplit(token.strip())
+            if parts.scheme in ("http", "https") and parts.hostname:
+                urls.append(token.strip())
+            elif token.strip():
+                self.events("warning", f"pages: {token.strip()!r} is not an http(s) URL; skipped")
+        if not urls:
+            raise InputError("query", "give one or more http(s) page URLs")
+        return list(dict.fromkeys(urls))
+
+    async def crawl(self, urls: list[str]) -> AsyncIterator[Candidate]:
+        """Crawl from ``urls``; raise ``SourceError`` if none of them could be read."""
+        seen: set[str] = set()
+        async for page in _Crawler(self).pages(urls):
+            for ref in page.images:
+                if ref.url not in seen:
+                    seen.add(ref.url)
+                    yield _candidate(ref, page)
+
+
+def _candidate(ref: ImageRef, page: Page) -> Candidate:
+    return Candidate(
+        url=ref.url,
+        source=Pages.name,
+        page_url=page.url,
+        title=ref.alt or page.title,
+        width=ref.width,
+        height=ref.height,
+    )
+
+
+class _Crawler:
+    """Breadth-first over pages: depth levels, a page budget, robots.txt and same-site links."""
+
+    def __init__(self, source: Pages) -> None:
+        self.http = source.http
+        self.events = source.events
+        self.options = source.options
+        self.user_agent = source.settings.bot_user_agent
+        self.robots = (
+            RobotsCache(self.http, self.user_agent) if self.options.respect_robots else None
+        )
+        self.budget = self.options.max_pages
+        self.seen: set[str] = set()
+        self.sites: set[str] = set()
+
+    async def pages(self, starts: list[str]) -> AsyncIterator[Page]:
+        """Every page read, level by level down to ``options.depth``."""
+        self.seen.update(starts)
+        self.sites.update(_site(u) for u in starts)
+        level, depth = starts, 0
+        while level and self.budget > 0:
+            found: list[str] = []
+            read = 0
+            async for page in self._read_level(level):
+                read += 1
+                if depth == 0:
+                    self.sites.add(_site(page.url))
+                if depth < self.options.depth:
+                    found += self._follow(page.links)
+                yield page
+            if depth == 0 and read == 0:
+                raise SourceError(Pages.name, _none_read(len(starts)))
+            level, depth = found, depth + 1
+
+    async def _read_level(self, level: list[str]) -> AsyncIterator[Page]:
+        """The pages of one level, a few at a time, in order, within the page budget."""
+        index = 0
+        while index < len(level) and self.budget > 0:
+            batch = level[index : index + min(PAGE_CONCURRENCY, self.budget)]
+            index += len(batch)
+            for page in await asyncio.gather(*(self._visit(url) for url in batch)):
+                if page is not None:
+                    yield page
+
+    async def _visit(self, url: str) -> Page | None:
+        """Fetch and parse one page; any trouble is an event and ``None``."""
+        if self.robots is not None and not await self.robots.allowed(url):
+            self.events("warning", f"pages: {url} is disallowed by robots.txt; skipped")
+            return None
+        self.budget -= 1
+        try:
+            response = await self.http.get(url, headers={"User-Agent": self.user_agent})
+        except FetchError as exc:
+            self.events("warning", f"pages: {url} could not be fetched ({exc.reason})")
+            return None
+        if response.status >= 400:
+            self.events("warning", f"pages: {url} answered HTTP {response.status}; skipped")
+            return None
+        if not _is_html(response.headers):
+            self.events("info", f"pages: {url} is not an HTML page; skipped")
+            return None
+        self.seen.add(response.url)
+        page = extract_page(response.text, response.url)
+        self.events("info", f"pages: {len(page.images)} image links on {response.url}")
+        return page
+
+    def _follow(self, links: list[str]) -> list[str]:
+        """Links not seen yet on the sites being crawled (never off-site)."""
+        fresh = [u for u in links if u not in self.seen and _on_sites(u, self.sites)]
+        self.seen.update(fresh)
+        return fresh
+
+
+def _none_read(count: int) -> str:
+    what = "the page" if count == 1 else f"any of the {count} pages"
+    return f"could not read {what} (fetch error, HTTP error, not HTML or robots.txt; see events)"
+
+
+def _site(url: str) -> str:
+    """A host without a leading ``www.``: links to it or its subdomains are same-site."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def _on_sites(url: str, sites: set[str]) -> bool:
+    host = _site(url)
+    return any(host == site or host.endswith("." + site) for site in sites)
+
+
+def _is_html(headers: dict[str, str]) -> bool:
+    """Whether the answer is HTML (a missing Content-Type is given the benefit of the doubt)."""
+    value = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    media = value.split(";", 1)[0].strip().lower()
+    return not media or media in HTML_TYPES
+
+
+async def crawl_links(
+    urls: list[str],
+    http: Http,
+    settings: Settings,
+    events: EventSink,
+    options: SourceOptions,
+) -> list[Candidate]:
+    """Every image link on the given pages (and followed pages), de-duplicated, in crawl order."""
+    source = Pages(settings, http, events, options)
+    return [c async for c in source.crawl(source.start_urls(urls))]
