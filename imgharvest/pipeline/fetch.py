@@ -1,0 +1,300 @@
+"""The fetcher: one guarded, retrying aiohttp session per job, for source pages and image downloads.
+
+Every hop (first request and each redirect) passes the network guard before
+any connection; DNS answers pass it again inside the connector's resolver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+from collections.abc import Sequence
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from time import time
+from typing import Any
+
+import aiohttp
+from aiohttp.abc import AbstractResolver
+from yarl import URL
+
+from imgharvest.errors import FetchError, GuardError
+from imgharvest.events import EventSink, log_events
+from imgharvest.pipeline.guard import GuardedResolver, NetworkGuard
+from imgharvest.pipeline.records import Download, Reason
+from imgharvest.settings import Settings
+from imgharvest.sources.base import HttpResponse
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+BACKOFF_BASE = 0.5
+CHUNK = 64 * 1024
+WRITE_BUFFER = 256 * 1024
+DNS_CACHE_SECONDS = 30
+
+Params = dict[str, str | int] | None
+Headers = dict[str, str] | None
+
+
+class CaseInsensitiveHeaders(dict[str, str]):
+    """Response headers as a plain dict whose lookups ignore case (keys stored lower-case)."""
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key.lower() if isinstance(key, str) else key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The header's value, whatever the case of ``key``."""
+        return super().get(key.lower(), default)
+
+
+def retryable(status: int) -> bool:
+    """Whether an HTTP status is worth another attempt (429 and transient 5xx)."""
+    return status == 429 or (500 <= status <= 599 and status not in (501, 505))
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def backoff(attempt: int, cap: float) -> float:
+    """Exponential backoff with jitter for retry ``attempt`` (0-based), capped at ``cap``."""
+    return min(cap, BACKOFF_BASE * 2.0**attempt * random.uniform(0.5, 1.5))
+
+
+def _decode(body: bytes, content_type: str) -> str:
+    charset = "utf-8"
+    for part in content_type.split(";")[1:]:
+        key, _, val = part.strip().partition("=")
+        if key.lower() == "charset" and val:
+            charset = val.strip("\"' ")
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _next_hop(current: URL, location: str, headers: Headers) -> tuple[URL, Headers]:
+    """The redirect target; credentials are not carried to another origin."""
+    try:
+        target = current.join(URL(location))
+    except ValueError as exc:
+        raise FetchError(str(current), Reason.HTTP_ERROR) from exc
+    if headers and target.origin() != current.origin():
+        headers = {k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS}
+    return target, headers
+
+
+def _failure(exc: BaseException) -> tuple[Reason, str]:
+    """The per-image reason for an exception raised while downloading."""
+    if isinstance(exc, GuardError):
+        return Reason.GUARD, str(exc)
+    if isinstance(exc, FetchError):
+        known = exc.reason in {r.value for r in Reason}
+        return (Reason(exc.reason) if known else Reason.CONNECTION), str(exc)
+    if isinstance(exc, TimeoutError):
+        return Reason.TIMEOUT, "timed out"
+    return Reason.CONNECTION, f"{type(exc).__name__}: {exc}"
+
+
+class Fetcher:
+    """One aiohttp session per job implementing the sources' ``Http`` seam and image downloads.
+
+    ``resolver`` replaces the system DNS resolver (its answers are still guarded);
+    ``trace_configs`` are aiohttp request traces (metrics, tests).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        events: EventSink | None = None,
+        *,
+        resolver: AbstractResolver | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+    ) -> None:
+        self.settings = settings
+        self.events = events or log_events()
+        self.guard = NetworkGuard(settings.networks)
+        self._resolver = GuardedResolver(self.guard, resolver)
+        self._traces = list(trace_configs)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        connector = aiohttp.TCPConnector(
+            limit=s.fetch_concurrency,
+            limit_per_host=s.per_host_concurrency,
+            resolver=self._resolver,
+            ttl_dns_cache=DNS_CACHE_SECONDS,
+        )
+        timeout = aiohttp.ClientTimeout(
+            total=s.total_timeout, connect=s.connect_timeout, sock_read=s.read_timeout
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=timeout,
+            headers={"User-Agent": s.user_agent},
+            trace_configs=self._traces or None,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        await self._resolver.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The open session (only inside ``async with``)."""
+        if self._session is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        return self._session
+
+    # -- pages and APIs ---------------------------------------------------
+    async def get(
+        self, url: str, *, params: Params = None, headers: Headers = None
+    ) -> HttpResponse:
+        """The final answer for a page/API URL, whatever its status, body capped and decoded.
+
+        Raises ``GuardError`` for a refused address, ``FetchError`` when no answer came.
+        """
+        try:
+            resp = await self._open(url, headers, params, report=True)
+            try:
+                body = await self._read_page(resp)
+            finally:
+                resp.release()
+        except FetchError:
+            raise
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            raise FetchError(url, _failure(exc)[0]) from exc
+        return HttpResponse(
+            url=str(resp.url),
+            status=resp.status,
+            headers=CaseInsensitiveHeaders((k.lower(), v) for k, v in resp.headers.items()),
+            text=_decode(body, resp.headers.get("Content-Type", "")),
+        )
+
+    async def _read_page(self, resp: aiohttp.ClientResponse) -> bytes:
+        cap = self.settings.max_page_bytes
+        body = bytearray()
+        async for chunk in resp.content.iter_chunked(CHUNK):
+            body += chunk
+            if len(body) > cap:
+                self.events("warning", f"page cut at {cap} bytes: {resp.url}")
+                return bytes(body[:cap])
+        return bytes(body)
+
+    # -- images -----------------------------------------------------------
+    async def download(self, url: str, dest: Path, *, referer: str | None = None) -> Download:
+        """Stream ``url`` to ``dest`` (sha256 on the fly); per-image trouble is a ``Reason``."""
+        headers = {"Referer": referer} if referer else None
+        try:
+            resp = await self._open(url, headers, None, report=False)
+            try:
+                return await self._save(url, resp, dest)
+            finally:
+                resp.release()
+        except (FetchError, TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            reason, detail = _failure(exc)
+            return Download(url=url, ok=False, reason=reason, detail=detail)
+
+    async def _save(self, url: str, resp: aiohttp.ClientResponse, dest: Path) -> Download:
+        common: dict[str, Any] = {
+            "url": url,
+            "final_url": str(resp.url),
+            "status": resp.status,
+            "content_type": resp.headers.get("Content-Type"),
+        }
+        if not 200 <= resp.status < 300:
+            return Download(
+                ok=False, reason=Reason.HTTP_ERROR, detail=f"HTTP {resp.status}", **common
+            )
+        cap = self.settings.max_image_bytes
+        if (resp.content_length or 0) > cap:
+            detail = f"Content-Length {resp.content_length} > {cap}"
+            return Download(ok=False, reason=Reason.TOO_LARGE, detail=detail, **common)
+        size, digest = await self._stream(resp, dest, cap)
+        return Download(ok=True, path=dest, size=size, sha256=digest, **common)
+
+    async def _stream(self, resp: aiohttp.ClientResponse, dest: Path, cap: int) -> tuple[int, str]:
+        """Write the body to ``dest`` in chunks; the partial file goes on any failure."""
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            # Plain buffered writes: a page-cache write is cheaper than a thread hop per chunk.
+            with dest.open("wb", buffering=WRITE_BUFFER) as out:
+                async for chunk in resp.content.iter_chunked(CHUNK):
+                    size += len(chunk)
+                    if size > cap:
+                        raise FetchError(str(resp.url), Reason.TOO_LARGE)
+                    digest.update(chunk)
+                    out.write(chunk)
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+        return size, digest.hexdigest()
+
+    # -- shared: retries and redirects -----------------------------------
+    async def _open(
+        self, url: str, headers: Headers, params: Params, *, report: bool
+    ) -> aiohttp.ClientResponse:
+        """The final response: redirects followed, 429/5xx/connection errors retried."""
+        retries = self.settings.retries
+        attempt = 0
+        while True:
+            try:
+                resp = await self._follow(URL(url), headers, params)
+            except aiohttp.ClientConnectionError as exc:
+                # Timeouts are not retried: they would multiply a job's worst case.
+                if attempt >= retries or isinstance(exc, TimeoutError):
+                    raise
+                await self._pause(url, attempt, None, f"{type(exc).__name__}", report)
+            else:
+                if attempt >= retries or not retryable(resp.status):
+                    return resp
+                resp.release()
+                wait = retry_after(resp.headers.get("Retry-After"))
+                await self._pause(url, attempt, wait, f"HTTP {resp.status}", report)
+            attempt += 1
+
+    async def _pause(
+        self, url: str, attempt: int, wait: float | None, why: str, report: bool
+    ) -> None:
+        cap = self.settings.retry_max_wait
+        delay = min(cap, wait) if wait is not None else backoff(attempt, cap)
+        if report:
+            self.events("info", f"{why} from {url}; retry {attempt + 1} in {delay:.1f}s")
+        await asyncio.sleep(delay)
+
+    async def _follow(self, url: URL, headers: Headers, params: Params) -> aiohttp.ClientResponse:
+        """Request ``url``, following redirects by hand so the guard sees every hop."""
+        seen: set[URL] = set()
+        for _ in range(self.settings.max_redirects + 1):
+            await self.guard.check_url(url, resolve=False)
+            resp = await self.session.get(
+                url, params=params, headers=headers, allow_redirects=False
+            )
+            location = resp.headers.get("Location") if resp.status in REDIRECTS else None
+            if location is None:
+                return resp
+            resp.release()
+            seen.add(resp.url)
+            url, headers = _next_hop(resp.url, location, headers)
+            params = None
+            if url in seen:
+                raise FetchError(str(url), Reason.TOO_MANY_REDIRECTS)
+        raise FetchError(str(url), Reason.TOO_MANY_REDIRECTS)
