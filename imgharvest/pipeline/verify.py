@@ -1,0 +1,116 @@
+"""Verification: the bytes decide what an image is, whatever the URL or Content-Type said.
+
+``verify`` opens a file with Pillow restricted to the formats we deliver,
+checks the pixel count before any decoding (decompression bombs), applies the
+user's filters, decodes the whole image once (truncation shows here) and
+computes the perceptual hash from that decoded image.
+
+Pillow's own bomb guard (``Image.MAX_IMAGE_PIXELS``) is neither relied upon
+nor changed: our ``max_pixels`` check runs on the header size before
+``load()``. Pillow's guard can still fire first when an image is far larger
+than its global limit; both its ``DecompressionBombError`` and its
+``DecompressionBombWarning`` (raised as an exception wherever warnings are
+errors, as in the tests) are turned into ``Reason.BOMB``. Warning filters are
+not touched here because ``warnings.catch_warnings`` is not thread-safe and
+``verify`` runs in a thread pool.
+"""
+
+from __future__ import annotations
+
+import struct
+from functools import cache
+from pathlib import Path
+
+import imagehash
+from PIL import Image, UnidentifiedImageError
+
+from imgharvest.pipeline.records import Filters, Reason, Rejected, Verified
+
+# Pillow format name -> (format reported in the manifest, file extension).
+_FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": ("JPEG", "jpg"),
+    "MPO": ("JPEG", "jpg"),  # camera JPEGs with extra pictures open as MPO
+    "PNG": ("PNG", "png"),
+    "GIF": ("GIF", "gif"),
+    "WEBP": ("WEBP", "webp"),
+    "BMP": ("BMP", "bmp"),
+    "TIFF": ("TIFF", "tiff"),
+    "AVIF": ("AVIF", "avif"),
+}
+_ALIASES = {"JPG": "JPEG", "TIF": "TIFF"}
+# Decoded size JPEGs are drafted down to: plenty for a 32x32 phash input.
+_HASH_DRAFT = (256, 256)
+_HASH_INPUT = (128, 128)
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
+
+
+@cache
+def _openable() -> tuple[str, ...]:
+    """Plugins allowed to parse downloaded bytes (no EPS/ghostscript, no exotic parsers)."""
+    Image.init()
+    return tuple(name for name in _FORMATS if name in Image.OPEN)
+
+
+def supported_formats() -> frozenset[str]:
+    """Formats ``verify`` accepts with this Pillow (AVIF only where Pillow decodes it)."""
+    return frozenset(_FORMATS[name][0] for name in _openable())
+
+
+def normalise_formats(formats: frozenset[str] | set[str]) -> frozenset[str]:
+    """User format names (``jpg``, ``png``, ``tif``...) as manifest format names."""
+    upper = (f.strip().upper().lstrip(".") for f in formats)
+    return frozenset(_ALIASES.get(f, f) for f in upper if f)
+
+
+def verify(path: Path, *, max_pixels: int, filters: Filters) -> Verified | Rejected:
+    """Open, check and fully decode the file at ``path``; a rejection carries its reason."""
+    try:
+        with Image.open(path, formats=_openable()) as img:
+            return _check(img, max_pixels, filters)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return Rejected(Reason.BOMB, str(exc))
+    except UnidentifiedImageError:
+        return Rejected(Reason.NOT_IMAGE, "not a supported image format")
+    except _DECODE_ERRORS as exc:
+        # A plugin recognised the signature, then the rest was missing or broken.
+        return Rejected(Reason.TRUNCATED, f"damaged image header: {exc}")
+
+
+def _check(img: Image.Image, max_pixels: int, filters: Filters) -> Verified | Rejected:
+    width, height = img.size
+    fmt, ext = _FORMATS[img.format or ""]
+    rejected = _precheck(fmt, width, height, max_pixels, filters)
+    if rejected is not None:
+        return rejected
+    try:
+        phash = _decode_and_hash(img)
+    except _DECODE_ERRORS as exc:
+        return Rejected(Reason.TRUNCATED, f"cannot decode: {exc}")
+    return Verified(format=fmt, ext=ext, width=width, height=height, phash=phash)
+
+
+def _precheck(
+    fmt: str, width: int, height: int, max_pixels: int, filters: Filters
+) -> Rejected | None:
+    if width * height > max_pixels:
+        return Rejected(Reason.BOMB, f"{width}x{height} exceeds {max_pixels} pixels")
+    wanted = normalise_formats(filters.formats)
+    if wanted and fmt not in wanted:
+        return Rejected(Reason.FORMAT, f"{fmt} not in {', '.join(sorted(wanted))}")
+    if width < filters.min_width or height < filters.min_height:
+        need = f"{filters.min_width}x{filters.min_height}"
+        return Rejected(Reason.TOO_SMALL, f"{width}x{height} is smaller than {need}")
+    return None
+
+
+def _decode_and_hash(img: Image.Image) -> str:
+    """Decode every byte of the (first frame of the) image once, then hash a small copy."""
+    if img.format in ("JPEG", "MPO"):
+        # DCT scaling still reads the whole entropy-coded stream, so truncation is
+        # caught, while the decode itself gets several times cheaper.
+        img.draft("L", _HASH_DRAFT)
+    img.load()
+    small = img.convert("L") if img.mode != "L" else img
+    if small.width > _HASH_INPUT[0] * 2 or small.height > _HASH_INPUT[1] * 2:
+        small = small.resize(_HASH_INPUT, Image.Resampling.BOX, reducing_gap=2.0)
+    return str(imagehash.phash(small))
