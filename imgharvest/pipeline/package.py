@@ -1,0 +1,97 @@
+"""Packaging: kept images as a stored zip or a directory, each with ``manifest.csv``.
+
+Layout (DESIGN §2): ``images/0001_<slug>.<ext>`` ... in record order (the
+index widens beyond 9999 images) and ``manifest.csv`` with one row per image,
+``file`` being the member path. Images are streamed from their files, never
+held in memory, and the zip is stored, not deflated (images do not compress).
+Outputs appear atomically: written under a temporary name, then renamed.
+
+Spreadsheet formula injection: titles, URLs and creators come from the web,
+and a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+is run as a formula by spreadsheet apps. Such text cells are prefixed with
+``'`` (OWASP's advice), so a title ``-5 degrees`` reads ``'-5 degrees`` in the
+manifest; numbers and hashes are never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from imgharvest.naming import index_width, member_name, slugify
+from imgharvest.pipeline.records import MANIFEST_FIELDS, ImageRecord
+
+MANIFEST_NAME = "manifest.csv"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def member_names(records: Sequence[ImageRecord], slug: str) -> list[str]:
+    """Archive member path of each record, in order."""
+    width = index_width(len(records))
+    safe = slugify(slug)
+    return [member_name(i, width, safe, r.info.ext) for i, r in enumerate(records, 1)]
+
+
+def safe_cell(value: str | int) -> str | int:
+    """A manifest cell a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def manifest_csv(records: Sequence[ImageRecord], names: Sequence[str]) -> str:
+    """The manifest (UTF-8 text, RFC 4180 line ends) for records stored under ``names``."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=MANIFEST_FIELDS)
+    writer.writeheader()
+    for record, name in zip(records, names, strict=True):
+        row = record.manifest_row(name)
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def write_zip(records: Sequence[ImageRecord], dest: Path, *, slug: str) -> Path:
+    """Write the archive to ``dest`` (atomically) and return ``dest``."""
+    names = member_names(records, slug)
+    with _atomic_file(dest) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(MANIFEST_NAME, manifest_csv(records, names))
+        for record, name in zip(records, names, strict=True):
+            zf.write(record.path, name)
+    return dest
+
+
+def write_dir(records: Sequence[ImageRecord], dest_dir: Path, *, slug: str) -> Path:
+    """Copy images into ``dest_dir/images/`` and write its manifest; return ``dest_dir``.
+
+    Each file is renamed into place when complete, the manifest last, so a
+    manifest present means the directory is whole. Unrelated files are left alone.
+    """
+    names = member_names(records, slug)
+    (dest_dir / "images").mkdir(parents=True, exist_ok=True)
+    for record, name in zip(records, names, strict=True):
+        with _atomic_file(dest_dir / name) as tmp:
+            shutil.copyfile(record.path, tmp)
+    with _atomic_file(dest_dir / MANIFEST_NAME) as tmp:
+        tmp.write_text(manifest_csv(records, names), encoding="utf-8", newline="")
+    return dest_dir
+
+
+@contextmanager
+def _atomic_file(dest: Path) -> Iterator[Path]:
+    """A temporary path next to ``dest``, renamed onto it on success, removed on failure."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
