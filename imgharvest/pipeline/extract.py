@@ -82,7 +82,7 @@ def extract_page(html: str, page_url: str) -> Page:
     nodes = list(tree.root.traverse()) if tree.root is not None else []
     raws = [raw for node in nodes for raw in _node_refs(node)]
     hrefs = [node.attributes.get("href") or "" for node in nodes if node.tag == "a"]
-    links = (resolve(h, base, fragment=False) for h in hrefs if not is_image_path(h))
+    links = (resolve(h, base) for h in hrefs if not is_image_path(h))
     return Page(
         url=page_url,
         base=base,
@@ -101,8 +101,8 @@ def base_url(tree: LexborHTMLParser, page_url: str) -> str:
     return base or page_url
 
 
-def resolve(value: str, base: str, *, fragment: bool = True) -> str | None:
-    """An attribute URL made absolute against ``base``; None for empty or non-http(s) URLs."""
+def resolve(value: str, base: str) -> str | None:
+    """An attribute URL made absolute against ``base``, fragment dropped; None unless http(s)."""
     value = re.sub(r"[\t\n\r]", "", value.strip(HTML_SPACE))
     if not value:
         return None
@@ -112,22 +112,26 @@ def resolve(value: str, base: str, *, fragment: bool = True) -> str | None:
         return None
     if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
         return None
-    return _encode(parts._replace(fragment=parts.fragment if fragment else ""))
+    return _encode(parts._replace(fragment=""))
 
 
 def _encode(parts: SplitResult) -> str | None:
     """Percent-encode non-ASCII (and spaces) the way browsers do before requesting."""
-    netloc = parts.netloc
-    if not netloc.isascii():
-        try:
-            host = (parts.hostname or "").encode("idna").decode("ascii")
-            netloc = host if parts.port is None else f"{host}:{parts.port}"
-        except (UnicodeError, ValueError):
-            return None
-    path, query, frag = (
-        quote(p, safe=_URL_SAFE) for p in (parts.path, parts.query, parts.fragment)
-    )
-    return urlunsplit((parts.scheme, netloc, path, query, frag))
+    try:
+        netloc = _netloc(parts)
+    except (UnicodeError, ValueError):  # a bad IDN label or port
+        return None
+    path, query = (quote(p, safe=_URL_SAFE) for p in (parts.path, parts.query))
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def _netloc(parts: SplitResult) -> str:
+    """Host lower-cased and IDNA-encoded; user info and port kept."""
+    host = (parts.hostname or "").encode("idna").decode("ascii")
+    host = f"[{host}]" if ":" in host else host
+    userinfo = parts.netloc.rpartition("@")[0]
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}"
 
 
 def _resolve_refs(raws: list[_Raw], base: str) -> list[ImageRef]:
