@@ -51,3 +51,12 @@ def make_settings(tmp_path: Path, fakeweb: FakeWeb) -> Any:
 def settings(make_settings: Any) -> Settings:
     """Default test settings."""
     return make_settings()
+
+
+@pytest.fixture
+async def source_http(make_settings: Any) -> Any:
+    """The real guarded fetcher as the sources' ``Http``, with quick retries for block tests."""
+    from imgharvest.pipeline.fetch import Fetcher
+
+    async with Fetcher(make_settings(retries=1, retry_max_wait=0.05)) as http:
+        yield http

@@ -83,7 +83,8 @@ def parse_photo(photo: Any) -> Candidate | None:
     size = largest_size(photo)
     if size is None:
         return None
-    licence, licence_url = LICENCES.get(to_int(photo.get("license")) or -1, (None, None))
+    code = to_int(photo.get("license"))
+    licence, licence_url = LICENCES.get(code, (None, None)) if code is not None else (None, None)
     owner, photo_id = text_or_none(photo.get("owner")), text_or_none(photo.get("id"))
     page = f"https://www.flickr.com/photos/{owner}/{photo_id}" if owner and photo_id else None
     return Candidate(
