@@ -21,8 +21,9 @@ KEYS = {
     "pixabay_api_key": "pixabay-key",
     "unsplash_access_key": "unsplash-key",
 }
-SOURCES = ("bing", "duckduckgo", "openverse", "wikimedia", "flickr", "pexels", "pixabay", "unsplash")
-LICENSED = ("openverse", "wikimedia", "flickr", "pexels", "pixabay", "unsplash")
+KEYED = ("flickr", "pexels", "pixabay", "unsplash")
+LICENSED = ("openverse", "wikimedia", *KEYED)
+SOURCES = ("bing", "duckduckgo", *LICENSED)
 # More than two pages everywhere: Bing 35, DDG 100, Openverse 20, Commons 50, Flickr 100, …
 CATALOG_SIZE = 230
 
@@ -112,7 +113,7 @@ async def test_licence_and_creator_kept(
     assert any(c.licence_url and c.licence_url.startswith("http") for c in found)
 
 
-@pytest.mark.parametrize("name", ["flickr", "pexels", "pixabay", "unsplash"])
+@pytest.mark.parametrize("name", KEYED)
 def test_key_based_source_unavailable_without_its_key(name: str, make_settings: Any) -> None:
     cls = get_source(name)
     assert cls.key_setting is not None
