@@ -42,7 +42,9 @@ def _image(request: web.Request) -> web.Response:
     return web.Response(body=good_image(_seed(request)), content_type="image/jpeg")
 
 
-async def _stream(request: web.Request, chunk: bytes, pause: float, limit: int) -> web.StreamResponse:
+async def _stream(
+    request: web.Request, chunk: bytes, pause: float, limit: int
+) -> web.StreamResponse:
     """Send ``chunk`` every ``pause`` seconds, ``limit`` times, or until the client leaves."""
     resp = web.StreamResponse(headers={"Content-Type": "image/jpeg"})
     await resp.prepare(request)
@@ -72,7 +74,11 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
         return await _stream(request, chunk, 0, ENDLESS_BYTES // len(chunk))
 
     async def stall(request: web.Request) -> web.Response:
-        await asyncio.sleep(STALL_SECONDS)
+        # Give up once the client has left, so shutting the fake web down stays quick.
+        for _ in range(int(STALL_SECONDS / 0.25)):
+            if request.transport is None or request.transport.is_closing():
+                break
+            await asyncio.sleep(0.25)
         return _image(request)
 
     async def big(request: web.Request) -> web.Response:
@@ -80,7 +86,9 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
         return web.Response(body=b"\0" * size, content_type="image/jpeg")
 
     async def bomb(request: web.Request) -> web.Response:
-        return web.Response(body=images.bomb_png(), content_type="image/png")
+        # Building the bomb takes seconds; the other routes keep answering meanwhile.
+        body = await asyncio.to_thread(images.bomb_png)
+        return web.Response(body=body, content_type="image/png")
 
     async def loop(request: web.Request) -> web.Response:
         other = 1 - int(request.match_info["n"])
