@@ -33,6 +33,9 @@ LD_URL_KEYS = ("image", "contentUrl", "thumbnailUrl")
 HTML_SPACE = " \t\n\f\r"
 ALLOWED_SCHEMES = ("http", "https")
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.~!#$%&'()*+,/:;=?@\[\]-]")
+_PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(?::[0-9]{1,5})?")
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.I)
 _CSS_BACKGROUND = re.compile(r"background(?:-image)?\s*:([^;}]*)", re.I)
 
@@ -103,7 +106,7 @@ def base_url(tree: LexborHTMLParser, page_url: str) -> str:
 
 def resolve(value: str, base: str) -> str | None:
     """An attribute URL made absolute against ``base``, fragment dropped; None unless http(s)."""
-    value = re.sub(r"[\t\n\r]", "", value.strip(HTML_SPACE))
+    value = _TAB_NEWLINE.sub("", value.strip(HTML_SPACE))
     if not value:
         return None
     try:
@@ -121,12 +124,18 @@ def _encode(parts: SplitResult) -> str | None:
         netloc = _netloc(parts)
     except (UnicodeError, ValueError):  # a bad IDN label or port
         return None
-    path, query = (quote(p, safe=_URL_SAFE) for p in (parts.path, parts.query))
+    path, query = (_quote(p) for p in (parts.path, parts.query))
     return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def _quote(text: str) -> str:
+    return quote(text, safe=_URL_SAFE) if _UNSAFE.search(text) else text
 
 
 def _netloc(parts: SplitResult) -> str:
     """Host lower-cased and IDNA-encoded; user info and port kept."""
+    if _PLAIN_NETLOC.fullmatch(parts.netloc):
+        return parts.netloc
     host = (parts.hostname or "").encode("idna").decode("ascii")
     host = f"[{host}]" if ":" in host else host
     userinfo = parts.netloc.rpartition("@")[0]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # Pages fetched at once: enough to hide latency, few enough to be polite to one site.
 PAGE_CONCURRENCY = 8
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+NO_IMAGES = "pages: no image links on the pages read (a page built by JavaScript shows none here)"
 
 
 @register
@@ -54,6 +55,8 @@ class Pages(Source):
                 if ref.url not in seen:
                     seen.add(ref.url)
                     yield _candidate(ref, page)
+        if not seen:
+            self.events("warning", NO_IMAGES)
 
 
 def _candidate(ref: ImageRef, page: Page) -> Candidate:

@@ -160,3 +160,9 @@ async def test_crawl_links_lists_every_image_once(
     found = await crawl_links(urls, http, settings, events, SourceOptions())
     assert [c.url for c in found] == [crawl_image(n, fakeweb) for n in ("1b", "0", "linked")]
     assert found[1].page_url == f"{fakeweb.url}/site/crawl/p1b.html"
+
+
+async def test_pages_without_images_say_so(run: Any, fakeweb: FakeWeb) -> None:
+    found, events = await run(f"{fakeweb.url}/site/fixtures/no-images.html")
+    assert found == []
+    assert any("no image links" in m for m in events.messages("warning"))
