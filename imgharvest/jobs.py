@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -459,7 +459,7 @@ class Outcome:
     kept: int
     rejected: Mapping[str, int]
     archive_key: str | None = None
-    images: list[Mapping[str, str | int]] = field(default_factory=list)
+    images: Sequence[Mapping[str, Any]] = ()
     pages_done: int = 0
 
     def values(self, now: datetime, link: links.Link | None) -> dict[str, Any]:
@@ -473,7 +473,7 @@ class Outcome:
         }  # fmt: skip
 
 
-def _image_rows(job_id: str, images: list[Mapping[str, str | int]]) -> list[JobImage]:
+def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]]) -> list[JobImage]:
     names = set(MANIFEST_FIELDS)
     return [
         JobImage(job_id=job_id, position=i, **{k: v for k, v in row.items() if k in names})

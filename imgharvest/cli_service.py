@@ -1,0 +1,111 @@
+"""Service commands of the CLI: ``serve``, ``worker``, ``jobs`` and ``db upgrade``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from huey.consumer import Consumer
+from rich.console import Console
+from rich.table import Table
+
+from imgharvest.db import make_engine, upgrade
+from imgharvest.logging_setup import setup_logging
+from imgharvest.services import Services, build_services
+from imgharvest.settings import Settings, load_settings
+
+out = Console()
+log = logging.getLogger("imgharvest.service")
+
+
+def _start(settings: Settings) -> Services:
+    setup_logging(log_file=settings.log_file)
+    services = build_services(settings)
+    services.tasks.recover(startup=True)
+    return services
+
+
+def consumer(services: Services, workers: int) -> Consumer:
+    """Huey workers (threads) plus its scheduler; polls at least every second."""
+    return services.queue.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, initial_delay=0.1,
+        max_delay=1.0, scheduler_interval=1, check_worker_health=True,
+    )  # fmt: skip
+
+
+def serve() -> None:
+    """Run the web app with in-process workers and the scheduler (SQLite: nothing else to start)."""
+    import uvicorn
+
+    from imgharvest.web.app import create_app
+
+    settings = load_settings()
+    services = _start(settings)
+    workers = consumer(services, settings.workers)
+    workers.start()
+    log.info("serving on %s with %d workers", settings.public_url, settings.workers)
+    try:
+        uvicorn.run(
+            create_app(settings, services), host=settings.host, port=settings.port,
+            log_config=None, access_log=False,
+        )  # fmt: skip
+    finally:
+        # Unfinished runs are picked up by the next start (their heartbeat goes stale).
+        workers.stop()
+        services.close()
+
+
+def worker() -> None:
+    """Run workers only (WORKERS threads), for scale-out next to ``serve``."""
+    settings = load_settings()
+    services = _start(settings)
+    consumer(services, settings.workers).run()
+
+
+def jobs_list(
+    status: Annotated[str | None, typer.Option(help="Only jobs with this status.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+) -> None:
+    """List recent jobs."""
+    services = build_services(load_settings())
+    table = Table("id", "kind", "status", "query", "run at (UTC)", "kept/wanted")
+    for job in services.jobs.recent(status, limit):
+        table.add_row(job.id, job.kind, job.status, job.query[:40],
+                      f"{job.run_at:%Y-%m-%d %H:%M}", f"{job.kept}/{job.wanted}")  # fmt: skip
+    out.print(table)
+
+
+def jobs_inspect(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> None:
+    """Show one job with its events."""
+    view = build_services(load_settings()).jobs.get(job_id, with_images=False)
+    if view is None:
+        out.print(f"no job {job_id!r}")
+        raise typer.Exit(1)
+    out.print(f"[bold]{view.id}[/] {view.kind} {view.status}: {view.query}")
+    out.print(f"run at {view.run_at:%Y-%m-%d %H:%M:%S} UTC; kept {view.kept}/{view.wanted}")
+    for line in (view.summary, view.error, view.download_url):
+        if line:
+            out.print(line)
+    for event in view.events:
+        out.print(f"{event.at:%H:%M:%S} {event.level:<7} {event.message}", markup=False)
+
+
+def db_upgrade() -> None:
+    """Apply the database migrations (``serve`` and ``worker`` also do it on start)."""
+    settings = load_settings()
+    upgrade(make_engine(settings.database_url))
+    out.print("database is up to date")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service commands to the ``imgharvest`` CLI."""
+    app.command()(serve)
+    app.command()(worker)
+    jobs = typer.Typer(help="List and inspect jobs.", no_args_is_help=True)
+    jobs.command("list")(jobs_list)
+    jobs.command("inspect")(jobs_inspect)
+    app.add_typer(jobs, name="jobs")
+    db = typer.Typer(help="Database schema.", no_args_is_help=True)
+    db.command("upgrade")(db_upgrade)
+    app.add_typer(db, name="db")

@@ -1,0 +1,44 @@
+"""Logging of the service: stderr and an optional file, the job id on each line, emails masked."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from pathlib import Path
+
+EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s [job %(job_id)s] %(message)s"
+
+
+def mask_emails(text: str) -> str:
+    """``alice@example.org`` → ``a***@example.org``."""
+    return EMAIL.sub(r"\1***@\2", text)
+
+
+class JobContext(logging.Filter):
+    """Gives every record a ``job_id`` (``-`` when none) and masks addresses in its message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "job_id"):
+            record.job_id = "-"
+        message = record.getMessage()
+        masked = mask_emails(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> None:
+    """Send imgharvest, huey and uvicorn logs to stderr (and ``log_file``), one format."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    root = logging.getLogger()
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(JobContext())
+        root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("huey").setLevel(logging.WARNING)

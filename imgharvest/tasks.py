@@ -1,0 +1,294 @@
+"""Queue tasks: run a job at its time, send its emails with backoff, keep house.
+
+Tasks are registered on a Huey instance built at the edge (``Tasks(huey)``)
+and bound to the ``Services`` they use. Every task is safe to run twice: a
+job runs only after ``JobService.claim`` succeeded, an email only after
+``Outbox.claim`` did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+import shutil
+import smtplib
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from huey import Huey, crontab
+
+from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
+from imgharvest.jobs import DONE, SHORT, Claim, Outcome
+from imgharvest.mail import render
+from imgharvest.naming import slugify
+from imgharvest.pipeline.records import Filters
+from imgharvest.pipeline.result import HarvestResult, Progress
+from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
+from imgharvest.sources.base import Candidate, SourceOptions
+
+if TYPE_CHECKING:
+    from imgharvest.services import Services
+
+log = logging.getLogger("imgharvest.tasks")
+
+HEARTBEAT_SECONDS = 1.0
+MAIL_RETRY_FIRST = 2.0
+MAIL_RETRY_MAX = 300.0
+OVERDUE = timedelta(seconds=30)
+
+
+def mail_delay(attempts: int) -> float:
+    """Seconds before retrying a message that failed ``attempts`` times (doubling, capped)."""
+    return float(min(MAIL_RETRY_MAX, MAIL_RETRY_FIRST * 2 ** max(0, attempts - 1)))
+
+
+class Tasks:
+    """The Huey tasks of imgharvest; also the ``Dispatcher`` the job service enqueues through."""
+
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+        self._services: Services | None = None
+        self._run = huey.task(name="run_job")(self._run_job)
+        self._send = huey.task(name="send_email")(self._send_email)
+        every_minute = crontab(minute="*")
+        self._house = huey.periodic_task(every_minute, name="housekeeping")(self.housekeeping)
+
+    def bind(self, services: Services) -> None:
+        """Attach the services the tasks work with (built after the queue)."""
+        self._services = services
+
+    @property
+    def services(self) -> Services:
+        assert self._services is not None, "Tasks.bind(services) was not called"
+        return self._services
+
+    # -- dispatching ------------------------------------------------------
+    def run_job(self, job_id: str, at: datetime) -> None:
+        """Queue a run of ``job_id`` at ``at``."""
+        self._run.schedule(args=(job_id,), eta=at)
+
+    def send_email(self, email_id: int, at: datetime | None = None) -> None:
+        """Queue a sending attempt of one outbox message, now or at ``at``."""
+        if at is None:
+            self._send(email_id)
+        else:
+            self._send.schedule(args=(email_id,), eta=at)
+
+    def queue_email(self, job_id: str, kind: str) -> None:
+        """Add the job's ``kind`` message to the outbox (once) and queue its sending."""
+        email_id = self.services.outbox.queue(job_id, kind)
+        if email_id is not None:
+            self.send_email(email_id)
+
+    # -- the tasks --------------------------------------------------------
+    def _run_job(self, job_id: str) -> None:
+        jobs = self.services.jobs
+        claim = jobs.claim(job_id)
+        if claim is None:
+            self._check_later(job_id)
+            return
+        self.queue_email(job_id, "started")
+        JobRun(self.services, claim, self).execute()
+
+    def _check_later(self, job_id: str) -> None:
+        # Another worker owns the run; look again when it would count as dead.
+        when = self.services.jobs.stale_check_at(job_id)
+        if when is not None:
+            self.run_job(job_id, when)
+
+    def _send_email(self, email_id: int) -> None:
+        svc = self.services
+        item = svc.outbox.claim(email_id)
+        if item is None:
+            return
+        job = svc.jobs.get(item.job_id, with_images=False)
+        if job is None or not item.to:
+            svc.outbox.dropped(email_id, "the address was erased")
+            return
+        try:
+            svc.mailer.send(render(item.kind, job, item.to, svc.settings))
+        except (OSError, smtplib.SMTPException) as exc:
+            self._mail_failed(email_id, item.attempts + 1, exc)
+            return
+        svc.outbox.sent(email_id)
+        svc.jobs.event(item.job_id, "info", f"{item.kind} email sent")
+
+    def _mail_failed(self, email_id: int, attempts: int, exc: Exception) -> None:
+        svc = self.services
+        delay = mail_delay(attempts)
+        retry_at = svc.clock.now() + timedelta(seconds=delay)
+        svc.outbox.failed(email_id, f"{type(exc).__name__}: {exc}", retry_at)
+        log.warning("email %s not sent (%s); retry in %.0f s", email_id, exc, delay)
+        self.send_email(email_id, retry_at)
+
+    def housekeeping(self) -> None:
+        """Expire old links, re-queue lost work, resend unsent emails."""
+        svc = self.services
+        svc.jobs.expire_due()
+        self.recover(startup=False)
+
+    def recover(self, startup: bool) -> None:
+        """Re-queue jobs and emails from the database (at start: every active job)."""
+        svc = self.services
+        now = svc.clock.now()
+        for job_id, when in svc.jobs.due():
+            if startup or when <= now - OVERDUE:
+                self.run_job(job_id, when)
+        for email_id in svc.outbox.unsent():
+            self.send_email(email_id)
+
+
+class JobRun:
+    """One run of a claimed job: the engine call, heartbeats, archive, records, emails."""
+
+    def __init__(self, services: Services, claim: Claim, tasks: Tasks) -> None:
+        self.svc, self.claim, self.tasks = services, claim, tasks
+        self.workdir = services.jobs.workdir(claim.job_id)
+        self.snapshot: Progress | None = None
+        self.pages_done = 0
+
+    def events(self, level: str, message: str) -> None:
+        """The engine's event sink: one row and one log line per event."""
+        self.svc.jobs.event(self.claim.job_id, level, message)
+
+    def execute(self) -> None:
+        """Run to the end and record the outcome; failures of the job are data, not crashes."""
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.workdir.mkdir(parents=True)
+        try:
+            self._record(asyncio.run(self._main()))
+        except JobCancelled:
+            self.events("warning", "run stopped: the job was cancelled")
+        except JobError as exc:
+            self._fail(str(exc))
+        except Exception as exc:
+            log.exception("job %s crashed", self.claim.job_id)
+            self._fail(f"internal error ({type(exc).__name__})")
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _record(self, outcome: Outcome) -> None:
+        if self.svc.jobs.finish(self.claim, outcome):
+            self.tasks.queue_email(self.claim.job_id, "finished")
+
+    def _fail(self, error: str) -> None:
+        if self.svc.jobs.fail(self.claim, error):
+            self.tasks.queue_email(self.claim.job_id, "failed")
+
+    async def _main(self) -> Outcome:
+        cancel = asyncio.Event()
+        beat = asyncio.create_task(self._heartbeat(cancel))
+        try:
+            if self.claim.kind == "crawl":
+                return await self._crawl(cancel)
+            return await self._search(cancel)
+        finally:
+            beat.cancel()
+
+    async def _heartbeat(self, cancel: asyncio.Event) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            owned = await asyncio.to_thread(self.svc.jobs.heartbeat, self.claim)
+            if not owned:
+                cancel.set()
+                return
+            await asyncio.to_thread(self._save_progress)
+
+    def _save_progress(self) -> None:
+        p = self.snapshot
+        tried, kept, rejected = (p.tried, p.kept, dict(p.rejected)) if p else (0, 0, {})
+        self.svc.jobs.progress(self.claim, tried, kept, rejected, self.pages_done)
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.snapshot = progress
+
+    async def _search(self, cancel: asyncio.Event) -> Outcome:
+        req = self.claim.request
+        min_w, min_h = int(req.get("min_width", 0)), int(req.get("min_height", 0))
+        spec = HarvestSpec(
+            query=str(req["query"]), count=int(req["count"]),
+            sources=tuple(req.get("sources") or ()), filters=Filters(min_w, min_h),
+            options=SourceOptions(min_width=min_w, min_height=min_h),
+        )  # fmt: skip
+        result = await harvest(
+            spec, self.svc.settings, self.workdir, events=self.events,
+            progress=self._on_progress, cancel=cancel, archive=self._archive(spec.query),
+        )  # fmt: skip
+        return self._delivered(result)
+
+    async def _crawl(self, cancel: asyncio.Event) -> Outcome:
+        req = self.claim.request
+        found = await self._crawl_pages(list(req["urls"]), int(req.get("depth", 0)), cancel)
+        if not req.get("download"):
+            rows = [_link_row(c) for c in found]
+            summary = f"{len(rows)} image links found on {self.pages_done} pages"
+            return Outcome(DONE, summary, 0, len(rows), {}, images=rows, pages_done=self.pages_done)
+        result = await harvest_links(
+            found, int(req["count"]), self.svc.settings, self.workdir, events=self.events,
+            progress=self._on_progress, cancel=cancel, archive=self._archive("crawl"),
+            slug="crawl",
+        )  # fmt: skip
+        return self._delivered(result)
+
+    async def _crawl_pages(
+        self, urls: list[str], depth: int, cancel: asyncio.Event
+    ) -> list[Candidate]:
+        found: dict[str, Candidate] = {}
+        failures: list[str] = []
+        for url in urls:
+            if cancel.is_set():
+                raise JobCancelled("cancelled while crawling")
+            try:
+                got = await crawl([url], self.svc.settings, events=self.events,
+                                  options=SourceOptions(depth=depth))  # fmt: skip
+            except ImgHarvestError as exc:
+                self.events("warning", f"page failed: {exc}")
+                failures.append(str(exc))
+                got = []
+            for cand in got:
+                found.setdefault(cand.url, cand)
+            self.pages_done += 1
+        if len(failures) == len(urls):
+            raise JobError("every page failed: " + "; ".join(failures[:3]))
+        return list(found.values())
+
+    def _archive(self, text: str) -> Path:
+        return self.workdir / f"{slugify(text)}.zip"
+
+    def _delivered(self, result: HarvestResult) -> Outcome:
+        key = None
+        rows: list[dict[str, Any]] = []
+        if result.archive is not None:
+            rows = _manifest(result.archive)
+            key = f"{self.claim.job_id}/{result.archive.name}"
+            self.svc.store.put(key, result.archive)
+        status = SHORT if result.short else DONE
+        summary = result.reason if result.short else result.summary()
+        kept = len(result.records)
+        return Outcome(
+            status, summary, result.tried, kept, dict(result.rejected), key, rows,
+            self.pages_done,
+        )  # fmt: skip
+
+
+def _manifest(archive: Path) -> list[dict[str, Any]]:
+    """The rows of ``manifest.csv`` inside an archive (what the user gets is what we list)."""
+    with zipfile.ZipFile(archive) as zf, zf.open("manifest.csv") as raw:
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
+    for row in rows:
+        for name in ("width", "height", "bytes"):
+            row[name] = int(row.get(name) or 0)
+    return rows
+
+
+def _link_row(cand: Candidate) -> dict[str, Any]:
+    return {
+        "url": cand.url, "page_url": cand.page_url or "", "source": cand.source,
+        "title": cand.title or "", "width": cand.width or 0, "height": cand.height or 0,
+        "licence": cand.licence or "", "licence_url": cand.licence_url or "",
+        "creator": cand.creator or "",
+    }  # fmt: skip

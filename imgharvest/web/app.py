@@ -1,0 +1,70 @@
+"""``create_app``: the FastAPI application (pages, REST API, crawler API, static files)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from imgharvest import __version__
+from imgharvest.schemas import ValidationFailed
+from imgharvest.services import Services, build_services
+from imgharvest.settings import Settings
+
+log = logging.getLogger("imgharvest.web")
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """The web app; builds ``Services`` from ``settings`` unless given, on ``app.state``."""
+    from imgharvest.web import api, compat, pages
+    from imgharvest.web.assets import mount_static
+
+    app = FastAPI(title="imgharvest", version=__version__, docs_url="/docs", redoc_url=None)
+    app.state.services = services or build_services(settings)
+    app.include_router(api.router)
+    app.include_router(compat.router)
+    app.include_router(pages.router)
+    mount_static(app)
+    app.add_exception_handler(RequestValidationError, _request_invalid)
+    app.add_exception_handler(ValidationFailed, _validation_failed)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _crash)
+    return app
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+async def _request_invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        errors.setdefault(_field(tuple(err.get("loc", ()))), str(err.get("msg", "invalid")))
+    return JSONResponse({"errors": errors}, status_code=400)
+
+
+async def _validation_failed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ValidationFailed)
+    return JSONResponse({"errors": exc.errors}, status_code=400)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if not request.url.path.startswith("/api/"):
+        return await http_exception_handler(request, exc)
+    detail = exc.detail
+    errors = detail if isinstance(detail, dict) else {"detail": str(detail)}
+    return JSONResponse({"errors": errors}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    # Never a stack trace to the client; the log has it.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse({"errors": {"server": "internal error"}}, status_code=500)
