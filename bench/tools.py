@@ -34,6 +34,14 @@ def imgharvest(urls: Path, out: Path, work: Path) -> Invocation:
     return Invocation([*imgharvest_cli(), "fetch", str(urls), "-o", str(out)], env)
 
 
+def imgharvest_host128(urls: Path, out: Path, work: Path) -> Invocation:
+    """The same with ``PER_HOST_CONCURRENCY=128``: every URL here is on one host, and the
+    default per-host cap (32) is the politeness limit, not a speed limit."""
+    inv = imgharvest(urls, out, work)
+    env = inv.env | {"IMGHARVEST_PER_HOST_CONCURRENCY": str(CONCURRENCY)}
+    return Invocation(inv.argv, env)
+
+
 def imgharvest_cli() -> list[str]:
     """The installed ``imgharvest`` script, or the same entry point from this checkout."""
     script = PROJECT_BIN / "imgharvest"
@@ -82,6 +90,7 @@ def base_env() -> dict[str, str]:
 
 FETCH_TOOLS: dict[str, Builder] = {
     "imgharvest": imgharvest,
+    "imgharvest-host128": imgharvest_host128,
     "curl": curl,
     "img2dataset": img2dataset,
     "icrawler": icrawler,
