@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -47,7 +48,7 @@ class RobotsCache:
         self.http = http
         self.user_agent = user_agent
         self.token = product_token(user_agent)
-        self._rules: dict[str, Protego | str] = {}
+        self._rules: dict[str, asyncio.Future[Protego | str]] = {}
 
     async def allowed(self, url: str) -> bool:
         """Whether ``url`` may be fetched by our product token."""
@@ -57,9 +58,10 @@ class RobotsCache:
         return bool(rules.can_fetch(url, self.token))
 
     async def _for(self, site: str) -> Protego | str:
+        # One shared fetch per origin, even when several pages ask at the same time.
         if site not in self._rules:
-            self._rules[site] = await self._fetch(site)
-        return self._rules[site]
+            self._rules[site] = asyncio.ensure_future(self._fetch(site))
+        return await self._rules[site]
 
     async def _fetch(self, site: str) -> Protego | str:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from imgharvest.errors import FetchError
@@ -33,6 +35,7 @@ class CannedHttp:
         headers: dict[str, str] | None = None,
     ) -> HttpResponse:
         self.requests.append((url, headers))
+        await asyncio.sleep(0)  # a real client suspends here; concurrent callers interleave
         answer = self.answers[url]
         if isinstance(answer, Exception):
             raise answer
@@ -100,3 +103,12 @@ async def test_oversized_robots_txt_is_read_up_to_500_kib() -> None:
     robots = RobotsCache(http, UA)
     assert not await robots.allowed("https://big.example/early/a")
     assert await robots.allowed("https://big.example/late/a")
+
+
+async def test_concurrent_questions_share_one_fetch() -> None:
+    http = CannedHttp({"https://ex.com/robots.txt": (200, RULES)})
+    robots = RobotsCache(http, UA)
+    urls = [f"https://ex.com/{p}/{i}" for i in range(4) for p in ("a", "private")]
+    answers = await asyncio.gather(*(robots.allowed(u) for u in urls))
+    assert answers == [True, False] * 4
+    assert len(http.requests) == 1
