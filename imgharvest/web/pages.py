@@ -1,0 +1,264 @@
+"""The web pages: search and crawl forms, "job submitted", the job page, downloads, error pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from imgharvest.jobs import JobService, JobView
+from imgharvest.schemas import (
+    MAX_CRAWL_URLS,
+    MAX_DEPTH,
+    MAX_QUERY_LENGTH,
+    ValidationFailed,
+    validate_crawl,
+    validate_search,
+)
+from imgharvest.web import jobview, security
+from imgharvest.web.assets import make_templates
+from imgharvest.web.thumbs import thumbnail
+
+router = APIRouter(include_in_schema=False)
+
+LABELS = {
+    "search-query": "Search query", "date": "Date", "time": "Time", "email": "Email",
+    "images": "Number of images", "tz": "Time zone", "sources": "Sources",
+    "min-width": "Minimum width", "min-height": "Minimum height", "urls": "Page URLs",
+    "depth": "Link depth", "body": "Request",
+}  # fmt: skip
+FORM_KEYS = (*LABELS, "download", "kind")
+
+
+@lru_cache(maxsize=1)
+def templates() -> Jinja2Templates:
+    """The page templates, loaded once."""
+    return make_templates()
+
+
+def jobs_of(request: Request) -> JobService:
+    """The app's job service (``create_app`` puts ``Services`` on ``app.state``)."""
+    service: JobService = request.app.state.services.jobs
+    return service
+
+
+def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """A page from ``name`` with the shared context (limits, defaults)."""
+    settings = jobs_of(request).settings
+    base = {
+        "max_images": settings.max_images, "max_query": MAX_QUERY_LENGTH,
+        "max_urls": MAX_CRAWL_URLS, "max_depth": MAX_DEPTH, "default_tz": settings.timezone,
+        "default_sources": ",".join(settings.sources), "labels": LABELS, "errors": {},
+        "values": {},
+    }  # fmt: skip
+    return templates().TemplateResponse(request, name, {**base, **ctx}, status_code=status)
+
+
+def error_page(request: Request, status: int, title: str, message: str, **ctx: Any) -> HTMLResponse:
+    """An HTML error page (404, 410, 403, 429 …); ``errors`` may name bad fields."""
+    response = render(request, "error.html", status, title=title, message=message, **ctx)
+    for name, value in ctx.get("headers", {}).items():
+        response.headers[name] = value
+    return response
+
+
+def form_page(
+    request: Request, name: str, values: Mapping[str, Any], errors: Mapping[str, str], status: int
+) -> HTMLResponse:
+    """A form, pre-filled, with a fresh CSRF token bound to the browser's cookie."""
+    nonce = security.csrf_nonce(request)
+    token = security.make_csrf_token(jobs_of(request).settings.secret(), nonce)
+    active = "crawl" if name == "crawl.html" else "search"
+    response = render(
+        request, name, status, values=values, errors=errors, csrf_token=token, active=active
+    )
+    security.set_csrf_cookie(response, nonce, secure=request.url.scheme == "https")
+    return response
+
+
+def prefill(request: Request) -> dict[str, str]:
+    """Form values from the query string (the re-submit links of failed-job emails)."""
+    return {k: v for k, v in request.query_params.items() if k in FORM_KEYS}
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_form(request: Request) -> HTMLResponse:
+    """The search form."""
+    return form_page(request, "search.html", prefill(request), {}, 200)
+
+
+@router.get("/crawl", response_class=HTMLResponse)
+def crawl_form(request: Request) -> HTMLResponse:
+    """The crawl form (page URLs, one per line)."""
+    return form_page(request, "crawl.html", prefill(request), {}, 200)
+
+
+def is_json(request: Request) -> bool:
+    """Whether the body is JSON (JSON in, JSON out; exempt from CSRF)."""
+    return request.headers.get("content-type", "").split(";")[0].strip() == "application/json"
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    """The submitted fields, from JSON or from a form."""
+    if is_json(request):
+        try:
+            data = json.loads(await request.body())
+        except ValueError:
+            raise ValidationFailed({"body": "the body is not valid JSON"}) from None
+        if not isinstance(data, dict):
+            raise ValidationFailed({"body": "the body must be a JSON object"})
+        return data
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def is_crawl(data: Mapping[str, Any]) -> bool:
+    """A crawl request says ``kind: crawl`` (the crawl form does), or sends ``urls``."""
+    kind = str(data.get("kind") or "").strip().lower()
+    return kind == "crawl" or (not kind and "urls" in data)
+
+
+def create(request: Request, data: Mapping[str, Any]) -> JobView:
+    """Validate and store the job; ``ValidationFailed`` names every bad field."""
+    service = jobs_of(request)
+    now, client = service.clock.now(), security.client_key(request)
+    if is_crawl(data):
+        return service.create_crawl(validate_crawl(data, service.settings, now), client=client)
+    return service.create_search(validate_search(data, service.settings, now), client=client)
+
+
+def guard(request: Request, data: Mapping[str, Any]) -> None:
+    """Rate limit every submission; check the CSRF token of form submissions."""
+    settings = jobs_of(request).settings
+    security.submit_limiter(request, settings.submit_rate_per_minute).check(
+        security.client_key(request)
+    )
+    if not is_json(request):
+        nonce = request.cookies.get(security.CSRF_COOKIE, "")
+        token = str(data.get(security.CSRF_FIELD, ""))
+        security.check_csrf_token(settings.secret(), nonce, token)
+
+
+@router.post("/jobs", response_model=None)
+async def submit(request: Request) -> Response:
+    """Create a job from the form (HTML answer) or from JSON (JSON answer)."""
+    try:
+        data = await read_body(request)
+    except ValidationFailed as exc:
+        return invalid(request, {}, exc.errors)
+    try:
+        guard(request, data)
+        view = await run_in_threadpool(create, request, data)
+    except ValidationFailed as exc:
+        return invalid(request, data, exc.errors)
+    except HTTPException as exc:
+        return refused(request, exc)
+    if is_json(request):
+        return JSONResponse(submitted_json(view), status_code=201)
+    return render(request, "submitted.html", 201, job=submitted_ctx(view), again_url=again(view))
+
+
+def invalid(request: Request, data: Mapping[str, Any], errors: dict[str, str]) -> Response:
+    """400: JSON with a message per field, or the form again naming each bad field."""
+    if is_json(request):
+        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=400)
+    values = {k: v for k, v in data.items() if k in FORM_KEYS}
+    page = "crawl.html" if is_crawl(data) else "search.html"
+    return form_page(request, page, values, errors, 400)
+
+
+def refused(request: Request, exc: HTTPException) -> Response:
+    """403 (CSRF) or 429 (rate limit), as JSON or as an error page."""
+    headers = dict(exc.headers or {})
+    if is_json(request):
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
+    title = "Too many requests" if exc.status_code == 429 else "Form expired"
+    return error_page(request, exc.status_code, title, str(exc.detail), headers=headers)
+
+
+def submitted_json(view: JobView) -> dict[str, Any]:
+    """The JSON answer of a created job."""
+    return {
+        "id": view.id, "kind": view.kind, "status": view.status,
+        "run_at": view.run_at.isoformat(), "job_url": view.job_url,
+        "api_url": f"/api/v1/jobs/{view.id}",
+    }  # fmt: skip
+
+
+def submitted_ctx(view: JobView) -> dict[str, Any]:
+    """What the "job submitted" page shows."""
+    zone = jobview.zone_of(view)
+    urls = view.request.get("urls") or []
+    return {
+        "kind": view.kind, "query": view.query, "count": view.wanted,
+        "wanted_label": f"{len(urls)} page{'s' if len(urls) != 1 else ''}",
+        "run_at_iso": view.run_at.isoformat(), "run_at_text": jobview.time_text(view.run_at, zone),
+        "email": view.has_email, "url": f"/jobs/{view.id}",
+        "absolute_url": view.job_url,
+    }  # fmt: skip
+
+
+def again(view: JobView) -> str:
+    """The form to submit another request of the same kind."""
+    return "/crawl" if view.kind == "crawl" else "/"
+
+
+def job_template(request: Request, job_id: str, name: str) -> HTMLResponse:
+    """``name`` rendered for the job, or the 404 page."""
+    view = jobs_of(request).get(job_id) if len(job_id) <= 64 else None
+    if view is None:
+        message = "No job has this id. Check the link, or submit a new request."
+        return error_page(request, 404, "Job not found", message)
+    return render(request, name, job=jobview.context(view))
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: str) -> HTMLResponse:
+    """The job page: status, live progress, events, gallery, download."""
+    return job_template(request, job_id, "job.html")
+
+
+@router.get("/jobs/{job_id}/live", response_class=HTMLResponse)
+def job_live(request: Request, job_id: str) -> HTMLResponse:
+    """The live part of the job page (the page's script swaps it in while the job runs)."""
+    response = job_template(request, job_id, "_job_live.html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/jobs/{job_id}/thumbs/{position}", response_model=None)
+def job_thumb(request: Request, job_id: str, position: int) -> Response:
+    """A gallery thumbnail, made from the image in the job's archive."""
+    service = jobs_of(request)
+    rows = service.images(job_id) if len(job_id) <= 64 else None
+    row = rows[position] if rows and 0 <= position < len(rows) else None
+    data = service.image_bytes(job_id, str(row["file"])) if row else None
+    if data is None:
+        return Response(status_code=404)
+    headers = {"Cache-Control": "private, max-age=3600"}
+    return Response(thumbnail(data), media_type="image/jpeg", headers=headers)
+
+
+@router.get("/d/{token}", response_model=None)
+def download(request: Request, token: str) -> Response:
+    """The zip behind a link, or "This link has expired" (410), or an unknown link (404)."""
+    target = jobs_of(request).resolve_link(token) if len(token) <= 128 else None
+    if target is not None and target.kind == "ok" and target.path is not None:
+        name = target.filename or "images.zip"
+        return FileResponse(target.path, media_type="application/zip", filename=name)
+    if target is not None and target.kind == "expired":
+        message = "The archive was deleted when its link expired. You can submit the request again."
+        job_url = f"/jobs/{target.job_id}" if target.job_id else "/"
+        return error_page(
+            request, 410, "This link has expired", message,
+            action_url=job_url, action_text="Open the job page" if target.job_id else None,
+        )  # fmt: skip
+    message = "This download link is not known. Check that it was copied completely."
+    return error_page(request, 404, "Link not found", message)

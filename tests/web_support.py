@@ -1,0 +1,97 @@
+"""Helpers for page tests: an app with the real pages, JobService and SQLite, and delivered jobs."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from fastapi import FastAPI
+
+from imgharvest.clock import ManualClock
+from imgharvest.db import make_engine, make_sessions, upgrade
+from imgharvest.jobs import Claim, JobService, Outcome
+from imgharvest.settings import Settings
+from imgharvest.storage import from_url
+from imgharvest.web.assets import mount_static
+from imgharvest.web.pages import router
+from tests.fakeweb.images import make_image
+
+
+@dataclass
+class PagesApp:
+    """The app under test and the parts a test drives directly."""
+
+    app: FastAPI
+    jobs: JobService
+    clock: ManualClock
+    settings: Settings
+
+
+def web_settings(tmp: Path, **overrides: Any) -> Settings:
+    """Settings for page tests: data in ``tmp``, a fixed secret, no environment."""
+    values: dict[str, Any] = {"data_dir": tmp / "data", "secret_key": "test-secret"}
+    return Settings(_env_file=None, **{**values, **overrides})
+
+
+def build_pages_app(settings: Settings) -> PagesApp:
+    """The pages router on a real JobService (SQLite, migrations, local store), no queue."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    clock = ManualClock()
+    jobs = JobService(make_sessions(engine), settings, clock, from_url(settings.storage_url))
+    app = FastAPI()
+    app.include_router(router)
+    mount_static(app)
+    app.state.services = SimpleNamespace(jobs=jobs, settings=settings)
+    return PagesApp(app, jobs, clock, settings)
+
+
+def search_form(clock: ManualClock, **changes: Any) -> dict[str, str]:
+    """A valid search form for tomorrow (by the app's clock), with ``changes``."""
+    tomorrow = (clock.now() + timedelta(days=1)).date().isoformat()
+    data = {
+        "search-query": "red bicycles", "date": tomorrow, "time": "09:30",
+        "email": "ada@example.com", "images": "3", "tz": "UTC",
+    }  # fmt: skip
+    data.update({k.replace("_", "-"): v for k, v in changes.items()})
+    return data
+
+
+def claim_now(pa: PagesApp, job_id: str) -> Claim:
+    """Move the clock to the job's time and take it, as a worker would."""
+    view = pa.jobs.get(job_id)
+    assert view is not None
+    pa.clock.advance(max(0.0, (view.run_at - pa.clock.now()).total_seconds()) + 1)
+    claim = pa.jobs.claim(job_id)
+    assert claim is not None
+    return claim
+
+
+def deliver(pa: PagesApp, job_id: str, count: int, tmp: Path, status: str = "done") -> None:
+    """Finish a job with ``count`` real images zipped in the store (what a worker leaves)."""
+    claim = claim_now(pa, job_id)
+    rows = [image_row(i) for i in range(count)]
+    archive = tmp / f"{job_id}.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i, row in enumerate(rows):
+            zf.writestr(str(row["file"]), make_image(500 + i, 320 + 40 * (i % 3), 240))
+        zf.writestr("manifest.csv", "file\n")
+    key = f"{job_id}/images.zip"
+    pa.jobs.store.put(key, archive)
+    rejected = {"duplicate_exact": 2, "not_image": 1}
+    outcome = Outcome(status, f"{count} images kept", count + 3, count, rejected, key, rows)
+    assert pa.jobs.finish(claim, outcome)
+
+
+def image_row(i: int) -> dict[str, str | int]:
+    """A manifest row of the ``i``-th delivered test image."""
+    return {
+        "file": f"images/{i + 1:04d}_red-bicycles.jpg", "url": f"http://127.0.0.1/img/{i}.jpg",
+        "page_url": "", "source": "bing", "title": f"Bicycle {i}", "width": 320 + 40 * (i % 3),
+        "height": 240, "format": "JPEG", "bytes": 1000, "sha256": "0" * 64, "phash": "0" * 16,
+        "licence": "", "licence_url": "", "creator": "",
+    }  # fmt: skip
