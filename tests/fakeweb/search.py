@@ -7,6 +7,7 @@ query, so tests sharing the session-wide fake never collide:
 - ``BLOCKED``: HTTP 403;  ``THROTTLED``: HTTP 429 (``Retry-After: 0``);
 - ``LAYOUT``: an answer in a shape no parser knows;
 - ``LAYOUT_PAGE2``: page 1 as usual, later pages in an unknown shape;
+- Bing only: ``REPEATS`` serves the last page again, forever, past the end;
 - DuckDuckGo only: ``VQD_AMP`` / ``VQD_SINGLE`` pick the other token spellings,
   ``NO_VQD`` a search page without one.
 
@@ -38,6 +39,7 @@ BLOCKED = "__blocked__"
 THROTTLED = "__throttled__"
 LAYOUT = "__layout__"
 LAYOUT_PAGE2 = "__layout2__"
+REPEATS = "__repeats__"
 VQD_AMP = "__vqd_amp__"
 VQD_SINGLE = "__vqd_single__"
 NO_VQD = "__novqd__"
@@ -137,7 +139,10 @@ def bing(fw: FakeWeb, request: web.Request) -> web.Response:
     blocked = trouble(query)
     if blocked is not None:
         return blocked
-    chunk = items_for(fw, query)[first - 1 : first - 1 + count]
+    items = items_for(fw, query)
+    if query == REPEATS and first > len(items):
+        first = max(1, len(items) - count + 1)
+    chunk = items[first - 1 : first - 1 + count]
     if not chunk:
         return web.Response(text="", content_type="text/html")
     new_layout = query == LAYOUT or (query == LAYOUT_PAGE2 and first > 1)

@@ -120,3 +120,23 @@ def test_key_based_source_unavailable_without_its_key(name: str, make_settings: 
     reason = cls.unavailable(make_settings())
     assert reason is not None and cls.key_setting.upper() in reason
     assert cls.unavailable(make_settings(**KEYS)) is None
+
+
+@pytest.mark.parametrize("name", SOURCES)
+async def test_identical_urls_yielded_once(
+    name: str, fakeweb: FakeWeb, make_settings: Any, source_http: Any
+) -> None:
+    items = good(45, start=90_000 + SOURCES.index(name) * 100, prefix=f"{name}-r")
+    fakeweb.add_catalog(f"{name} repeats", items + items[:8] + items[20:30])
+    found = await collect(make_source(name, make_settings, source_http), f"{name} repeats")
+    assert [c.url for c in found] == [fakeweb.image_url(item) for item in items]
+
+
+async def test_bing_stops_when_a_page_adds_nothing_new(
+    fakeweb: FakeWeb, make_settings: Any, source_http: Any
+) -> None:
+    items = fakeweb.catalog(search.REPEATS)
+    events = EventList()
+    found = await collect(make_source("bing", make_settings, source_http, events), search.REPEATS)
+    assert [c.url for c in found] == [fakeweb.image_url(item) for item in items]
+    assert events.messages("info")[-1] == "bing: page 3: 0 candidates"
