@@ -33,12 +33,13 @@ def test_exact_duplicate(tmp_path: Path) -> None:
     assert len(dedupe) == 1
 
 
-def test_near_copies_are_caught(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(320, 240), (1600, 1200)])
+def test_near_copies_are_caught(tmp_path: Path, size: tuple[int, int]) -> None:
     dedupe = Deduper(DEFAULT_DISTANCE)
     for seed in range(20):
-        dedupe.add(*_fingerprint(tmp_path, make_image(seed)))
+        dedupe.add(*_fingerprint(tmp_path, make_image(seed, *size)))
     for seed in range(20):
-        copy = _fingerprint(tmp_path, near_copy(make_image(seed)))
+        copy = _fingerprint(tmp_path, near_copy(make_image(seed, *size)))
         assert dedupe.check(*copy) == Reason.DUPLICATE_NEAR, seed
 
 

@@ -149,3 +149,12 @@ def test_near_copy_keeps_a_close_phash(tmp_path: Path) -> None:
     assert isinstance(a, Verified)
     assert isinstance(b, Verified)
     assert (int(a.phash, 16) ^ int(b.phash, 16)).bit_count() <= 6
+
+
+def test_camera_mpo_is_delivered_as_jpeg(tmp_path: Path) -> None:
+    first, second = (Image.open(io.BytesIO(make_image(s))) for s in (18, 19))
+    buf = io.BytesIO()
+    first.save(buf, "MPO", save_all=True, append_images=[second])
+    result = _verify(tmp_path, buf.getvalue())
+    assert isinstance(result, Verified), result
+    assert (result.format, result.ext) == ("JPEG", "jpg")
