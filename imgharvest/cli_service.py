@@ -30,7 +30,7 @@ def consumer(services: Services, workers: int) -> Consumer:
     """Huey workers (threads) plus its scheduler; polls at least every second."""
     return services.queue.create_consumer(
         workers=workers, worker_type="thread", periodic=True, initial_delay=0.1,
-        max_delay=1.0, scheduler_interval=1, check_worker_health=True,
+        max_delay=1.0, scheduler_interval=1, check_worker_health=True, shutdown_timeout=30,
     )  # fmt: skip
 
 

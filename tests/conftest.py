@@ -60,3 +60,97 @@ async def source_http(make_settings: Any) -> Any:
 
     async with Fetcher(make_settings(retries=1, retry_max_wait=0.05)) as http:
         yield http
+
+
+# -- job service: a real SMTP server, a running service (workers + HTTP) ------------------------
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (loopback)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class SmtpSink:
+    """An aiosmtpd server on loopback that keeps every message; can be stopped and restarted."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[Any] = []
+        self._controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.SMTP))
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def of_kind(self, word: str) -> list[Any]:
+        """Messages whose subject contains ``word``."""
+        return [m for m in self.messages if word in str(m["Subject"])]
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A running SMTP server collecting messages."""
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def run_service(make_settings: Any, smtp_sink: SmtpSink) -> Iterator[Any]:
+    """Factory: the whole job service in this process (Huey worker threads, scheduler and the
+    web app on a free port), mail going to ``smtp_sink``; everything stops at teardown."""
+    import signal
+    import threading
+
+    import uvicorn
+
+    from imgharvest.cli_service import consumer
+    from imgharvest.services import build_services
+    from imgharvest.web.app import create_app
+
+    running: list[tuple[Any, Any, Any, threading.Thread]] = []
+
+    def start(clock: Any = None, stale_after: float = 15.0, **overrides: Any) -> Any:
+        port = free_port()
+        overrides.setdefault("smtp_url", f"smtp://127.0.0.1:{smtp_sink.port}")
+        settings = make_settings(port=port, workers=2, **overrides)
+        services = build_services(settings, clock=clock, stale_after=stale_after)
+        saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        workers = consumer(services, 2)
+        workers.start()
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, services), port=port,
+                                               log_config=None, access_log=False))  # fmt: skip
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started and thread.is_alive():
+            threading.Event().wait(0.05)
+        running.append((services, workers, server, thread))
+        return services
+
+    yield start
+    for services, workers, server, thread in running:
+        server.should_exit = True
+        thread.join(timeout=10)
+        workers.stop(graceful=True)
+        services.close()
