@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import zlib
 from functools import lru_cache
 
 from PIL import Image, ImageDraw
@@ -48,10 +49,20 @@ def truncated(data: bytes) -> bytes:
 HTML_AS_IMAGE = b"<!doctype html><html><body><h1>Access denied</h1></body></html>"
 
 
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body)
+    return len(body).to_bytes(4, "big") + kind + body + crc.to_bytes(4, "big")
+
+
 @lru_cache(maxsize=4)
 def bomb_png(side: int = 30000) -> bytes:
-    """A tiny PNG that claims ``side`` x ``side`` pixels (a decompression bomb)."""
-    img = Image.new("1", (side, side))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
+    """A tiny valid all-black 1-bit PNG claiming ``side`` x ``side`` pixels (a decompression bomb).
+
+    Written row by row, so building it never holds the raw image in memory.
+    """
+    ihdr = side.to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0])
+    row = bytes(1 + (side + 7) // 8)
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    chunks = _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import warnings
-import zlib
 from pathlib import Path
 
 import pytest
@@ -14,27 +13,14 @@ from PIL import Image
 
 from imgharvest.pipeline.records import Filters, Reason, Rejected
 from imgharvest.pipeline.verify import verify
+from tests.fakeweb import images
 
 MAX = 89_478_485
 
 
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    crc = zlib.crc32(kind + body)
-    return len(body).to_bytes(4, "big") + kind + body + crc.to_bytes(4, "big")
-
-
 def write_png_bomb(path: Path, side: int) -> Path:
-    """A valid all-black 1-bit PNG of ``side`` x ``side``, written row by row.
-
-    Unlike building it with Pillow, this never holds the raw image in memory,
-    so the test process itself stays small.
-    """
-    ihdr = side.to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0])
-    row = bytes(1 + (side + 7) // 8)
-    packer = zlib.compressobj(9)
-    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat))
-    path.write_bytes(path.read_bytes() + _chunk(b"IEND", b""))
+    """A valid all-black 1-bit PNG of ``side`` x ``side``, built without the raw image."""
+    path.write_bytes(images.bomb_png(side))
     return path
 
 
@@ -75,6 +61,7 @@ from pathlib import Path
 from PIL import Image
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.verify import verify
+from tests.fakeweb import images
 def peak_kb():
     status = Path("/proc/self/status").read_text()
     return int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
