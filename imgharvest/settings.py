@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     max_redirects: int = Field(5, ge=0)
     retries: int = Field(3, ge=0)
     retry_max_wait: float = Field(30.0, ge=0)
-    near_duplicate_distance: int = Field(6, ge=0, le=64)
+    near_duplicate_distance: int = Field(8, ge=0, le=64)
     user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
         "Chrome/134.0 Safari/537.36"
