@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from imgharvest.cli_report import ProgressBar, print_links, print_summary
+from imgharvest.cli_service import register as register_service_commands
 from imgharvest.errors import ConfigError, ImgHarvestError, InputError, JobError
 from imgharvest.events import EventList
 from imgharvest.naming import slugify
@@ -194,15 +195,7 @@ def _lines(text: str) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
-def _register_service_commands() -> None:
-    try:
-        from imgharvest.cli_service import register
-    except ImportError:  # the service commands are optional until installed with the app
-        return
-    register(app)
-
-
-_register_service_commands()
+register_service_commands(app)
 
 
 def main() -> None:

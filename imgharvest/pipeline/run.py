@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from imgharvest.pipeline.dedupe import Deduper
 from imgharvest.pipeline.fetch import Fetcher
 from imgharvest.pipeline.records import Filters, ImageRecord, Rejected, Verified
 from imgharvest.pipeline.result import HarvestResult, Progress
-from imgharvest.pipeline.streams import Stream, chain
+from imgharvest.pipeline.streams import Stream, chain, closing
 from imgharvest.pipeline.verify import verify
 from imgharvest.settings import Settings
 from imgharvest.sources.base import Candidate, Http, SourceOptions, get_source
@@ -104,7 +104,7 @@ def source_streams(
             events("warning", f"{name}: unavailable ({why}); skipped")
             continue
         source = cls(settings, http, events, spec.options)
-        streams.append(Stream(name, lambda s=source: s.candidates(spec.query)))
+        streams.append(Stream(name, functools.partial(source.candidates, spec.query)))
     return streams
 
 
@@ -166,7 +166,7 @@ class _Run:
     async def _loop(self, streams: list[Stream]) -> None:
         pending: set[asyncio.Task[None]] = set()
         try:
-            async with aclosing(chain(streams, self.events, self.errors, self.used)) as cands:
+            async with closing(chain(streams, self.events, self.errors, self.used)) as cands:
                 index = 0
                 async for cand in cands:
                     pending = await self._wait_for_room(pending)

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import aclosing
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from imgharvest.errors import FetchError, SourceError
 from imgharvest.events import EventSink
 from imgharvest.sources.base import Candidate
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def closing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Close an async generator even when its consumer stops early (frees its sockets now)."""
+    try:
+        yield iterator
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 @dataclass(frozen=True)
@@ -31,7 +45,7 @@ async def chain(
         used.append(stream.name)
         count = 0
         try:
-            async with aclosing(stream.open()) as candidates:
+            async with closing(stream.open()) as candidates:
                 async for cand in candidates:
                     count += 1
                     if cand.url not in seen:
