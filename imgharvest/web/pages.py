@@ -62,7 +62,8 @@ def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLRe
 
 def error_page(request: Request, status: int, title: str, message: str, **ctx: Any) -> HTMLResponse:
     """An HTML error page (404, 410, 403, 429 …); ``errors`` may name bad fields."""
-    response = render(request, "error.html", status, title=title, message=message, **ctx)
+    ctx = {"status_code": status, "title": title, "message": message, **ctx}
+    response = render(request, "error.html", status, **ctx)
     for name, value in ctx.get("headers", {}).items():
         response.headers[name] = value
     return response
@@ -262,3 +263,13 @@ def download(request: Request, token: str) -> Response:
         )  # fmt: skip
     message = "This download link is not known. Check that it was copied completely."
     return error_page(request, 404, "Link not found", message)
+
+
+ERROR_TITLES = {404: "Page not found", 405: "Method not allowed", 410: "Gone"}
+
+
+def http_error_page(request: Request, exc: HTTPException) -> HTMLResponse:
+    """An HTTP error outside ``/api`` as a page (``create_app``'s handler may call this)."""
+    title = ERROR_TITLES.get(exc.status_code, "Something went wrong")
+    message = "There is nothing at this address." if exc.status_code == 404 else str(exc.detail)
+    return error_page(request, exc.status_code, title, message, headers=dict(exc.headers or {}))

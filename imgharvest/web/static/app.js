@@ -88,12 +88,12 @@
     });
     form.addEventListener("submit", function (event) {
       touched = true;
-      var errors = checkForm(form), names = Object.keys(errors);
+      var errors = checkForm(form);
       showErrors(form, errors);
-      if (names.length) {
+      if (Object.keys(errors).length) {
         event.preventDefault();
-        var first = form.elements[names[0]];
-        if (first && first.focus) { first.focus(); }
+        var first = form.querySelector(".is-invalid");  // first in reading order
+        if (first) { first.focus(); }
       }
     });
   }
@@ -104,7 +104,7 @@
       if (isNaN(at.getTime())) { return; }
       el.title = el.getAttribute("datetime");
       el.textContent = el.hasAttribute("data-time-only")
-        ? at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })
+        ? at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
         : at.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
     });
   }
