@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from time import time
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -30,9 +31,12 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 BACKOFF_BASE = 0.5
 CHUNK = 64 * 1024
+SPOOL = 256 * 1024
+FILE_THREADS = 16
 WRITE_BUFFER = 256 * 1024
 DNS_CACHE_SECONDS = 30
 
+T = TypeVar("T")
 Params = dict[str, str | int] | None
 Headers = dict[str, str] | None
 
@@ -97,6 +101,16 @@ def _next_hop(current: URL, location: str, headers: Headers) -> tuple[URL, Heade
     return target, headers
 
 
+def _create(dest: Path) -> BinaryIO:
+    return dest.open("wb", buffering=WRITE_BUFFER)
+
+
+def _finish(dest: Path, out: BinaryIO | None, chunks: list[bytes]) -> None:
+    """Write what is left and close; a body that never left the spool is written whole."""
+    with out or _create(dest) as handle:
+        handle.writelines(chunks)
+
+
 def _failure(exc: BaseException) -> tuple[Reason, str]:
     """The per-image reason for an exception raised while downloading."""
     if isinstance(exc, GuardError):
@@ -130,6 +144,7 @@ class Fetcher:
         self._resolver = GuardedResolver(self.guard, resolver)
         self._traces = list(trace_configs)
         self._session: aiohttp.ClientSession | None = None
+        self._files: ThreadPoolExecutor | None = None
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -148,12 +163,17 @@ class Fetcher:
             headers={"User-Agent": s.user_agent},
             trace_configs=self._traces or None,
         )
+        # File creation is slow on many file systems: done off the event loop, in parallel.
+        self._files = ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="imgharvest-files")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._files is not None:
+            self._files.shutdown(wait=True)
+            self._files = None
         await self._resolver.close()
 
     @property
@@ -231,22 +251,39 @@ class Fetcher:
         return Download(ok=True, path=dest, size=size, sha256=digest, **common)
 
     async def _stream(self, resp: aiohttp.ClientResponse, dest: Path, cap: int) -> tuple[int, str]:
-        """Write the body to ``dest`` in chunks; the partial file goes on any failure."""
+        """Write the body to ``dest``; the partial file goes on any failure.
+
+        Creating a file costs far more than writing it, so bodies up to ``SPOOL``
+        bytes are gathered and written in one worker-thread hop; longer ones are
+        written chunk by chunk to a file opened in that thread.
+        """
         digest = hashlib.sha256()
         size = 0
+        chunks: list[bytes] = []
+        out: BinaryIO | None = None
         try:
-            # Plain buffered writes: a page-cache write is cheaper than a thread hop per chunk.
-            with dest.open("wb", buffering=WRITE_BUFFER) as out:
-                async for chunk in resp.content.iter_chunked(CHUNK):
-                    size += len(chunk)
-                    if size > cap:
-                        raise FetchError(str(resp.url), Reason.TOO_LARGE)
-                    digest.update(chunk)
-                    out.write(chunk)
+            async for chunk in resp.content.iter_chunked(CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise FetchError(str(resp.url), Reason.TOO_LARGE)
+                digest.update(chunk)
+                chunks.append(chunk)
+                if size > SPOOL:
+                    if out is None:
+                        out = await self._in_thread(_create, dest)
+                    out.writelines(chunks)
+                    chunks.clear()
+            await self._in_thread(_finish, dest, out, chunks)
         except BaseException:
+            if out is not None:
+                out.close()
             dest.unlink(missing_ok=True)
             raise
         return size, digest.hexdigest()
+
+    async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._files, func, *args)
 
     # -- shared: retries and redirects -----------------------------------
     async def _open(

@@ -13,6 +13,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Sequence
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -92,6 +93,8 @@ class NetworkGuard:
 
     def __init__(self, allowed: Sequence[Network] = ()) -> None:
         self.allowed = tuple(allowed)
+        # Every hop checks its host; a job sees few distinct hosts, so verdicts are cached.
+        self._host_refusal = lru_cache(maxsize=4096)(self._literal_refusal)
 
     def refusal(self, ip: Address) -> str | None:
         """Why ``ip`` is refused, or None when it may be connected to."""
@@ -114,10 +117,14 @@ class NetworkGuard:
         host = url.raw_host
         if not host:
             raise GuardError(str(url), "blocked address: no host")
-        ip = parse_host(host)
-        if ip is not None:
-            self.check_address(ip, str(url))
+        why = self._host_refusal(host)
+        if why is not None:
+            raise GuardError(str(url), f"blocked address: {why}")
         return host
+
+    def _literal_refusal(self, host: str) -> str | None:
+        ip = parse_host(host)
+        return None if ip is None else self.refusal(ip)
 
     async def check_url(self, url: str | URL, *, resolve: bool = True) -> None:
         """Check a URL's scheme and host; names are resolved and every answer checked.

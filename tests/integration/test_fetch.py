@@ -225,6 +225,18 @@ async def test_content_length_over_the_cap_is_refused_before_reading(
     assert small.ok and small.size == 1000
 
 
+async def test_a_long_body_is_streamed_to_disk_whole(
+    fakeweb: FakeWeb, make_settings: Any, tmp_path: Path
+) -> None:
+    dest = tmp_path / "long.bin"
+    async with Fetcher(make_settings(max_image_bytes=1024 * 1024)) as fetcher:
+        result = await fetcher.download(f"{fakeweb.url}/hostile/big?bytes=700001", dest)
+    body = b"\0" * 700001
+    assert result.ok, result.detail
+    assert dest.read_bytes() == body
+    assert result.sha256 == hashlib.sha256(body).hexdigest()
+
+
 async def test_redirect_loop_is_stopped(
     fakeweb: FakeWeb, make_settings: Any, tmp_path: Path
 ) -> None:
