@@ -6,18 +6,15 @@ import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from fastapi import FastAPI
 
 from imgharvest.clock import ManualClock
-from imgharvest.db import make_engine, make_sessions, upgrade
 from imgharvest.jobs import Claim, JobService, Outcome
+from imgharvest.services import Services, build_services
 from imgharvest.settings import Settings
-from imgharvest.storage import from_url
-from imgharvest.web.assets import mount_static
-from imgharvest.web.pages import router
+from imgharvest.web.app import create_app
 from tests.fakeweb.images import make_image
 
 
@@ -29,6 +26,11 @@ class PagesApp:
     jobs: JobService
     clock: ManualClock
     settings: Settings
+    services: Services
+
+    def close(self) -> None:
+        """Release the database and queue connections."""
+        self.services.close()
 
 
 def web_settings(tmp: Path, **overrides: Any) -> Settings:
@@ -38,16 +40,11 @@ def web_settings(tmp: Path, **overrides: Any) -> Settings:
 
 
 def build_pages_app(settings: Settings) -> PagesApp:
-    """The pages router on a real JobService (SQLite, migrations, local store), no queue."""
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    """The real app (``create_app``) on real services with a manual clock; no worker runs."""
     clock = ManualClock()
-    jobs = JobService(make_sessions(engine), settings, clock, from_url(settings.storage_url))
-    app = FastAPI()
-    app.include_router(router)
-    mount_static(app)
-    app.state.services = SimpleNamespace(jobs=jobs, settings=settings)
-    return PagesApp(app, jobs, clock, settings)
+    services = build_services(settings, clock=clock)
+    app = create_app(settings, services)
+    return PagesApp(app, services.jobs, clock, settings, services)
 
 
 def search_form(clock: ManualClock, **changes: Any) -> dict[str, str]:

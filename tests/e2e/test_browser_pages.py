@@ -70,6 +70,7 @@ def site(tmp_path: Path) -> Iterator[tuple[PagesApp, str]]:
     server = LiveServer(pa.app).start()
     yield pa, server.url
     server.stop()
+    pa.close()
 
 
 def page_at(browser: Any, width: str = "desktop", js: bool = True) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,21 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def pa(tmp_path: Path) -> PagesApp:
-    return build_pages_app(web_settings(tmp_path))
+def make_pa(tmp_path: Path) -> Iterator[Callable[..., PagesApp]]:
+    made: list[PagesApp] = []
+
+    def factory(**overrides: Any) -> PagesApp:
+        made.append(build_pages_app(web_settings(tmp_path, **overrides)))
+        return made[-1]
+
+    yield factory
+    for app in made:
+        app.close()
+
+
+@pytest.fixture
+def pa(make_pa: Callable[..., PagesApp]) -> PagesApp:
+    return make_pa()
 
 
 def asgi_client(pa: PagesApp) -> httpx.AsyncClient:
@@ -225,8 +238,8 @@ async def test_forged_csrf_token_is_refused(pa: PagesApp, client: httpx.AsyncCli
     assert answer.status_code == 403
 
 
-async def test_rate_limit_gives_429(tmp_path: Path) -> None:
-    pa = build_pages_app(web_settings(tmp_path, submit_rate_per_minute=3))
+async def test_rate_limit_gives_429(make_pa: Callable[..., PagesApp]) -> None:
+    pa = make_pa(submit_rate_per_minute=3)
     async with asgi_client(pa) as client:
         codes = [
             (await client.post("/jobs", json=search_form(pa.clock))).status_code for _ in range(4)
