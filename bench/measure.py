@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -15,18 +16,21 @@ POLL_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class Measured:
-    """What one run cost: seconds from spawn to exit, peak tree RSS in bytes, exit code."""
+    """What one run cost: seconds from spawn to exit, peak tree RSS in bytes, exit code, and
+    CPU seconds (user + system) of the whole tree, less sensitive to a loaded machine."""
 
     wall: float
     peak_rss: int
     returncode: int
     started: float  # time.time() at spawn, to compare with file mtimes
+    cpu: float = 0.0
 
 
 def run_measured(
     argv: list[str], env: dict[str, str], cwd: Path, log: Path, limit: float = 600.0
 ) -> Measured:
     """Run ``argv`` to completion (killed after ``limit`` seconds), polling its tree's RSS."""
+    before = _children_cpu()
     with log.open("wb") as out:
         started = time.time()
         t0 = time.perf_counter()
@@ -40,7 +44,13 @@ def run_measured(
             code = proc.wait()
         wall = time.perf_counter() - t0
         watcher.stop()
-    return Measured(wall, watcher.peak, code, started)
+    return Measured(wall, watcher.peak, code, started, _children_cpu() - before)
+
+
+def _children_cpu() -> float:
+    # Children are run one at a time, so the difference is this run's tree (reaped ones only).
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class _Watcher(threading.Thread):

@@ -16,17 +16,24 @@ RATE = 250  # samples per second
 
 
 def profile_fetch(work: Path, top: int = 25) -> str:
+    """Profile the fetch scenario twice: every active thread, then only the GIL holder
+    (the serial part that bounds a one-process asyncio program)."""
+    return "\n\n".join(_profile_once(work, top, gil) for gil in (False, True))
+
+
+def _profile_once(work: Path, top: int, gil: bool) -> str:
     """Run the fetch scenario once for imgharvest under py-spy; return the summary text."""
-    raw = work / "pyspy.txt"
+    raw = work / f"pyspy{'-gil' if gil else ''}.txt"
     web = BenchWeb(mixed_catalog(), latency=0.05)
     with web:
         urls = work / "urls.txt"
         urls.write_text("\n".join(web.urls()) + "\n")
-        inv = tools.imgharvest(urls, work / "profiled-out", work)
+        inv = tools.imgharvest(urls, work / f"out-{gil}", work)
         spy = [str(tools.BENCH_VENV / "py-spy"), "record", "-r", str(RATE), "-f", "raw"]
-        spy += ["--full-filenames", "-o", str(raw), "--"]
+        spy += ["--full-filenames", *(["--gil"] if gil else []), "-o", str(raw), "--"]
         measured = run_measured(spy + inv.argv, inv.env, work, work / "pyspy.log")
-    header = f"wall {measured.wall:.2f} s under py-spy ({RATE} Hz, active samples only)"
+    which = "GIL holder only" if gil else "all active threads"
+    header = f"## {which}: wall {measured.wall:.2f} s under py-spy ({RATE} Hz)"
     return header + "\n" + summarise(raw.read_text(), top)
 
 

@@ -33,6 +33,7 @@ def medians(rows: list[Row]) -> dict[str, dict[str, float]]:
             "wall": statistics.median(r.measured.wall for r in mine),
             "last_write": statistics.median(r.last_write for r in mine),
             "peak_mb": statistics.median(r.measured.peak_rss / MB for r in mine),
+            "cpu": statistics.median(r.measured.cpu for r in mine),
             "files": statistics.median(r.validity.files for r in mine),
             "invalid": statistics.median(r.validity.invalid for r in mine),
             "dups": statistics.median(r.validity.dup_exact + r.validity.dup_near for r in mine),
@@ -48,14 +49,15 @@ def table(rows: list[Row], expected: int) -> str:
     lines = [
         f"expected valid unique images: {expected}",
         "",
-        "| tool | wall s (median) | imgharvest / tool | last file written s | peak RSS MB "
-        "| files | invalid | duplicates | runs |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| tool | wall s (median) | imgharvest / tool | last file written s | CPU s "
+        "| peak RSS MB | files | invalid | duplicates | runs |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for tool, m in med.items():
         ratio = f"{ours / m['wall']:.2f}" if ours else "-"
         lines.append(
-            f"| {tool} | {m['wall']:.2f} | {ratio} | {m['last_write']:.2f} | {m['peak_mb']:.0f} "
+            f"| {tool} | {m['wall']:.2f} | {ratio} | {m['last_write']:.2f} | {m['cpu']:.1f} "
+            f"| {m['peak_mb']:.0f} "
             f"| {m['files']:.0f} | {m['invalid']:.0f} | {m['dups']:.0f} | {m['runs']:.0f} |"
         )
     return "\n".join(lines)
@@ -64,8 +66,8 @@ def table(rows: list[Row], expected: int) -> str:
 def runs_detail(rows: list[Row]) -> str:
     """Every single run, for the record (wall, peak, exit code)."""
     return "\n".join(
-        f"  {r.tool:<12} run {r.run}: wall {r.measured.wall:6.2f} s  peak "
-        f"{r.measured.peak_rss / MB:6.0f} MB  exit {r.measured.returncode}  "
+        f"  {r.tool:<12} run {r.run}: wall {r.measured.wall:6.2f} s  cpu {r.measured.cpu:5.1f} s"
+        f"  peak {r.measured.peak_rss / MB:6.0f} MB  exit {r.measured.returncode}  "
         f"files {r.validity.files} invalid {r.validity.invalid} "
         f"dup {r.validity.dup_exact}+{r.validity.dup_near}"
         for r in rows

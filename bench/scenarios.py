@@ -89,7 +89,8 @@ def _last_write(out: Path, started: float) -> float:
 def _line(row: Row) -> str:
     m, v = row.measured, row.validity
     return (
-        f"{row.tool:<15} run {row.run}: {m.wall:6.2f} s, peak {m.peak_rss / 2**20:5.0f} MB, "
+        f"{row.tool:<15} run {row.run}: {m.wall:6.2f} s, cpu {m.cpu:5.1f} s, "
+        f"peak {m.peak_rss / 2**20:5.0f} MB, "
         f"exit {m.returncode}, files {v.files} (invalid {v.invalid}, "
         f"dup {v.dup_exact}+{v.dup_near})"
     )
