@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from time import time
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -36,7 +36,6 @@ FILE_THREADS = 16
 WRITE_BUFFER = 256 * 1024
 DNS_CACHE_SECONDS = 30
 
-T = TypeVar("T")
 Params = dict[str, str | int] | None
 Headers = dict[str, str] | None
 
@@ -101,14 +100,9 @@ def _next_hop(current: URL, location: str, headers: Headers) -> tuple[URL, Heade
     return target, headers
 
 
-def _create(dest: Path) -> BinaryIO:
-    return dest.open("wb", buffering=WRITE_BUFFER)
-
-
-def _finish(dest: Path, out: BinaryIO | None, chunks: list[bytes]) -> None:
-    """Write what is left and close; a body that never left the spool is written whole."""
-    with out or _create(dest) as handle:
-        handle.writelines(chunks)
+def _write_chunks(dest: Path, chunks: list[bytes]) -> None:
+    with dest.open("wb") as out:
+        out.writelines(chunks)
 
 
 def _failure(exc: BaseException) -> tuple[Reason, str]:
@@ -253,9 +247,9 @@ class Fetcher:
     async def _stream(self, resp: aiohttp.ClientResponse, dest: Path, cap: int) -> tuple[int, str]:
         """Write the body to ``dest``; the partial file goes on any failure.
 
-        Creating a file costs far more than writing it, so bodies up to ``SPOOL``
-        bytes are gathered and written in one worker-thread hop; longer ones are
-        written chunk by chunk to a file opened in that thread.
+        Creating a file costs far more than writing it, so a body up to ``SPOOL``
+        bytes is gathered and written in one worker-thread hop; a longer one is
+        written chunk by chunk as it arrives.
         """
         digest = hashlib.sha256()
         size = 0
@@ -269,21 +263,28 @@ class Fetcher:
                 digest.update(chunk)
                 chunks.append(chunk)
                 if size > SPOOL:
-                    if out is None:
-                        out = await self._in_thread(_create, dest)
+                    out = out or dest.open("wb", buffering=WRITE_BUFFER)
                     out.writelines(chunks)
                     chunks.clear()
-            await self._in_thread(_finish, dest, out, chunks)
+            if out is None:
+                await self._write_file(dest, chunks)
         except BaseException:
-            if out is not None:
-                out.close()
             dest.unlink(missing_ok=True)
             raise
+        finally:
+            if out is not None:
+                out.close()
         return size, digest.hexdigest()
 
-    async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:
+    async def _write_file(self, dest: Path, chunks: list[bytes]) -> None:
+        """Write a whole small file in a worker thread; on cancel, wait for it before cleanup."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._files, func, *args)
+        job = loop.run_in_executor(self._files, _write_chunks, dest, chunks)
+        try:
+            await asyncio.shield(job)
+        except asyncio.CancelledError:
+            await asyncio.wait([job])
+            raise
 
     # -- shared: retries and redirects -----------------------------------
     async def _open(

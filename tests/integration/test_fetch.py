@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import socket
@@ -175,6 +176,20 @@ async def test_allowed_networks_make_the_fake_web_reachable(
     assert fakeweb.hits[path] == 2
 
 
+async def test_allowed_networks_env_var_opens_the_fake_web(
+    fakeweb: FakeWeb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("IMGHARVEST_ALLOWED_NETWORKS", "127.0.0.0/8")
+    url = f"{fakeweb.url}/hostile/good/{key()}.jpg"
+    async with Fetcher(Settings(_env_file=None, data_dir=tmp_path)) as fetcher:  # type: ignore[call-arg]
+        result = await fetcher.download(url, tmp_path / "env.jpg")
+    assert result.ok, result.detail
+    monkeypatch.delenv("IMGHARVEST_ALLOWED_NETWORKS")
+    async with Fetcher(Settings(_env_file=None, data_dir=tmp_path)) as fetcher:  # type: ignore[call-arg]
+        refused = await fetcher.download(url, tmp_path / "env2.jpg")
+    assert refused.reason == Reason.GUARD
+
+
 # -- acceptance 5: hostile hosts ---------------------------------------------------
 
 
@@ -209,6 +224,23 @@ async def test_endless_body_stops_at_the_byte_cap(
     async with Fetcher(settings) as fetcher:
         result = await fetcher.download(f"{fakeweb.url}/hostile/endless", dest)
     assert (result.ok, result.reason) == (False, Reason.TOO_LARGE)
+    assert not dest.exists()
+
+
+async def test_a_cancelled_download_leaves_no_partial_file(
+    fakeweb: FakeWeb, make_settings: Any, tmp_path: Path
+) -> None:
+    dest = tmp_path / "cancelled.bin"
+    async with Fetcher(make_settings(max_image_bytes=200 * 1024 * 1024)) as fetcher:
+        task = asyncio.create_task(fetcher.download(f"{fakeweb.url}/hostile/endless", dest))
+        for _ in range(1000):
+            if dest.exists() or task.done():
+                break
+            await asyncio.sleep(0.005)
+        assert dest.exists(), "the body never reached the disk"
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
     assert not dest.exists()
 
 
