@@ -83,6 +83,8 @@ class FakeWeb:
             fut.result(timeout=30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     def __enter__(self) -> FakeWeb:
         return self.start()
