@@ -96,7 +96,6 @@ def slow_web() -> Iterator[FakeWeb]:
     """A second fake web that answers every request late (so a job is surely running)."""
     with FakeWeb(latency=0.4) as fw:
         yield fw
-    fw._loop.close()  # FakeWeb.stop leaves its loop open; a second instance must not leak it
 
 
 def done_events(body: dict[str, Any]) -> list[str]:
