@@ -180,7 +180,9 @@ class JobService:
         self.event(job.id, "info", f"{kind} job scheduled for {req.run_at:%Y-%m-%d %H:%M} UTC")
         if self.dispatcher is not None:
             self.dispatcher.run_job(job.id, req.run_at)
-        return self._view(job, [], [])
+        view = self.get(job.id, with_images=False)
+        assert view is not None
+        return view
 
     # -- reading ----------------------------------------------------------
     def get(self, job_id: str, *, with_images: bool = True) -> JobView | None:
@@ -255,16 +257,19 @@ class JobService:
 
     # -- user actions -----------------------------------------------------
     def cancel(self, job_id: str) -> JobView | None:
-        """Cancel a scheduled or running job; any other status is left as it is."""
+        """Cancel a scheduled or running job (None if unknown); ``InputError`` if it has ended."""
         now = self.clock.now()
         with self._tx() as session:
-            session.execute(
+            result = session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.status.in_(ACTIVE))
                 .values(status=CANCELLED, finished_at=now, expires_at=self._expiry(now))
             )
+            changed = getattr(result, "rowcount", 0) == 1
         view = self.get(job_id, with_images=False)
-        if view is not None and view.status == CANCELLED:
+        if view is not None and not changed:
+            raise InputError("status", f"the job is {view.status}; it cannot be cancelled")
+        if view is not None:
             self.event(job_id, "warning", "job cancelled")
         return view
 

@@ -206,11 +206,12 @@ def job_images(request: Request, job_id: str) -> list[dict[str, str | int]]:
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut, responses=ERRORS)
 def cancel_job(request: Request, job_id: str) -> JobOut:
     """Cancel a scheduled or running job; 409 if it already ended."""
-    view = service(request).cancel(job_id) if len(job_id) <= 64 else None
+    try:
+        view = service(request).cancel(job_id) if len(job_id) <= 64 else None
+    except InputError as exc:
+        raise HTTPException(409, {exc.field: exc.message}) from None
     if view is None:
         raise not_found(job_id)
-    if view.status != "cancelled":
-        raise HTTPException(409, {"status": f"the job is {view.status}; it cannot be cancelled"})
     return job_out(view)
 
 

@@ -48,13 +48,13 @@ def _jobs(request: Request) -> JobService:
 
 
 async def _inputs(request: Request) -> str:
-    form = await request.form()
-    value = form.get("inputs")
-    if isinstance(value, UploadFile):
-        raw = await value.read(MAX_INPUT_BYTES + 1)
-        if len(raw) > MAX_INPUT_BYTES:
-            raise ValidationFailed({"inputs": "inputs is larger than 1 MiB"})
-        return raw.decode("utf-8", errors="replace")
+    async with request.form() as form:
+        value = form.get("inputs")
+        if isinstance(value, UploadFile):
+            raw = await value.read(MAX_INPUT_BYTES + 1)
+            value = raw.decode("utf-8", errors="replace")
+    if len(value or "") > MAX_INPUT_BYTES:
+        raise ValidationFailed({"inputs": "inputs is larger than 1 MiB"})
     if not value:
         raise ValidationFailed({"inputs": "inputs is required: page URLs, one per line"})
     return value
