@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from huey.consumer import Consumer
 from rich.console import Console
-from rich.table import Table
 
 from imgharvest.db import make_engine, upgrade
 from imgharvest.logging_setup import setup_logging
@@ -69,16 +68,21 @@ def jobs_list(
 ) -> None:
     """List recent jobs."""
     services = build_services(load_settings())
-    table = Table("id", "kind", "status", "query", "run at (UTC)", "kept/wanted")
+    # One job per line, never wrapped: scripts grep this.
+    typer.echo("id\tstatus\tkind\tkept/wanted\trun_at_utc\tquery")
     for job in services.jobs.recent(status, limit):
-        table.add_row(job.id, job.kind, job.status, job.query[:40],
-                      f"{job.run_at:%Y-%m-%d %H:%M}", f"{job.kept}/{job.wanted}")  # fmt: skip
-    out.print(table)
+        when = f"{job.run_at:%Y-%m-%dT%H:%M}"
+        typer.echo(
+            f"{job.id}\t{job.status}\t{job.kind}\t{job.kept}/{job.wanted}\t{when}\t{job.query}"
+        )
+    services.close()
 
 
 def jobs_inspect(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> None:
     """Show one job with its events."""
-    view = build_services(load_settings()).jobs.get(job_id, with_images=False)
+    services = build_services(load_settings())
+    view = services.jobs.get(job_id, with_images=False)
+    services.close()
     if view is None:
         out.print(f"no job {job_id!r}")
         raise typer.Exit(1)
