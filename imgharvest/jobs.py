@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -175,9 +176,11 @@ class JobService:
             pages_done=0, run_at=req.run_at, created_at=now, attempts=0, tried=0, kept=0,
             rejected={},
         )  # fmt: skip
+        message = f"{kind} job scheduled for {req.run_at:%Y-%m-%d %H:%M} UTC"
         with self._tx() as session:
             session.add(job)
-        self.event(job.id, "info", f"{kind} job scheduled for {req.run_at:%Y-%m-%d %H:%M} UTC")
+            session.add(JobEvent(job_id=job.id, at=now, level="info", message=message))
+        log.info("%s", message, extra={"job_id": job.id})
         if self.dispatcher is not None:
             self.dispatcher.run_job(job.id, req.run_at)
         view = self.get(job.id, with_images=False)
@@ -375,28 +378,23 @@ class JobService:
         return now + timedelta(seconds=self.settings.link_ttl_seconds)
 
     # -- housekeeping -----------------------------------------------------
-    def due(self) -> list[tuple[str, datetime]]:
-        """Jobs that need a run: scheduled ones, and running ones whose worker went silent."""
+    def due(self) -> list[tuple[str, datetime, bool]]:
+        """Active jobs: id, when a run should (re)start, and whether one is running now."""
         with self.sessions() as session:
             rows = session.execute(
                 select(Job.id, Job.run_at, Job.status, Job.heartbeat_at).where(
                     Job.status.in_(ACTIVE)
                 )
             ).all()
-        return [(r.id, self._when(r.status, r.run_at, r.heartbeat_at)) for r in rows]
+        return [
+            (r.id, self._when(r.status, r.run_at, r.heartbeat_at), r.status == RUNNING)
+            for r in rows
+        ]
 
     def _when(self, status: str, run_at: datetime, heartbeat: datetime | None) -> datetime:
         if status == RUNNING and heartbeat is not None:
             return heartbeat + self.stale_after + timedelta(seconds=1)
         return run_at
-
-    def stale_check_at(self, job_id: str) -> datetime | None:
-        """When a running job would count as stale (None unless it is running)."""
-        with self.sessions() as session:
-            job = session.get(Job, job_id)
-        if job is None or job.status != RUNNING:
-            return None
-        return self._when(job.status, job.run_at, job.heartbeat_at)
 
     def expire_due(self) -> list[str]:
         """Past link lifetime: delete archives, erase addresses, mark delivered jobs expired."""
@@ -421,6 +419,7 @@ class JobService:
         return expired
 
     def _expire(self, job: Job) -> None:
+        shutil.rmtree(self.workdir(job.id), ignore_errors=True)
         if job.archive_key:
             self.store.delete(job.archive_key)
         job.archive_key, job.email = None, None

@@ -38,7 +38,7 @@ log = logging.getLogger("imgharvest.tasks")
 HEARTBEAT_SECONDS = 1.0
 MAIL_RETRY_FIRST = 2.0
 MAIL_RETRY_MAX = 300.0
-OVERDUE = timedelta(seconds=30)
+OVERDUE = timedelta(seconds=120)
 
 
 def mail_delay(attempts: int) -> float:
@@ -89,16 +89,9 @@ class Tasks:
         jobs = self.services.jobs
         claim = jobs.claim(job_id)
         if claim is None:
-            self._check_later(job_id)
             return
         self.queue_email(job_id, "started")
         JobRun(self.services, claim, self).execute()
-
-    def _check_later(self, job_id: str) -> None:
-        # Another worker owns the run; look again when it would count as dead.
-        when = self.services.jobs.stale_check_at(job_id)
-        if when is not None:
-            self.run_job(job_id, when)
 
     def _send_email(self, email_id: int) -> None:
         svc = self.services
@@ -135,8 +128,9 @@ class Tasks:
         """Re-queue jobs and emails from the database (at start: every active job)."""
         svc = self.services
         now = svc.clock.now()
-        for job_id, when in svc.jobs.due():
-            if startup or when <= now - OVERDUE:
+        for job_id, when, running in svc.jobs.due():
+            # A scheduled job is normally on the queue already; only a long-overdue one was lost.
+            if startup or when <= now - (timedelta(0) if running else OVERDUE):
                 self.run_job(job_id, when)
         for email_id in svc.outbox.unsent():
             self.send_email(email_id)

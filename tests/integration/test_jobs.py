@@ -168,3 +168,23 @@ def test_events_are_rows_and_log_lines_with_the_job_id_and_masked_addresses(
     assert "someone@" not in record.getMessage() and "s***@example.org" in record.getMessage()
     events = svc.jobs.get(job.id).events  # type: ignore[union-attr]
     assert events[-1].message == "mail to someone@example.org bounced"
+
+
+def queued_runs(svc: Services, job_id: str) -> int:
+    return len([t for t in svc.queue.pending() if t.name == "run_job" and t.args == (job_id,)])
+
+
+def test_housekeeping_requeues_silent_runs_but_not_fresh_schedules(
+    svc: Services, clock: ManualClock
+) -> None:
+    fresh = svc.jobs.create_search(search(clock, run_at=clock.now() + timedelta(minutes=5)))
+    lost = svc.jobs.create_search(search(clock))
+    assert svc.jobs.claim(lost.id) is not None
+    assert (queued_runs(svc, fresh.id), queued_runs(svc, lost.id)) == (1, 1)
+    svc.tasks.housekeeping()
+    assert (queued_runs(svc, fresh.id), queued_runs(svc, lost.id)) == (1, 1)
+    clock.advance(12)  # the run's heartbeat is now older than stale_after
+    svc.tasks.housekeeping()
+    assert (queued_runs(svc, fresh.id), queued_runs(svc, lost.id)) == (1, 2)
+    svc.tasks.recover(startup=True)
+    assert queued_runs(svc, fresh.id) == 2
