@@ -13,7 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from imgharvest.errors import InputError
 from imgharvest.jobs import JobService, JobView
-from imgharvest.schemas import ValidationFailed, validate_crawl, validate_search
+from imgharvest.schemas import (
+    CrawlRequest,
+    SearchRequest,
+    ValidationFailed,
+    validate_crawl,
+    validate_search,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -140,21 +146,20 @@ def renamed(exc: ValidationFailed, keys: dict[str, str]) -> ValidationFailed:
     return ValidationFailed(errors)
 
 
-def _create_search(jobs: JobService, body: SearchJobIn, client: str | None) -> JobView:
-    data = form_data(body, SEARCH_KEYS, jobs)
+def _validated(jobs: JobService, body: BaseModel, keys: dict[str, str], validate: Any) -> Any:
     try:
-        req = validate_search(data, jobs.settings, jobs.clock.now())
+        return validate(form_data(body, keys, jobs), jobs.settings, jobs.clock.now())
     except ValidationFailed as exc:
-        raise renamed(exc, SEARCH_KEYS) from None
+        raise renamed(exc, keys) from None
+
+
+def _create_search(jobs: JobService, body: SearchJobIn, client: str | None) -> JobView:
+    req: SearchRequest = _validated(jobs, body, SEARCH_KEYS, validate_search)
     return jobs.create_search(req, client=client)
 
 
 def _create_crawl(jobs: JobService, body: CrawlJobIn, client: str | None) -> JobView:
-    data = form_data(body, CRAWL_KEYS, jobs)
-    try:
-        req = validate_crawl(data, jobs.settings, jobs.clock.now())
-    except ValidationFailed as exc:
-        raise renamed(exc, CRAWL_KEYS) from None
+    req: CrawlRequest = _validated(jobs, body, CRAWL_KEYS, validate_crawl)
     return jobs.create_crawl(req, client=client)
 
 
