@@ -50,7 +50,9 @@ def good(count: int, start: int = 0, prefix: str = "g") -> list[FakeImage]:
     return [FakeImage(id=f"{prefix}{start + i}", seed=start + i) for i in range(count)]
 
 
-def troubled(total: int, seed: int = 7, prefix: str = "t", base_seed: int = 10_000) -> list[FakeImage]:
+def troubled(
+    total: int, seed: int = 7, prefix: str = "t", base_seed: int = 10_000
+) -> list[FakeImage]:
     """``total`` candidates: 10% 404, 5% truncated, 5% HTML-as-JPEG, 10% duplicates
     (half exact, half re-encoded and resized), the rest good; shuffled reproducibly."""
     n404, ntrunc, nhtml, ndup = total // 10, total // 20, total // 20, total // 10
