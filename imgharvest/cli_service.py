@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from huey.consumer import Consumer
 from rich.console import Console
 
-from imgharvest.db import make_engine, upgrade
 from imgharvest.logging_setup import setup_logging
-from imgharvest.services import Services, build_services
 from imgharvest.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from huey.consumer import Consumer
+
+    from imgharvest.services import Services
+
+# The service stack (SQLAlchemy, Huey, the web app) is imported inside each command,
+# so one-shot commands such as ``get`` and ``fetch`` start without paying for it.
 
 out = Console()
 log = logging.getLogger("imgharvest.service")
@@ -20,9 +25,15 @@ log = logging.getLogger("imgharvest.service")
 
 def _start(settings: Settings) -> Services:
     setup_logging(log_file=settings.log_file)
-    services = build_services(settings)
+    services = _build(settings)
     services.tasks.recover(startup=True)
     return services
+
+
+def _build(settings: Settings) -> Services:
+    from imgharvest.services import build_services
+
+    return build_services(settings)
 
 
 def consumer(services: Services, workers: int) -> Consumer:
@@ -67,7 +78,7 @@ def jobs_list(
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
 ) -> None:
     """List recent jobs."""
-    services = build_services(load_settings())
+    services = _build(load_settings())
     # One job per line, never wrapped: scripts grep this.
     typer.echo("id\tstatus\tkind\tkept/wanted\trun_at_utc\tquery")
     for job in services.jobs.recent(status, limit):
@@ -80,7 +91,7 @@ def jobs_list(
 
 def jobs_inspect(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> None:
     """Show one job with its events."""
-    services = build_services(load_settings())
+    services = _build(load_settings())
     view = services.jobs.get(job_id, with_images=False)
     services.close()
     if view is None:
@@ -97,6 +108,8 @@ def jobs_inspect(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> 
 
 def db_upgrade() -> None:
     """Apply the database migrations (``serve`` and ``worker`` also do it on start)."""
+    from imgharvest.db import make_engine, upgrade
+
     settings = load_settings()
     upgrade(make_engine(settings.database_url))
     out.print("database is up to date")
