@@ -1,4 +1,4 @@
-"""Benchmark entry: ``python -m bench.run [fetch|get|profile|all] [--runs N] [--tools a,b]``."""
+"""Benchmark entry: ``python -m bench.run [fetch|get|profile|api|all] [--runs N] [--tools a,b]``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bench import report, tools
+from bench.api_load import api_scenario
 from bench.profile import profile_fetch
 from bench.scenarios import fetch_scenario, get_scenario
 
@@ -19,8 +20,8 @@ def main(argv: list[str] | None = None) -> None:
     """Parse arguments, make sure the bench-only tools exist, run the chosen scenarios."""
     args = _parser().parse_args(argv)
     names = [n.strip() for n in args.tools.split(",") if n.strip()]
-    if args.what in ("fetch", "all", "profile"):
-        _ensure_bench_env(names if args.what != "profile" else [])
+    if args.what in ("fetch", "all", "profile", "api"):
+        _ensure_bench_env(names if args.what in ("fetch", "all") else [])
     with tempfile.TemporaryDirectory(prefix="imgharvest-bench-") as tmp:
         work = Path(tmp)
         if args.what in ("fetch", "all"):
@@ -30,11 +31,14 @@ def main(argv: list[str] | None = None) -> None:
         if args.what in ("profile", "all"):
             (work / "profile").mkdir()
             _print_saved("profile", profile_fetch(work / "profile"))
+        if args.what in ("api", "all"):
+            (work / "api").mkdir()
+            _print_saved("api", api_scenario(work / "api"))
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    choices = ["fetch", "get", "profile", "all"]
+    choices = ["fetch", "get", "profile", "api", "all"]
     parser.add_argument("what", nargs="?", default="all", choices=choices)
     parser.add_argument("--runs", type=int, default=3, help="repetitions (median reported)")
     parser.add_argument("--tools", default=",".join(tools.FETCH_TOOLS), help="fetch tools")
