@@ -109,7 +109,13 @@ Runner = Callable[[Path, EventList, ProgressBar], Awaitable[HarvestResult]]
 
 def _harvest_to(dest: Path, slug: str, count: int, run: Runner) -> HarvestResult:
     events = EventList()
-    with tempfile.TemporaryDirectory(prefix="imgharvest-") as work, ProgressBar(count) as bar:
+    # the work directory sits beside the destination, so kept files can be moved, not copied
+    dest.absolute().parent.mkdir(parents=True, exist_ok=True)
+    workroot = dest.absolute().parent
+    with (
+        tempfile.TemporaryDirectory(prefix=".imgharvest-", dir=workroot) as work,
+        ProgressBar(count) as bar,
+    ):
         result = asyncio.run(_awaited(run(Path(work), events, bar)))
         _write(result, dest, slug)
     print_summary(result, dest, events)
@@ -124,7 +130,7 @@ def _write(result: HarvestResult, dest: Path, slug: str) -> None:
     if dest.suffix.lower() == ".zip":
         result.archive = package.write_zip(result.records, dest, slug=slugify(slug))
     else:
-        result.archive = package.write_dir(result.records, dest, slug=slugify(slug))
+        result.archive = package.write_dir(result.records, dest, slug=slugify(slug), move=True)
 
 
 @contextmanager

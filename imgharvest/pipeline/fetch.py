@@ -100,9 +100,22 @@ def _next_hop(current: URL, location: str, headers: Headers) -> tuple[URL, Heade
     return target, headers
 
 
-def _write_chunks(dest: Path, chunks: list[bytes]) -> None:
+def _write_chunks(dest: Path, chunks: list[bytes]) -> str:
+    """Write a small body and return its sha256 (hashed here, off the event loop)."""
+    digest = hashlib.sha256()
     with dest.open("wb") as out:
-        out.writelines(chunks)
+        for chunk in chunks:
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _spill(chunks: list[bytes], digest: Any, out: BinaryIO) -> None:
+    """Hash and write what a long body has gathered so far."""
+    for chunk in chunks:
+        digest.update(chunk)
+    out.writelines(chunks)
+    chunks.clear()
 
 
 def _failure(exc: BaseException) -> tuple[Reason, str]:
@@ -260,14 +273,12 @@ class Fetcher:
                 size += len(chunk)
                 if size > cap:
                     raise FetchError(str(resp.url), Reason.TOO_LARGE)
-                digest.update(chunk)
                 chunks.append(chunk)
                 if size > SPOOL:
                     out = out or dest.open("wb", buffering=WRITE_BUFFER)
-                    out.writelines(chunks)
-                    chunks.clear()
+                    _spill(chunks, digest, out)
             if out is None:
-                await self._write_file(dest, chunks)
+                return size, await self._write_file(dest, chunks)
         except BaseException:
             dest.unlink(missing_ok=True)
             raise
@@ -276,12 +287,12 @@ class Fetcher:
                 out.close()
         return size, digest.hexdigest()
 
-    async def _write_file(self, dest: Path, chunks: list[bytes]) -> None:
-        """Write a whole small file in a worker thread; on cancel, wait for it before cleanup."""
+    async def _write_file(self, dest: Path, chunks: list[bytes]) -> str:
+        """Write and hash a whole small file in a worker thread; on cancel, wait for it first."""
         loop = asyncio.get_running_loop()
         job = loop.run_in_executor(self._files, _write_chunks, dest, chunks)
         try:
-            await asyncio.shield(job)
+            return await asyncio.shield(job)
         except asyncio.CancelledError:
             await asyncio.wait([job])
             raise

@@ -16,6 +16,7 @@ manifest; numbers and hashes are never touched.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import shutil
@@ -67,20 +68,36 @@ def write_zip(records: Sequence[ImageRecord], dest: Path, *, slug: str) -> Path:
     return dest
 
 
-def write_dir(records: Sequence[ImageRecord], dest_dir: Path, *, slug: str) -> Path:
-    """Copy images into ``dest_dir/images/`` and write its manifest; return ``dest_dir``.
+def write_dir(
+    records: Sequence[ImageRecord], dest_dir: Path, *, slug: str, move: bool = False
+) -> Path:
+    """Put images into ``dest_dir/images/`` and write its manifest; return ``dest_dir``.
 
     Each file is renamed into place when complete, the manifest last, so a
     manifest present means the directory is whole. Unrelated files are left alone.
+    With ``move`` the record files are moved (one rename each, when on the same
+    file system) instead of copied.
     """
     names = member_names(records, slug)
     (dest_dir / "images").mkdir(parents=True, exist_ok=True)
     for record, name in zip(records, names, strict=True):
-        with _atomic_file(dest_dir / name) as tmp:
-            shutil.copyfile(record.path, tmp)
+        if not (move and _moved(record.path, dest_dir / name)):
+            with _atomic_file(dest_dir / name) as tmp:
+                shutil.copyfile(record.path, tmp)
     with _atomic_file(dest_dir / MANIFEST_NAME) as tmp:
         tmp.write_text(manifest_csv(records, names), encoding="utf-8", newline="")
     return dest_dir
+
+
+def _moved(src: Path, dest: Path) -> bool:
+    """Rename ``src`` onto ``dest`` (atomic); False when they are on different file systems."""
+    try:
+        os.replace(src, dest)
+    except OSError as exc:
+        if exc.errno == errno.EXDEV:
+            return False
+        raise
+    return True
 
 
 @contextmanager

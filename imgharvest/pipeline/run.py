@@ -234,9 +234,8 @@ class _Run:
             self._reject(str(dup) if dup else "surplus", path, count=dup is not None)
             return
         self.deduper.add(sha, info.phash)
-        final = path.with_name(f"{path.name}.{info.ext}")
-        path.rename(final)
-        self.kept[index] = ImageRecord(cand, final, size, sha, info, url)
+        # no rename to add the extension: packaging names members from ``info.ext``
+        self.kept[index] = ImageRecord(cand, path, size, sha, info, url)
         self.progress.kept = len(self.kept)
         self._tick()
 

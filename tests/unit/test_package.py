@@ -124,3 +124,13 @@ def test_empty_job_still_has_a_manifest(tmp_path: Path) -> None:
     with zipfile.ZipFile(write_zip([], tmp_path / "e.zip", slug="x")) as zf:
         assert zf.namelist() == ["manifest.csv"]
         assert _rows(zf.read("manifest.csv").decode()) == []
+
+
+def test_dir_output_can_move_instead_of_copy(tmp_path: Path, records: list[ImageRecord]) -> None:
+    digests = [hashlib.sha256(r.path.read_bytes()).hexdigest() for r in records]
+    out = write_dir(records, tmp_path / "moved", slug="cats", move=True)
+    rows = _rows((out / "manifest.csv").read_text(encoding="utf-8"))
+    assert [row["sha256"] for row in rows] == digests
+    for row in rows:
+        assert hashlib.sha256((out / row["file"]).read_bytes()).hexdigest() == row["sha256"]
+    assert not any(r.path.exists() for r in records), "the sources were copied, not moved"
