@@ -20,6 +20,7 @@ from imgharvest.schemas import (
     validate_crawl,
     validate_search,
 )
+from imgharvest.web import security
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -174,9 +175,16 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def count_submission(request: Request) -> None:
+    """One submission limit per client, shared with the web form (429 past it)."""
+    limit = service(request).settings.submit_rate_per_minute
+    security.submit_limiter(request, limit).check(security.client_key(request))
+
+
 @router.post("/jobs/search", status_code=201, response_model=JobOut, responses=ERRORS)
 async def create_search(request: Request, body: SearchJobIn) -> JSONResponse:
-    """Create a search job; 400 with a message per bad field."""
+    """Create a search job; 400 with a message per bad field, 429 past the submit limit."""
+    count_submission(request)
     jobs = service(request)
     view = await run_in_threadpool(_create_search, jobs, body, _client(request))
     return created(view)
@@ -184,7 +192,8 @@ async def create_search(request: Request, body: SearchJobIn) -> JSONResponse:
 
 @router.post("/jobs/crawl", status_code=201, response_model=JobOut, responses=ERRORS)
 async def create_crawl(request: Request, body: CrawlJobIn) -> JSONResponse:
-    """Create a crawl job (page URLs); 400 with a message per bad field."""
+    """Create a crawl job (page URLs); 400 with a message per bad field, 429 past the limit."""
+    count_submission(request)
     jobs = service(request)
     view = await run_in_threadpool(_create_crawl, jobs, body, _client(request))
     return created(view)
@@ -223,6 +232,7 @@ def cancel_job(request: Request, job_id: str) -> JobOut:
 @router.post("/jobs/{job_id}/retry", status_code=201, response_model=JobOut, responses=ERRORS)
 def retry_job(request: Request, job_id: str) -> JSONResponse:
     """A new job with the same request, run now; 409 while the job is still active."""
+    count_submission(request)
     try:
         view = service(request).retry(job_id) if len(job_id) <= 64 else None
     except InputError as exc:

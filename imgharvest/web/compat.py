@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from imgharvest.jobs import ACTIVE, JobService
 from imgharvest.schemas import ValidationFailed, validate_crawl
+from imgharvest.web.api import count_submission
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,6 +72,7 @@ def _create(jobs: JobService, text: str) -> str:
 @router.post("/")
 async def submit(request: Request) -> JSONResponse:
     """Start a crawl of the page URLs in ``inputs``; result ``"job_id: <id>"``."""
+    count_submission(request)
     try:
         text = await _inputs(request)
         job_id = await run_in_threadpool(_create, _jobs(request), text)

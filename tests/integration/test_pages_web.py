@@ -345,3 +345,15 @@ async def test_failed_job_offers_resubmit(pa: PagesApp, client: httpx.AsyncClien
     assert resubmit is not None
     form = (await client.get(resubmit.group(1).replace("&amp;", "&"))).text
     assert 'value="owls &amp; &lt;cats&gt;"' in form
+
+
+async def test_api_and_form_share_one_submit_limit(make_pa: Callable[..., PagesApp]) -> None:
+    pa = make_pa(submit_rate_per_minute=2)
+    body = {"query": "foxes", "count": 3, "email": "a@example.org"}
+    async with asgi_client(pa) as client:
+        first = await client.post("/api/v1/jobs/search", json=body)
+        second = await client.post("/jobs", json=search_form(pa.clock))
+        third = await client.post("/api/v1/jobs/search", json=body)
+    assert [first.status_code, second.status_code, third.status_code] == [201, 201, 429]
+    assert "Too many submissions" in third.json()["errors"]["detail"]
+    assert len(pa.jobs.recent()) == 2
