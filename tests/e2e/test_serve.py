@@ -19,19 +19,10 @@ from tests.conftest import SmtpSink, free_port
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.fakeweb.pages import expected
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = [sys.executable, "-c", "from imgharvest.cli import main; main()", "serve"]
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 60.0, step: float = 0.3) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"not reached within {timeout} s")
 
 
 class Serve:

@@ -7,7 +7,6 @@ import io
 import re
 import time
 import zipfile
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,19 +20,9 @@ from tests.conftest import SmtpSink
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.fakeweb.search import BLOCKED
+from tests.waiting import wait_for
 
 LINK = re.compile(r"https?://\S+/d/[A-Za-z0-9_-]+")
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 60.0, step: float = 0.2) -> Any:
-    """Poll ``check`` until it returns something truthy (bounded)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"not reached within {timeout} s")
 
 
 def api(services: Any) -> str:
