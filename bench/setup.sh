@@ -11,4 +11,3 @@ if [[ ! -f "$stamp" || "$here/requirements-bench.txt" -nt "$stamp" ]]; then
     touch "$stamp"
 fi
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-[[ -x /usr/bin/time ]] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
