@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from imgharvest.pipeline.records import Filters, Reason, Rejected, Verified
-from imgharvest.pipeline.verify import normalise_formats, supported_formats, verify
+from imgharvest.pipeline.verify import normalise_formats, phash, supported_formats, verify
 from tests.fakeweb.images import HTML_AS_IMAGE, encode, make_image, near_copy, truncated
 
 MAX = 89_478_485
@@ -158,3 +158,10 @@ def test_camera_mpo_is_delivered_as_jpeg(tmp_path: Path) -> None:
     result = _verify(tmp_path, buf.getvalue())
     assert isinstance(result, Verified), result
     assert (result.format, result.ext) == ("JPEG", "jpg")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_phash_is_bit_for_bit_imagehash(seed: int) -> None:
+    data = make_image(seed) if seed % 2 else near_copy(make_image(seed))
+    grey = Image.open(io.BytesIO(data)).convert("L")
+    assert phash(grey) == str(imagehash.phash(grey))
