@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
@@ -17,6 +16,7 @@ from imgharvest.cli_report import ProgressBar, print_links, print_summary
 from imgharvest.cli_service import register as register_service_commands
 from imgharvest.errors import ConfigError, ImgHarvestError, InputError, JobError
 from imgharvest.events import EventList
+from imgharvest.loop import run_async
 from imgharvest.naming import slugify
 from imgharvest.pipeline import package
 from imgharvest.pipeline.records import Filters
@@ -72,7 +72,7 @@ def crawl_cmd(
     with _guarded() as settings:
         urls = _read_targets(targets)
         options = SourceOptions(depth=max(0, depth), max_pages=max(1, max_pages))
-        links = asyncio.run(crawl(urls, settings, events=EventList(), options=options))
+        links = run_async(crawl(urls, settings, events=EventList(), options=options))
         print_links(links)
         if download:
             raise typer.Exit(_download(links, n or len(links), out, settings))
@@ -116,7 +116,7 @@ def _harvest_to(dest: Path, slug: str, count: int, run: Runner) -> HarvestResult
         tempfile.TemporaryDirectory(prefix=".imgharvest-", dir=workroot) as work,
         ProgressBar(count) as bar,
     ):
-        result = asyncio.run(_awaited(run(Path(work), events, bar)))
+        result = run_async(_awaited(run(Path(work), events, bar)))
         _write(result, dest, slug)
     print_summary(result, dest, events)
     return result

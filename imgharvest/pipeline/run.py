@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from imgharvest.errors import JobCancelled, JobError
 from imgharvest.events import EventSink
@@ -164,35 +166,45 @@ class _Run:
         )  # fmt: skip
 
     async def _loop(self, streams: list[Stream]) -> None:
-        pending: set[asyncio.Task[None]] = set()
+        """Workers draw from one candidate stream until N are kept, it runs dry, or a cancel."""
+        async with closing(chain(streams, self.events, self.errors, self.used)) as cands:
+            self.cands, self.next_index, self.busy = cands, itertools.count(), 0
+            self.pull, self.filled = asyncio.Lock(), asyncio.Event()
+            workers = [asyncio.create_task(self._worker()) for _ in range(self._window())]
+            try:
+                await self._until_stopped(workers)
+            finally:
+                await _cancel_all(workers)
+        self._check_cancel()
+
+    async def _until_stopped(self, workers: list[asyncio.Task[None]]) -> None:
+        everyone = asyncio.gather(*workers)
+        stops: list[asyncio.Future[Any]] = [everyone, asyncio.ensure_future(self.filled.wait())]
+        if self.cancel is not None:
+            stops.append(asyncio.ensure_future(self.cancel.wait()))
         try:
-            async with closing(chain(streams, self.events, self.errors, self.used)) as cands:
-                index = 0
-                async for cand in cands:
-                    pending = await self._wait_for_room(pending)
-                    if self._done():
-                        break
-                    pending.add(asyncio.create_task(self._process(index, cand)))
-                    index += 1
-            while pending and not self._done():
-                pending = await self._wait_some(pending)
+            await asyncio.wait(stops, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            await _cancel_all(pending)
-        self._check_cancel()
+            for stop in stops[1:]:
+                stop.cancel()
+        if everyone.done():
+            everyone.result()  # a worker's unexpected error is the job's
 
-    async def _wait_for_room(self, pending: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
-        while pending and (len(pending) >= self._window() or self._done()):
-            pending = await self._wait_some(pending)
-            if self._done():
-                break
-        return pending
-
-    async def _wait_some(self, pending: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
-        done, rest = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            task.result()
-        self._check_cancel()
-        return rest
+    async def _worker(self) -> None:
+        # Workers only ever leave (the window shrinks as images are kept), so the
+        # in-flight count follows what is still missing without rescanning tasks.
+        while not self._done() and self.busy < self._window():
+            async with self.pull:
+                cand, index = await anext(self.cands, None), next(self.next_index)
+            if cand is None:
+                return
+            self.busy += 1
+            try:
+                await self._process(index, cand)
+            finally:
+                self.busy -= 1
+        if self._done():
+            self.filled.set()
 
     def _window(self) -> int:
         """How many downloads may be in flight: enough to fill what is missing, with margin."""
@@ -262,7 +274,7 @@ class _Run:
         )
 
 
-async def _cancel_all(tasks: set[asyncio.Task[None]]) -> None:
+async def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         task.cancel()
     if tasks:
