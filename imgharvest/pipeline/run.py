@@ -27,7 +27,10 @@ from imgharvest.sources.base import Candidate, Http, SourceOptions, get_source
 
 ProgressSink = Callable[[Progress], None]
 
-__all__ = ["HarvestResult", "HarvestSpec", "Progress", "crawl", "harvest", "harvest_links"]
+__all__ = [
+    "HarvestResult", "HarvestSpec", "Progress", "Stream", "Target",
+    "crawl", "harvest", "harvest_links", "harvest_streams",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,11 @@ async def harvest(
     archive: Path | None = None,
 ) -> HarvestResult:
     """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given."""
-    async with Fetcher(settings, events) as http:
-        streams = source_streams(spec, settings, http, events)
-        run = _Run(settings, workdir, spec.count, spec.filters, events, progress, cancel)
-        result = await run.execute(http, streams)
-    return _finish(result, archive, spec.query)
+    return await harvest_streams(
+        lambda http: source_streams(spec, settings, http, events),
+        Target(spec.count, spec.filters, spec.query),
+        settings, workdir, events=events, progress=progress, cancel=cancel, archive=archive,
+    )  # fmt: skip
 
 
 async def harvest_links(
@@ -73,11 +76,38 @@ async def harvest_links(
     slug: str = "images",
 ) -> HarvestResult:
     """Download, verify and dedupe a given list of candidates (up to ``count`` kept)."""
-    stream = Stream("links", lambda: _iterate(candidates))
+    return await harvest_streams(
+        lambda http: [Stream("links", lambda: _iterate(candidates))],
+        Target(count, filters or Filters(), slug),
+        settings, workdir, events=events, progress=progress, cancel=cancel, archive=archive,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Target:
+    """How many images to keep, which pass, and the slug their archive names carry."""
+
+    count: int
+    filters: Filters
+    slug: str
+
+
+async def harvest_streams(
+    open_streams: Callable[[Http], list[Stream]],
+    target: Target,
+    settings: Settings,
+    workdir: Path,
+    *,
+    events: EventSink,
+    progress: ProgressSink | None = None,
+    cancel: asyncio.Event | None = None,
+    archive: Path | None = None,
+) -> HarvestResult:
+    """The fill-to-N loop over candidate streams, all sharing one fetcher."""
     async with Fetcher(settings, events) as http:
-        run = _Run(settings, workdir, count, filters or Filters(), events, progress, cancel)
-        result = await run.execute(http, [stream])
-    return _finish(result, archive, slug)
+        run = _Run(settings, workdir, target.count, target.filters, events, progress, cancel)
+        result = await run.execute(http, open_streams(http))
+    return _finish(result, archive, target.slug)
 
 
 async def crawl(
@@ -179,6 +209,7 @@ class _Run:
 
     async def _until_stopped(self, workers: list[asyncio.Task[None]]) -> None:
         everyone = asyncio.gather(*workers)
+        everyone.add_done_callback(_retrieved)  # it ends in CancelledError when we stop early
         stops: list[asyncio.Future[Any]] = [everyone, asyncio.ensure_future(self.filled.wait())]
         if self.cancel is not None:
             stops.append(asyncio.ensure_future(self.cancel.wait()))
@@ -272,6 +303,11 @@ class _Run:
         self.events(
             "info", f"kept {min(p.kept, self.wanted)} of {self.wanted} from {p.tried} tried"
         )
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
