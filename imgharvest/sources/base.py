@@ -72,6 +72,7 @@ class SourceOptions:
     depth: int = 0
     max_pages: int = 50
     respect_robots: bool = True
+    render: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
 
