@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = Field(1800, ge=1)
     max_images: int = Field(500, ge=1)
     timezone: str = "UTC"
-    sources: CsvList = Field(default_factory=lambda: ["bing", "duckduckgo"])
+    sources: CsvList = Field(
+        default_factory=lambda: ["bing", "duckduckgo", "google", "openverse", "wikimedia"]
+    )
     allowed_networks: CsvList = Field(default_factory=list)
     secret_key: str = ""
     log_file: Path | None = None

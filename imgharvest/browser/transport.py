@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,7 @@ class GuardedTransport:
         self.guard = NetworkGuard(settings.networks)
         self.refused: list[str] = []
         self.moved: dict[str, str] = {}
+        self.observers: list[Callable[[str, Answer], None]] = []
         self.fetched = 0
         self.inflight = 0
         self.last_activity = time.monotonic()
@@ -122,15 +124,17 @@ class GuardedTransport:
         headers = _forward(await request.all_headers())
         method, data = request.method, request.post_data_buffer
         top = request.is_navigation_request() and request.frame.parent_frame is None
+        cookies: list[str] = []
         for _ in range(self.settings.max_redirects + 1):
             answer = await self._hop(method, url, headers, data)
             location = answer.headers.get("location") if answer.status in REDIRECTS else None
             if location is None:
-                return answer
+                return _with_cookies(answer, cookies)
+            cookies += answer.headers.get("set-cookie", "").splitlines()
             target = url.join(URL(location))
             if top:
                 self.moved[request.url] = str(target)
-                return Answer(200, {"content-type": "text/html"}, b"")
+                return _with_cookies(Answer(200, {"content-type": "text/html"}, b""), cookies)
             if target.origin() != url.origin():
                 headers = {k: v for k, v in headers.items() if k not in CREDENTIALS}
             url, method, data = target, "GET", None
@@ -147,7 +151,10 @@ class GuardedTransport:
         ) as resp:
             body = await self._read(resp)
             self.fetched += 1
-            return Answer(resp.status, _back(resp.headers), body)
+            answer = Answer(resp.status, _back(resp.headers), body)
+        for observe in self.observers:
+            observe(str(url), answer)
+        return answer
 
     async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
         cap = self.settings.max_page_bytes
@@ -167,6 +174,15 @@ class GuardedTransport:
                 return True
             await asyncio.sleep(min(idle, 0.05))
         return False
+
+
+def _with_cookies(answer: Answer, cookies: list[str]) -> Answer:
+    """``answer`` carrying the cookies its redirect hops set (a consent page sets one)."""
+    if not cookies:
+        return answer
+    own = answer.headers.get("set-cookie", "").splitlines()
+    headers = {**answer.headers, "set-cookie": "\n".join([*cookies, *own])}
+    return Answer(answer.status, headers, answer.body)
 
 
 def _forward(headers: dict[str, str]) -> dict[str, str]:

@@ -2,8 +2,9 @@
 ``/sorry/`` reached by a 302, the "enable JavaScript" wall, and an Images page that builds its
 results with script (consent page first, more results as the reader scrolls).
 
-Trouble is chosen by the query and only Google sees it, so other engines answer the same
-query normally (fall-through tests):
+The shared trouble queries of ``search`` (captcha, 403, 429, layout) work here too. These
+are Google's own, and only Google sees them, so other engines answer the same query
+normally (fall-through tests):
 
 - ``SORRY``: every Google route redirects (302) to the ``/sorry/`` captcha;
 - ``RECAPTCHA``: HTTP 503 with the reCAPTCHA page;
@@ -23,7 +24,15 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from tests.fakeweb.search import EMPTY, as_int, items_for, page_url, thumb_url
+from tests.fakeweb.search import (
+    EMPTY,
+    LAYOUT,
+    as_int,
+    items_for,
+    page_url,
+    thumb_url,
+    trouble,
+)
 
 if TYPE_CHECKING:
     from tests.fakeweb.catalog import FakeImage
@@ -113,6 +122,12 @@ def wml(fw: FakeWeb, request: web.Request) -> web.Response:
         return _sorry(request)
     if query == RECAPTCHA:
         return web.Response(status=503, text=SORRY_PAGE, content_type="text/html")
+    blocked = trouble(query)
+    if blocked is not None:
+        return blocked
+    if query == LAYOUT:
+        return web.Response(text="<html><body><div class=new>results</div></body></html>",
+                            content_type="text/html")  # fmt: skip
     user_agent = request.headers.get("User-Agent", "")
     if query in (JSWALL, JSWALL_ALL) or not any(p in user_agent for p in OLD_PHONES):
         return _wall()
@@ -169,7 +184,7 @@ def grid_data(fw: FakeWeb, query: str, start: int) -> str:
         for item in items
     ]  # fmt: skip
     # Google escapes '=' and '&' inside its script data.
-    return json.dumps(rows).replace("=", "\\u003d").replace("&", "\\u0026")
+    return json.dumps(rows, separators=(",", ":")).replace("=", "\\u003d").replace("&", "\\u0026")
 
 
 def more(fw: FakeWeb, request: web.Request) -> web.Response:
