@@ -14,6 +14,7 @@ from rich.console import Console
 
 from imgharvest.cli_report import ProgressBar, print_links, print_summary
 from imgharvest.cli_service import register as register_service_commands
+from imgharvest.cli_sources import register as register_sources_command
 from imgharvest.errors import ConfigError, ImgHarvestError, InputError, JobError
 from imgharvest.events import EventList
 from imgharvest.loop import run_async
@@ -203,6 +204,7 @@ def _lines(text: str) -> list[str]:
 
 
 register_service_commands(app)
+register_sources_command(app)
 
 
 def main() -> None:

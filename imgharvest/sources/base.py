@@ -87,6 +87,8 @@ class Source(abc.ABC):
     name: ClassVar[str]
     example: ClassVar[str]
     key_setting: ClassVar[str | None] = None
+    # Whether the source falls back to the browser (reported by ``imgharvest sources``).
+    browser_fallback: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -44,6 +44,7 @@ class Google(PagedSource):
 
     name = "google"
     example = "red fox"
+    browser_fallback = True
 
     async def pages(self, query: str) -> AsyncGenerator[list[Candidate], None]:
         """WML pages; if the first one is blocked or unreadable, the Images page in Chromium."""
