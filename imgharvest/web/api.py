@@ -56,6 +56,7 @@ class CrawlJobIn(BaseModel):
     depth: int | str | None = 0
     download: bool | None = False
     count: int | str | None = None
+    render: bool | None = Field(False, description="Load each page in Chromium first")
 
 
 class EventOut(BaseModel):
