@@ -37,7 +37,6 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--disable-features=NetworkPrediction,Translate,OptimizationHints,MediaRouter",
     "--dns-prefetch-disable",
     # Every request is intercepted and fetched through the guard; should anything escape
     # interception (a preconnect, a prefetch), Chromium itself can resolve no name and

@@ -11,21 +11,28 @@ if TYPE_CHECKING:
 
     from imgharvest.browser.transport import GuardedTransport
 
-SCROLL_PAUSE_MS = 120
+SCROLL_PAUSE_MS = 80
 MAX_SCROLL_STEPS = 40
 QUIET_SECONDS = 0.3
+# Before scrolling, a short lull is enough: the scroll waits for the page to stop growing.
+FIRST_QUIET_SECONDS = 0.1
 QUIET_BOUND_SECONDS = 5.0
 MAX_ELEMENTS = 20_000
 
-# One round trip for the whole scroll: step a screen at a time so IntersectionObservers
-# fire, stop when the bottom stays the bottom (infinite scroll gets MAX_SCROLL_STEPS).
+# One round trip for the whole scroll: step a screen at a time; after each step wait for
+# two rendered frames (intersection observers run in a frame: a page scrolled past faster
+# than it renders would never see its slots) and a pause for scroll-event loaders; stop
+# when the bottom stays the bottom (infinite scroll gets MAX_SCROLL_STEPS).
 SCROLL_JS = """
 async ({pause, steps}) => {
   const root = document.scrollingElement || document.documentElement;
+  const sleep = (ms) => new Promise(r => setTimeout(r, ms));
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   let last = -1, still = 0;
   for (let i = 0; i < steps; i++) {
     window.scrollBy(0, Math.max(200, window.innerHeight * 0.9));
-    await new Promise(r => setTimeout(r, pause));
+    await Promise.race([frames(), sleep(1000)]);
+    await sleep(pause);
     const height = root.scrollHeight;
     const bottom = window.scrollY + window.innerHeight >= height - 2;
     still = bottom && height === last ? still + 1 : 0;
@@ -110,7 +117,7 @@ async def scroll_to_end(page: Page, steps: int = MAX_SCROLL_STEPS) -> None:
 async def render_page(page: Page, transport: GuardedTransport, url: str) -> Rendered:
     """Load, scroll, settle (bounded) and read one page."""
     status = await load(page, transport, url)
-    await transport.quiet(QUIET_SECONDS, QUIET_BOUND_SECONDS)
+    await transport.quiet(FIRST_QUIET_SECONDS, QUIET_BOUND_SECONDS)
     await scroll_to_end(page)
     settled = await transport.quiet(QUIET_SECONDS, QUIET_BOUND_SECONDS)
     found: dict[str, Any] = await page.evaluate(COLLECT_JS, MAX_ELEMENTS)
