@@ -142,6 +142,8 @@ class BrowserHost:
             asyncio.run_coroutine_threadsafe(self._close(), loop).result(timeout=15)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
+        if not thread.is_alive():
+            loop.close()
         self._starting = self._slots = None
 
 

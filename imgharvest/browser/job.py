@@ -19,6 +19,8 @@ T = TypeVar("T")
 VIEWPORT = {"width": 1366, "height": 900}
 # A page's whole visit (load, scroll, settle, read) after which it is abandoned.
 PAGE_BUDGET_SECONDS = 90.0
+# Starting the browser and opening or closing a context.
+CONTEXT_SECONDS = 60.0
 
 
 class BrowserJob:
@@ -44,11 +46,11 @@ class BrowserJob:
         self._context: BrowserContext | None = None
 
     async def __aenter__(self) -> BrowserJob:
-        await self.host.call(self._open)
+        await asyncio.wait_for(self.host.call(self._open), CONTEXT_SECONDS)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.host.call(self._close)
+        await asyncio.wait_for(self.host.call(self._close), CONTEXT_SECONDS)
 
     async def visit(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run ``fn(page, transport, *args)`` in a fresh page of this job's context."""

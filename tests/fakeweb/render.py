@@ -48,6 +48,14 @@ window.addEventListener("load", () => {
 </script></body></html>"""
 
 
+ASSETS_PAGE = """<!doctype html><html><head><title>Assets</title>
+<style>@font-face{font-family:F;src:url(/render/asset/font.woff2) format("woff2")}
+body{font-family:F}</style></head><body><p>Text in a web font.</p>
+<img src="/render/asset/picture.jpg">
+<video src="/render/asset/movie.mp4" autoplay muted></video>
+<audio src="/render/asset/sound.mp3" autoplay></audio></body></html>"""
+
+
 def forbidden_page(target: str) -> str:
     """Every kind of resource a page can ask for, all pointing at ``target`` (host:port)."""
     t = html.escape(target, quote=True)
@@ -103,6 +111,14 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
     async def site(request: web.Request) -> web.Response:
         return web.Response(text=site_page(int(request.match_info["n"])), content_type="text/html")
 
+    async def assets(request: web.Request) -> web.Response:
+        return web.Response(text=ASSETS_PAGE, content_type="text/html")
+
+    async def asset(request: web.Request) -> web.Response:
+        return web.Response(body=b"\0" * 64, content_type="application/octet-stream")
+
+    app.router.add_get("/render/assets", assets)
+    app.router.add_get("/render/asset/{name}", asset)
     app.router.add_get("/render/lazy", lazy)
     app.router.add_get("/render/forbidden", forbidden)
     app.router.add_get("/render/hop", hop)
