@@ -123,10 +123,12 @@ class GuardedTransport:
         url = URL(request.url, encoded=True)
         headers = _forward(await request.all_headers())
         method, data = request.method, request.post_data_buffer
+        s = self.settings
+        cap = s.max_image_bytes if request.resource_type == "image" else s.max_page_bytes
         top = request.is_navigation_request() and request.frame.parent_frame is None
         cookies: list[str] = []
         for _ in range(self.settings.max_redirects + 1):
-            answer = await self._hop(method, url, headers, data)
+            answer = await self._hop(method, url, headers, data, cap)
             location = answer.headers.get("location") if answer.status in REDIRECTS else None
             if location is None:
                 return _with_cookies(answer, cookies)
@@ -141,7 +143,7 @@ class GuardedTransport:
         raise FetchError(str(url), "too_many_redirects")
 
     async def _hop(
-        self, method: str, url: URL, headers: dict[str, str], data: bytes | None
+        self, method: str, url: URL, headers: dict[str, str], data: bytes | None, cap: int
     ) -> Answer:
         if self._session is None:
             raise RuntimeError("GuardedTransport used before start()")
@@ -149,15 +151,14 @@ class GuardedTransport:
         async with self._session.request(
             method, url, headers=headers, data=data, allow_redirects=False
         ) as resp:
-            body = await self._read(resp)
+            body = await self._read(resp, cap)
             self.fetched += 1
             answer = Answer(resp.status, _back(resp.headers), body)
         for observe in self.observers:
             observe(str(url), answer)
         return answer
 
-    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
-        cap = self.settings.max_page_bytes
+    async def _read(self, resp: aiohttp.ClientResponse, cap: int) -> bytes:
         body = bytearray()
         async for chunk in resp.content.iter_chunked(CHUNK):
             body += chunk
