@@ -252,8 +252,10 @@ def test_crawl_errors_collected(cfg: Settings) -> None:
     }
 
 
-@pytest.mark.parametrize(("raw", "hour", "minute"), [("1:45", 1, 45), ("01:45", 1, 45),
-                                                      ("9:05", 9, 5), ("23:59", 23, 59)])  # fmt: skip
+TIMES = [("1:45", 1, 45), ("01:45", 1, 45), ("9:05", 9, 5), ("23:59", 23, 59)]
+
+
+@pytest.mark.parametrize(("raw", "hour", "minute"), TIMES)
 def test_time_takes_h_mm_like_the_original_form(
     cfg: Settings, raw: str, hour: int, minute: int
 ) -> None:
