@@ -21,9 +21,9 @@ def family(licence: str) -> str:
 
 
 def summary(rows: Iterable[Mapping[str, object]]) -> list[tuple[str, int]]:
-    """Image counts per licence family, biggest first (``unknown`` last among equals)."""
+    """Image counts per licence family, biggest first, ``unknown`` always last."""
     counts = Counter(family(str(row.get("licence") or "")) for row in rows)
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0] == "unknown", item[0]))
+    return sorted(counts.items(), key=lambda item: (item[0] == "unknown", -item[1], item[0]))
 
 
 def sentence(rows: Iterable[Mapping[str, object]]) -> str:
