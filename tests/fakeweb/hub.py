@@ -1,7 +1,7 @@
 """A slow page set for the original crawler API: a hub page whose linked pages wait on a gate.
 
-``/hub/<name>/`` links to ``children`` pages (and one off-site page) and shows
-two images; each ``/hub/<name>/child/<n>`` shows two images of its own but
+``/hub/<name>/`` links to ``children`` pages and shows two images (real JPEGs);
+each ``/hub/<name>/child/<n>`` shows two images of its own but
 answers only once the test opens the hub's gate, so "while running" can be
 observed without timing guesses.
 """
@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import html
 import threading
+import zlib
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from tests.fakeweb import images
 
 GATE_TIMEOUT = 60.0
 _HUBS: dict[str, Hub] = {}
@@ -86,5 +89,10 @@ def add_routes(app: web.Application) -> None:
         images = [hub._child_image(n, i) for i in range(2)]
         return web.Response(text=_page(f"child {n}", [hub.url], images), content_type="text/html")
 
+    async def picture(request: web.Request) -> web.Response:
+        seed = zlib.crc32(request.path.encode()) % 1_000_000
+        return web.Response(body=images.make_image(seed, 320, 240), content_type="image/jpeg")
+
     app.router.add_get("/hub/{name}/", index)
+    app.router.add_get("/hub/{name}/img/{file}", picture)
     app.router.add_get(r"/hub/{name}/child/{n:\d+}", child)

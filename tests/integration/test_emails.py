@@ -62,10 +62,7 @@ def test_links_only_crawl_email_counts_the_links_and_links_the_results(svc: Serv
     message = render("finished", view, "ann@example.org", svc.settings)
     assert str(message["Subject"]) == "Image links found on https://shop.example/gallery"
     text, html = bodies(message)
-    assert (
-        "we read 1 page of your crawl of https://shop.example/gallery and found 37 image links"
-        in text
-    )
+    assert "your crawl of https://shop.example/gallery is done: we found 37 image links." in text
     base = f"https://ih.example/jobs/{job_id}"
     assert f"on the job page: {base}\n" in text
     assert f"as JSON:         https://ih.example/api/v1/jobs/{job_id}/images" in text
