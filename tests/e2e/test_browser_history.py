@@ -60,7 +60,8 @@ def test_my_jobs_cancel_and_rerun(browser: Any, site: Any, tmp_path: Path) -> No
         fill_form(page, tomorrow, "09:30", query=query)
         page.click("button[type=submit]")
         page.wait_for_selector("text=Job submitted")
-    seals, owls, bikes = (j.id for j in pa.jobs.recent())
+    ids = {j.query: j.id for j in pa.jobs.recent()}
+    bikes, owls, seals = ids["red vintage bicycles"], ids["snowy owls"], ids["harbour seals"]
     deliver(pa, owls, 6, tmp_path)
     page.click("text=My jobs")
     page.wait_for_selector("h1:has-text('My jobs')")
@@ -80,6 +81,12 @@ def test_my_jobs_cancel_and_rerun(browser: Any, site: Any, tmp_path: Path) -> No
     assert rerun is not None and rerun.query == "snowy owls" and rerun.status == "scheduled"
     shoot(page, "my-jobs-rerun-desktop")
     assert page.locator(f'tr[data-job="{seals}"] [data-action="cancel"]').count() == 1
+    phone = page_at(browser, "phone")
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(url + "/my-jobs")
+    assert phone.locator("tr[data-job]").count() == 4
+    shoot(phone, "my-jobs-phone")
+    phone.context.close()
     page.context.close()
 
 
