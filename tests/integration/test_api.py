@@ -162,3 +162,19 @@ async def test_compat_rate_limit_comes_in_the_envelope(make_settings: Any) -> No
     assert second.status_code == 429 and second.headers["Retry-After"]
     assert second.json()["status"]["statusCode"] == "InvalidRequest"
     assert "Too many submissions" in second.json()["status"]["statusMsg"]
+
+
+async def test_api_may_omit_the_address_and_schedules_at_most_a_year_ahead(
+    client: httpx.AsyncClient, svc: Services
+) -> None:
+    answer = await client.post("/api/v1/jobs/search", json={"query": "moths", "count": 2})
+    assert answer.status_code == 201 and answer.json()["status"] == "scheduled"
+    far = (svc.clock.now() + timedelta(days=400)).isoformat()
+    late = await client.post("/api/v1/jobs/search", json={"query": "moths", "count": 2,
+                                                          "run_at": far})  # fmt: skip
+    assert late.status_code == 400
+    assert late.json()["errors"] == {"run_at": "date/time is more than a year ahead"}
+    retried = await client.post(f"/api/v1/jobs/{answer.json()['id']}/cancel")
+    assert retried.status_code == 200
+    again = await client.post(f"/api/v1/jobs/{answer.json()['id']}/retry")
+    assert again.status_code == 201 and again.json()["query"] == "moths"
