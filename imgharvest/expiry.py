@@ -113,5 +113,7 @@ def _tombstone(job: Job) -> None:
     """Keep what happened (kind, counts, dates), drop every word the requester gave."""
     job.summary = ENDED_AS.get(job.status)
     job.status = EXPIRED
-    job.query, job.request, job.email, job.client, job.error = "", {}, None, None, None
+    # Only the shape of the request stays (a crawl that downloaded or listed links).
+    shape = {"download": bool(job.request.get("download"))} if job.kind == "crawl" else {}
+    job.query, job.request, job.email, job.client, job.error = "", shape, None, None, None
     job.archive_key, job.link_nonce = None, None

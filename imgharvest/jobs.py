@@ -300,7 +300,7 @@ class JobService:
             return None
         if job.status in ACTIVE:
             raise InputError("status", f"the job is {job.status}; cancel it first")
-        if job.status == EXPIRED or not job.request:
+        if job.status == EXPIRED:
             raise InputError("status", "the job expired and its request was deleted")
         now = self.clock.now()
         if job.kind == "crawl":
@@ -498,7 +498,7 @@ def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]], start: int = 0
 def resubmit_url(base: str, job: Job) -> str | None:
     """A link that opens the right form pre-filled with this job's request."""
     req = job.request
-    if not req:
+    if job.status == EXPIRED or not req:
         return None  # an expired job's request is deleted
     if job.kind == "crawl":
         return f"{base}/crawl?" + urlencode({"urls": "\n".join(req.get("urls", []))})

@@ -50,14 +50,13 @@ def all_summary(kept: int, found: int, tried: int, capped: bool) -> str:
     return line + ("; the rest is beyond the per-job maximum" if capped else "")
 
 
-def nothing_kept(tried: int, rejected: Mapping[str, int], source_errors: Mapping[str, str]) -> str:
-    """Why a run ended with no image at all (the job fails with this reason)."""
+def nothing_kept(tried: int, source_errors: Mapping[str, str]) -> str:
+    """Why a run ended with no image at all (the job fails with this reason); the reasons per
+    image are listed on their own, once."""
     if not tried:
-        return "no image was found: the sources returned no candidates" + _source_failures(
-            source_errors
-        )
-    why = sentence(rejected)
-    line = f"no image could be kept from {tried} candidates" + (f" ({why})" if why else "")
+        line = "no image was found: the sources returned no candidates"
+    else:
+        line = f"no image could be kept from {tried} candidates"
     return line + _source_failures(source_errors)
 
 

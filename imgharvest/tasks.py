@@ -179,6 +179,7 @@ class JobRun:
             self.tasks.queue_email(self.claim.job_id, "finished")
 
     def _fail(self, error: str) -> None:
+        self._save_progress()  # the counts say why, next to the reason
         if self.svc.jobs.fail(self.claim, error):
             self.tasks.queue_email(self.claim.job_id, "failed")
 
@@ -317,7 +318,7 @@ class JobRun:
         """The outcome of a harvest; no image at all is a failure with its reason in words."""
         kept = len(result.records)
         if not kept:
-            why = reasons.nothing_kept(result.tried, result.rejected, result.source_errors)
+            why = reasons.nothing_kept(result.tried, result.source_errors)
             raise JobError(why)
         key, size = None, None
         rows: list[dict[str, Any]] = []

@@ -56,7 +56,7 @@ def row(view: JobView) -> dict[str, Any]:
         "expires_at": jobview.iso(view.expires_at),
         "expires_text": jobview.time_text(view.expires_at, zone),
         "can_cancel": view.status in ACTIVE,
-        "can_rerun": view.status not in ACTIVE and view.status != EXPIRED and bool(view.request),
+        "can_rerun": view.status not in ACTIVE and view.status != EXPIRED,
     }  # fmt: skip
 
 

@@ -31,12 +31,11 @@ def test_reasons_in_words_biggest_first() -> None:
 
 
 def test_nothing_kept_says_why() -> None:
-    text = reasons.nothing_kept(12, {"not_image": 12}, {"bing": "bing: blocked (HTTP 403)"})
+    text = reasons.nothing_kept(12, {"bing": "bing: blocked (HTTP 403)"})
     assert text == (
-        "no image could be kept from 12 candidates (12 not an image); "
-        "source failures: bing: blocked (HTTP 403)"
+        "no image could be kept from 12 candidates; source failures: bing: blocked (HTTP 403)"
     )
-    assert reasons.nothing_kept(0, {}, {}).startswith("no image was found")
+    assert reasons.nothing_kept(0, {}).startswith("no image was found")
 
 
 def test_licence_summary_groups_families() -> None:
