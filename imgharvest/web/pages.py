@@ -226,9 +226,10 @@ def job_template(request: Request, job_id: str, name: str, page: int = 1) -> HTM
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: str, page: int = 1) -> HTMLResponse:
+def job_page(request: Request, job_id: str, page: str = "1") -> HTMLResponse:
     """The job page: status, live progress, events, gallery (``page`` of it), download."""
-    return job_template(request, job_id, "job.html", page)
+    number = int(page) if page.isdigit() and len(page) < 7 else 1
+    return job_template(request, job_id, "job.html", number)
 
 
 @router.get("/jobs/{job_id}/live", response_class=HTMLResponse)

@@ -63,6 +63,9 @@ async def test_the_gallery_pages_through_every_image(
     assert "(201–230 of 230)" in last  # noqa: RUF001
     beyond = (await client.get(f"/jobs/{job_id}?page=99")).text
     assert TILE.findall(beyond) == TILE.findall(last)
+    for odd in ("0", "-1", "abc", "9" * 40):
+        answer = await client.get(f"/jobs/{job_id}", params={"page": odd})
+        assert answer.status_code == 200 and TILE.findall(answer.text)[0].endswith("/images/0")
 
 
 async def test_each_tile_is_the_harvested_copy_with_what_it_is(
