@@ -95,6 +95,7 @@ def compare(name: str, pics: list[Picture], reported: list[str], fallbacks: list
         if pic.section == "excluded":
             counts["excluded"] += bool(hit)
             counts["excl_fallback"] += bool(pic.copies() & backup)
+            score.notes += [f"excluded fallback: {u}" for u in sorted(pic.copies() & backup)]
             score.notes += [f"excluded reported: {u}" for u in sorted(hit)]
             continue
         counts["repeated"] += max(0, len(hit) - 1)

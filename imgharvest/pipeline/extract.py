@@ -1,26 +1,48 @@
-"""HTML to image references: every place a page names an image, resolved per the HTML spec."""
+"""HTML to image references: every place a page names an image, resolved per the HTML spec.
+
+Any element and any attribute is read (``extract_attrs`` judges a value by what it holds);
+copies of one picture are grouped and the largest reported, the others kept as fallbacks
+(``extract_group``); placeholders, trackers and icons are dropped (``extract_junk``).
+"""
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-IMAGE_EXTENSIONS = frozenset(
-    {"jpg", "jpeg", "jpe", "png", "gif", "webp", "avif", "bmp", "tif", "tiff"}
+from imgharvest.pipeline.extract_attrs import (
+    Found,
+    holds_html,
+    is_image_path,
+    judge,
+    measure,
+    parse_srcset,
+    srcset_found,
+    tier,
 )
-# Lazy-loader attributes, best first: plugins keep the original file in the first three.
-FULL_SIZE_ATTRS = ("data-orig-file", "data-large-file", "data-hi-res-src")
-LAZY_SRCSET_ATTRS = ("data-lazy-srcset", "data-srcset")
-LAZY_SRC_ATTRS = (
-    "data-lazy-src", "data-src", "data-original", "data-lazy-original", "data-cfsrc", "data-echo",
-)  # fmt: skip
-BACKGROUND_ATTRS = ("data-bg", "data-background")
+from imgharvest.pipeline.extract_css import css_background_urls
+from imgharvest.pipeline.extract_group import Copy, pictures
+from imgharvest.pipeline.extract_junk import (
+    beacon,
+    declared_size,
+    hidden_or_tiny_element,
+    narrow_box,
+    placeholder_url,
+)
+from imgharvest.pipeline.extract_sizes import picture_key
+
+__all__ = [
+    "ImageRef", "Page", "base_url", "extract_images", "extract_page", "is_image_path",
+    "largest_candidate", "parse_srcset", "resolve",
+]  # fmt: skip
+
 META_KINDS = {
     "og:image": "og:image",
     "og:image:url": "og:image",
@@ -36,19 +58,36 @@ _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.~!#$%&'()*+,/:;=?@\[\]-]")
 _PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(?::[0-9]{1,5})?")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
-_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.I)
-_CSS_BACKGROUND = re.compile(r"background(?:-image)?\s*:([^;}]*)", re.I)
+# Attributes that never hold an image URL of their own (prose, layout, scripts, identities).
+NOT_URL_ATTRS = frozenset(
+    {
+        "style", "class", "id", "alt", "title", "type", "rel", "lang", "width", "height",
+        "sizes", "media", "name", "value", "target", "role", "for", "charset", "itemprop",
+        "itemtype", "itemscope", "property", "dir", "tabindex", "loading", "decoding",
+        "crossorigin", "referrerpolicy", "integrity", "action", "method", "cite", "xmlns",
+        "srcdoc", "accept", "align", "border", "hspace", "vspace", "download", "ping",
+        "hreflang", "usemap", "longdesc", "aria-label", "aria-hidden", "data-caption",
+        "data-title", "data-alt", "data-description",
+    }
+)  # fmt: skip
+# Elements whose own attributes name no picture (their media, frames or code).
+NO_PICTURE_TAGS = frozenset(
+    {"script", "iframe", "frame", "embed", "object", "audio", "track", "template", "base",
+     "html", "head", "body", "form", "textarea", "select", "option"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class ImageRef:
-    """One image reference found on a page: absolute URL and how it was found."""
+    """One picture found on a page: its largest copy's absolute URL, how it was found, and
+    the other copies (largest first) to try when that one cannot be had."""
 
     url: str
     kind: str
     width: int | None = None
     height: int | None = None
     alt: str | None = None
+    fallbacks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +110,15 @@ class _Raw:
     width: int | None = None
     height: int | None = None
     alt: str | None = None
+    slot: Hashable | None = None
+    density: float = 1.0
+    tier: int = 1
+    shown: int | None = None
+    src_of: int | None = None  # the element whose plain ``src`` this is
 
 
 def extract_images(html: str, page_url: str) -> list[ImageRef]:
-    """Every image referenced by ``html``, absolute, de-duplicated, in document order."""
+    """Every picture referenced by ``html``, largest copy first, absolute, in document order."""
     return extract_page(html, page_url).images
 
 
@@ -83,14 +127,15 @@ def extract_page(html: str, page_url: str) -> Page:
     tree = LexborHTMLParser(html)
     base = base_url(tree, page_url)
     nodes = list(tree.root.traverse()) if tree.root is not None else []
-    raws = [raw for node in nodes for raw in _node_refs(node)]
+    walk = _Walk()
+    raws = [raw for node in nodes for raw in walk.node(node)]
     hrefs = [node.attributes.get("href") or "" for node in nodes if node.tag == "a"]
     links = (resolve(h, base) for h in hrefs if not is_image_path(h))
     return Page(
         url=page_url,
         base=base,
         title=_title(tree),
-        images=_resolve_refs(raws, base),
+        images=_images(raws, base),
         links=_unique(u for u in links if u),
     )
 
@@ -143,16 +188,53 @@ def _netloc(parts: SplitResult) -> str:
     return f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}"
 
 
-def _resolve_refs(raws: list[_Raw], base: str) -> list[ImageRef]:
-    """Resolve, drop unusable URLs and de-duplicate keeping the first (best) occurrence."""
-    seen: set[str] = set()
-    refs = []
+def _images(raws: list[_Raw], base: str) -> list[ImageRef]:
+    """Resolve, drop stand-ins, group copies of one picture and report each one's largest."""
+    copies: list[Copy] = []
+    srcs: list[tuple[str, int]] = []
     for raw in raws:
-        url = resolve(raw.value, base)
-        if url and url not in seen:
-            seen.add(url)
-            refs.append(ImageRef(url, raw.kind, raw.width, raw.height, raw.alt))
-    return refs
+        url = _resolve_value(raw.value, base)
+        if url is None or placeholder_url(url):
+            continue
+        if raw.src_of is not None:
+            srcs.append((url, raw.src_of))
+        copies.append(_copy(raw, url))
+    shared = _shared_lazy_srcs(srcs, copies, raws)
+    kept = [c for c in copies if c.url not in shared]
+    return [
+        ImageRef(p.best.url, p.best.kind, p.best.width, p.best.height, p.alt, p.fallbacks)
+        for p in pictures(kept)
+    ]
+
+
+def _resolve_value(value: str, base: str) -> str | None:
+    """``resolve``, after undoing entities a page escaped twice (``&amp;amp;``)."""
+    if "&" in value and ";" in value:
+        value = htmllib.unescape(value)
+    return resolve(value, base)
+
+
+def _copy(raw: _Raw, url: str) -> Copy:
+    return Copy(
+        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown
+    )
+
+
+def _shared_lazy_srcs(
+    srcs: list[tuple[str, int]], copies: list[Copy], raws: list[_Raw]
+) -> set[str]:
+    """A ``src`` that several elements share while each names another picture: a stand-in."""
+    keys: dict[Hashable, set[str]] = {}
+    for copy in copies:
+        if copy.slot is not None:
+            keys.setdefault(copy.slot, set()).add(picture_key(copy.url))
+    owners: dict[str, set[int]] = {}
+    slots = {raw.src_of: raw.slot for raw in raws if raw.src_of is not None}
+    for url, element in srcs:
+        others = keys.get(slots.get(element), set()) - {picture_key(url)}
+        if others:
+            owners.setdefault(url, set()).add(element)
+    return {url for url, elements in owners.items() if len(elements) > 1}
 
 
 def _unique(urls: Iterator[str]) -> list[str]:
@@ -168,46 +250,144 @@ def _title(tree: LexborHTMLParser) -> str | None:
 # -- per element ---------------------------------------------------------------
 
 
-def _node_refs(node: LexborNode) -> Iterator[_Raw]:
-    """Every raw reference one element carries (its own tag's, then its style's)."""
-    handler = _HANDLERS.get(node.tag or "")
-    if handler is not None:
-        yield from handler(node)
-    yield from _style_attr_refs(node)
+class _Walk:
+    """Reads elements one by one, giving the copies of one picture a shared slot."""
+
+    def __init__(self) -> None:
+        self.fragments: list[LexborHTMLParser] = []  # keeps fragment nodes (and ids) alive
+
+    def node(self, node: LexborNode, slot: Hashable | None = None) -> Iterator[_Raw]:
+        """Every raw reference one element carries."""
+        tag = node.tag or ""
+        if tag in _HANDLERS:
+            yield from _HANDLERS[tag](node)
+            return
+        if tag in NO_PICTURE_TAGS or tag.startswith("-") or _is_media_source(node):
+            return
+        attrs = node.attributes
+        if not attrs or (tag != "source" and hidden_or_tiny_element(attrs)) or _beacon(node):
+            return
+        yield from self._attributes(node, tag, slot if slot is not None else _slot(node))
+
+    def _attributes(self, node: LexborNode, tag: str, slot: Hashable) -> Iterator[_Raw]:
+        attrs = node.attributes
+        alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
+        shown = declared_size(attrs)[0] if tag == "img" else None
+        noscript = _inside(node, "noscript")
+        style = attrs.get("style") or ""
+        if style and not narrow_box(style):
+            for url in css_background_urls(style):
+                yield _Raw(url, "background", alt=alt, slot=slot)
+        for name, value in attrs.items():
+            if value is None or name in NOT_URL_ATTRS or name.startswith("on"):
+                continue
+            kind = "noscript" if noscript else _kind(tag, name)
+            if holds_html(value):
+                yield from self._fragment(value, slot)
+                continue
+            founds = list(_attribute(tag, name, value, attrs))
+            sub = len({f.group for f in founds}) > 1
+            for index, found in enumerate(founds):
+                yield _Raw(
+                    found.url, "background" if found.css else kind, found.width, None, alt,
+                    _sub_slot(slot, found, index) if sub else slot, found.density, found.tier,
+                    shown, id(node) if (name == "src" and tag == "img") else None,
+                )  # fmt: skip
+
+    def _fragment(self, value: str, slot: Hashable) -> Iterator[_Raw]:
+        """HTML written inside an attribute: parsed, and its pictures are this element's."""
+        fragment = LexborHTMLParser(value)
+        self.fragments.append(fragment)
+        if fragment.root is not None:
+            for inner in fragment.root.traverse():
+                yield from self.node(inner, slot)
 
 
-def _img_refs(node: LexborNode) -> Iterator[_Raw]:
-    """An ``<img>``: full-size lazy attributes, largest srcsets, lazy sources, then ``src``."""
-    attrs = node.attributes
-    alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
-    kind = "noscript" if _inside(node, "noscript") else None
-    for name in FULL_SIZE_ATTRS:
-        yield from _plain(attrs.get(name), kind or "lazy", alt)
-    for name in (*LAZY_SRCSET_ATTRS, "srcset"):
-        yield from _largest(
-            attrs.get(name), kind or ("srcset" if name == "srcset" else "lazy"), alt
-        )
-    for name in LAZY_SRC_ATTRS:
-        yield from _plain(attrs.get(name), kind or "lazy", alt)
-    yield from _plain(attrs.get("src"), kind or "img", alt)
+def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
+    """What one attribute of one element names, by the element's rules, else by its value."""
+    if name == "href":
+        if tag in ("a", "area") and is_image_path(value):
+            yield Found(value.strip(HTML_SPACE))
+    elif name in ("srcset", "imagesrcset") and tag in ("img", "source", "link"):
+        yield from srcset_found(value)
+    elif name == "src" and tag == "input":
+        if (attrs.get("type") or "").lower() == "image" and value.strip(HTML_SPACE):
+            yield Found(value.strip(HTML_SPACE))
+    elif (name == "src" and tag == "img") or (name == "poster" and tag == "video"):
+        if value.strip(HTML_SPACE):
+            yield Found(value.strip(HTML_SPACE))
+    elif name == "content":
+        if is_image_path(value):
+            yield Found(value.strip(HTML_SPACE))
+    else:
+        yield from judge(name, value)
 
 
-def _source_refs(node: LexborNode) -> Iterator[_Raw]:
-    """A ``<picture><source>``: its largest srcset candidate (``<video><source>`` is media)."""
-    if node.parent is None or node.parent.tag != "picture":
-        return
-    attrs = node.attributes
-    for name in (*LAZY_SRCSET_ATTRS, "srcset"):
-        yield from _largest(attrs.get(name), "picture", None)
+def _sub_slot(slot: Hashable, found: Found, index: int) -> Hashable:
+    """Objects inside one JSON value are separate pictures (each object's strings are one)."""
+    return (slot, found.group if found.group >= 0 else f"item{index}")
+
+
+def _slot(node: LexborNode) -> Hashable:
+    """What an element's copies belong to: its ``<picture>``, the link around it, or itself."""
+    parent = node.parent
+    if parent is not None and node.tag in ("img", "source") and parent.tag == "picture":
+        return parent.mem_id
+    if parent is not None and node.tag == "img" and parent.tag == "a" and _one_image(parent):
+        return parent.mem_id
+    return node.mem_id
+
+
+def _one_image(anchor: LexborNode) -> bool:
+    href = anchor.attributes.get("href") or ""
+    return is_image_path(href) and len(anchor.css("img")) == 1
+
+
+def _kind(tag: str, name: str) -> str:
+    if tag == "img":
+        return {"src": "img", "srcset": "srcset"}.get(name, "lazy")
+    if tag == "source":
+        return "picture"
+    if tag == "a" and name == "href":
+        return "link"
+    if name == "poster":
+        return "poster"
+    if tier(name) and any(w in name for w in ("bg", "background")):
+        return "background"
+    return "img" if tag == "input" else "lazy"
+
+
+def _beacon(node: LexborNode) -> bool:
+    """The ``<noscript><img>`` a tracking script leaves for readers without JavaScript."""
+    if node.tag != "img" or is_image_path(node.attributes.get("src") or ""):
+        return False
+    if beacon(node.attributes.get("src") or "", node.attributes):
+        return True
+    holder = node.parent
+    while holder is not None and holder.tag != "noscript":
+        holder = holder.parent
+    before = holder.prev if holder is not None else None
+    while before is not None and before.tag in ("-text", "_text", "-comment", "_comment"):
+        before = before.prev
+    return before is not None and before.tag == "script"
+
+
+def _is_media_source(node: LexborNode) -> bool:
+    """A ``<video>``/``<audio>`` ``<source>`` names media, not a picture."""
+    return node.tag == "source" and (node.parent is None or node.parent.tag != "picture")
 
 
 def _meta_refs(node: LexborNode) -> Iterator[_Raw]:
-    """``og:image`` (``property=`` or ``name=``), ``twitter:image``, ``itemprop=image``."""
+    """``og:image`` (``property=`` or ``name=``), ``twitter:image``, ``itemprop=image``, and any
+    other ``<meta>`` whose content is an image file."""
     attrs = node.attributes
     key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
     kind = META_KINDS.get(key.strip().lower())
+    content = attrs.get("content")
     if kind is not None and (key != "image" or "itemprop" in attrs):
-        yield from _plain(attrs.get("content"), kind, None)
+        yield from _plain(content, kind, None)
+    elif content and is_image_path(content) and _absolute(content):
+        yield _Raw(content.strip(HTML_SPACE), "meta")
 
 
 def _link_refs(node: LexborNode) -> Iterator[_Raw]:
@@ -217,28 +397,14 @@ def _link_refs(node: LexborNode) -> Iterator[_Raw]:
     if "image_src" in rels or "img_src" in rels:
         yield from _plain(attrs.get("href"), "image_src", None)
     elif "preload" in rels and (attrs.get("as") or "").lower() == "image":
-        yield from _largest(attrs.get("imagesrcset"), "link", None)
-        yield from _plain(attrs.get("href"), "link", None)
-
-
-def _anchor_refs(node: LexborNode) -> Iterator[_Raw]:
-    """``<a href>`` pointing at an image file (judged by the path's extension)."""
-    href = node.attributes.get("href") or ""
-    if is_image_path(href):
-        yield _Raw(href, "link", alt=_clean(node.attributes.get("title")))
-
-
-def _poster_refs(node: LexborNode) -> Iterator[_Raw]:
-    yield from _plain(node.attributes.get("poster"), "poster", None)
-
-
-def _input_refs(node: LexborNode) -> Iterator[_Raw]:
-    if (node.attributes.get("type") or "").lower() == "image":
-        yield from _plain(node.attributes.get("src"), "img", _clean(node.attributes.get("alt")))
+        slot = node.mem_id
+        for found in srcset_found(attrs.get("imagesrcset") or ""):
+            yield _Raw(found.url, "link", found.width, slot=slot, density=found.density)
+        yield from _plain(attrs.get("href"), "link", None, slot)
 
 
 def _style_block_refs(node: LexborNode) -> Iterator[_Raw]:
-    for value in _css_backgrounds(node.text(deep=True)):
+    for value in css_background_urls(node.text(deep=True)):
         yield _Raw(value, "background")
 
 
@@ -253,25 +419,9 @@ def _script_refs(node: LexborNode) -> Iterator[_Raw]:
     yield from _ld_walk(data)
 
 
-def _style_attr_refs(node: LexborNode) -> Iterator[_Raw]:
-    """Inline ``background-image`` and the lazy ``data-bg`` family, on any element."""
-    attrs = node.attributes
-    for value in _css_backgrounds(attrs.get("style") or ""):
-        yield _Raw(value, "background")
-    for name in BACKGROUND_ATTRS:
-        value = attrs.get(name) or ""
-        urls = [_css_url(m) for m in _CSS_URL.finditer(value)] if "url(" in value else [value]
-        yield from (_Raw(u, "background") for u in urls if u)
-
-
 _HANDLERS = {
-    "img": _img_refs,
-    "source": _source_refs,
     "meta": _meta_refs,
     "link": _link_refs,
-    "a": _anchor_refs,
-    "video": _poster_refs,
-    "input": _input_refs,
     "style": _style_block_refs,
     "script": _script_refs,
 }
@@ -280,15 +430,16 @@ _HANDLERS = {
 # -- helpers ---------------------------------------------------------------------
 
 
-def _plain(value: str | None, kind: str, alt: str | None) -> Iterator[_Raw]:
+def _plain(
+    value: str | None, kind: str, alt: str | None, slot: Hashable | None = None
+) -> Iterator[_Raw]:
     if value and value.strip(HTML_SPACE):
-        yield _Raw(value, kind, alt=alt)
+        yield _Raw(value, kind, alt=alt, slot=slot)
 
 
-def _largest(value: str | None, kind: str, alt: str | None) -> Iterator[_Raw]:
-    best = largest_candidate(value or "")
-    if best is not None:
-        yield _Raw(best[0], kind, width=best[1], alt=alt)
+def _absolute(value: str) -> bool:
+    """Metadata names pages by absolute URL; a bare word or file name there is not a link."""
+    return value.strip(HTML_SPACE).lower().startswith(("http://", "https://", "//"))
 
 
 def _clean(value: str | None) -> str | None:
@@ -305,87 +456,18 @@ def _inside(node: LexborNode, tag: str) -> bool:
     return False
 
 
-def is_image_path(url: str) -> bool:
-    """Whether a URL's path ends in a known image file extension."""
-    path = urlsplit(url.strip(HTML_SPACE)).path
-    return path.rsplit(".", 1)[-1].lower() in IMAGE_EXTENSIONS if "." in path else False
-
-
 # -- srcset (HTML spec "parse a srcset attribute") ---------------------------------
-
-
-def parse_srcset(value: str) -> list[tuple[str, list[str]]]:
-    """``(url, descriptors)`` pairs; a URL is a run of non-space, only trailing commas end it."""
-    out: list[tuple[str, list[str]]] = []
-    pos, end = 0, len(value)
-    while pos < end:
-        while pos < end and (value[pos] in HTML_SPACE or value[pos] == ","):
-            pos += 1
-        start = pos
-        while pos < end and value[pos] not in HTML_SPACE:
-            pos += 1
-        url = value[start:pos]
-        if not url:
-            break
-        if url.endswith(","):
-            out.append((url.rstrip(","), []))
-            continue
-        descriptors, pos = _descriptors(value, pos)
-        out.append((url, descriptors))
-    return out
-
-
-def _descriptors(value: str, pos: int) -> tuple[list[str], int]:
-    """Descriptor tokens up to the next comma outside parentheses."""
-    depth, start = 0, pos
-    while pos < len(value):
-        char = value[pos]
-        depth += (char == "(") - (char == ")")
-        if char == "," and depth <= 0:
-            break
-        pos += 1
-    return value[start:pos].split(), pos + 1
 
 
 def largest_candidate(value: str) -> tuple[str, int | None] | None:
     """The srcset candidate with the largest ``w`` (else ``x``) descriptor, and its width."""
     best: tuple[float, float, str, int | None] | None = None
     for url, descriptors in parse_srcset(value):
-        width, density = _measure(descriptors)
+        width, density = measure(descriptors)
         key = (float(width or 0), density, url, width)
         if best is None or key[:2] > best[:2]:
             best = key
     return None if best is None else (best[2], best[3])
-
-
-def _measure(descriptors: list[str]) -> tuple[int | None, float]:
-    width, density = None, 1.0
-    for token in descriptors:
-        number, unit = token[:-1], token[-1:].lower()
-        try:
-            if unit == "w":
-                width = int(number)
-            elif unit == "x":
-                density = float(number)
-        except ValueError:
-            continue
-    return width, density
-
-
-# -- CSS ----------------------------------------------------------------------------
-
-
-def _css_backgrounds(css: str) -> Iterator[str]:
-    """URLs inside ``background``/``background-image`` declarations (quotes optional)."""
-    for declaration in _CSS_BACKGROUND.finditer(css):
-        for match in _CSS_URL.finditer(declaration.group(1)):
-            url = _css_url(match)
-            if url:
-                yield url
-
-
-def _css_url(match: re.Match[str]) -> str:
-    return next((g for g in match.groups() if g is not None), "").strip()
 
 
 # -- JSON-LD ------------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""Sizes written in image URLs (``-300x200``, ``?w=``, ``/max/800/``); the picture a URL shows."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+# A WxH pair standing on its own in the path: "-300x200.", "/1200x630/", "s640x640/", "_24x24".
+_PAIR = re.compile(r"(?:(?<=[/_\-.=,])|^)[sw]?(\d{1,5})[x\u00d7](\d{1,5})(?=$|[/_\-.,@])")
+_MAX = re.compile(r"/(?:max|fit/c|resize|width|w)/(\d{1,5})(?:/(\d{1,5}))?(?=/)")
+_PARAMS = re.compile(r"(?:^|,)([wh])_(\d{1,5})(?=,|$)")
+_GOOGLE = re.compile(r"=(?:s(\d{1,5})|w(\d{1,5})-h(\d{1,5}))[^/]*$")
+_DENSITY = re.compile(r"@([1-4])x(?=\.[a-z0-9]+$)", re.I)
+_DRUPAL_STYLE = re.compile(r"/styles/([^/]+)/(?:public|private)/")
+_STYLE_WIDTH = re.compile(r"(?:^|_)(\d{2,4})(?:$|_)")
+_PARAM_SEGMENT = re.compile(r"^(?:[a-z]{1,3}_[^,/]+)(?:,[a-z]{1,3}_[^,/]+)*$")
+WIDTH_KEYS = ("w", "width", "mw", "maxwidth", "max-w", "resize", "s", "sz", "size")
+HEIGHT_KEYS = ("h", "height", "mh", "maxheight", "max-h")
+# Query parameters that pick a size, quality, format, crop or signature of one picture.
+COPY_PARAMS = frozenset(
+    {
+        *WIDTH_KEYS, *HEIGHT_KEYS, "q", "quality", "fit", "crop", "auto", "format", "fm",
+        "dpr", "itok", "strip", "zoom", "ssl", "la", "hash", "enable", "usm", "ixlib", "sig",
+        "modified_at", "ratio_x", "ratio_y", "v", "ver", "version", "_nc_ht", "oh", "oe",
+    }
+)  # fmt: skip
+
+
+def url_size(url: str) -> tuple[int | None, int | None]:
+    """The width and height a URL asks for, as far as its path or query says."""
+    parts = urlsplit(url)
+    width, height = _path_size(parts.path)
+    query = {k.lower(): v for k, v in parse_qsl(parts.query)}
+    qwidth = next((_int(query[k]) for k in WIDTH_KEYS if k in query), None)
+    qheight = next((_int(query[k]) for k in HEIGHT_KEYS if k in query), None)
+    if qwidth is not None or qheight is not None:
+        return qwidth, qheight
+    return width, height
+
+
+def _path_size(path: str) -> tuple[int | None, int | None]:
+    if match := _GOOGLE.search(path):
+        side, width, height = (_int(g) for g in match.groups())
+        return (side, side) if side is not None else (width, height)
+    style = _DRUPAL_STYLE.search(path)
+    named = _STYLE_WIDTH.search(style.group(1)) if style else None
+    if named:
+        return _int(named.group(1)), None
+    pairs = _PAIR.findall(path)
+    if pairs:
+        width, height = pairs[-1]
+        return _int(width) or None, _int(height) or None
+    if match := _MAX.search(path):
+        return _int(match.group(1)), _int(match.group(2))
+    sizes = dict(_PARAMS.findall(path.rsplit("/", 2)[-2] if path.count("/") > 1 else ""))
+    return _int(sizes.get("w")), _int(sizes.get("h"))
+
+
+def density(url: str) -> float:
+    """The ``@2x`` a file name carries (1.0 without one)."""
+    match = _DENSITY.search(urlsplit(url).path)
+    return float(match.group(1)) if match else 1.0
+
+
+def has_size(url: str) -> bool:
+    """Whether the URL names a size or a derived style (so an unsized sibling is the original)."""
+    return url_size(url) != (None, None) or "/styles/" in url
+
+
+def picture_key(url: str) -> str:
+    """The URL with size, density, format and signature removed: copies of one picture agree."""
+    parts = urlsplit(url)
+    path = _DRUPAL_STYLE.sub("/", parts.path)
+    path = _GOOGLE.sub("", path)
+    path = _MAX.sub("", path)
+    path = _DENSITY.sub("", path)
+    path = _PAIR.sub("", path)
+    segments = [s for s in path.split("/") if not _PARAM_SEGMENT.match(s)]
+    path = re.sub(r"[-_.]+(?=/|$)|[-_]+(?=\.[^./]*$)", "", "/".join(segments))
+    path = re.sub(r"[-_](?:scaled|thumb|small|medium|large)(?=\.[a-z0-9]+$)", "", path, flags=re.I)
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in COPY_PARAMS]
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{stem.lower()}?{urlencode(sorted(query))}"
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    digits = value.split(",")[0].split("x")[0].strip()
+    return int(digits) if digits.isdigit() and len(digits) <= 5 else None
