@@ -11,7 +11,22 @@ from imgharvest.pipeline.extract_attrs import extension as extension_of
 from imgharvest.pipeline.extract_sizes import url_size
 
 # Words in a file name that mark a stand-in, never the picture itself.
-PLACEHOLDER_WORDS = re.compile(r"[a-z0-9]+")
+PLACEHOLDER_WORDS = frozenset(
+    {
+        "blank", "spacer", "transparent", "shim", "leer", "placeholder", "lazyload",
+        "loading", "loader", "spinner", "cleardot", "blur", "blurred", "lqip", "1x1",
+        "nophoto", "noimage",
+    }
+)  # fmt: skip
+# A file name made only of these words names no picture ("image-lazy.png", "missing-image").
+GENERIC_WORDS = frozenset(
+    {
+        "lazy", "image", "img", "missing", "load", "default", "data", "dummy", "empty",
+        "pixel", "gif", "png", "jpg", "jpeg", "svg", "webp", "trans", "clear", "dot", "px",
+        "x", "no",
+    }
+)  # fmt: skip
+_WORDS = re.compile(r"[a-z0-9]+")
 ICON_MAX = 32  # pixels: a stated size this small is a UI icon or a tracker
 PREVIEW_MAX = 64  # pixels: a copy this small next to a larger one is a preview
 _HIDDEN = re.compile(
