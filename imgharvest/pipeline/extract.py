@@ -261,38 +261,51 @@ class _Walk:
         tag = node.tag or ""
         if tag in _HANDLERS:
             yield from _HANDLERS[tag](node)
-            return
-        if tag in NO_PICTURE_TAGS or tag.startswith("-") or _is_media_source(node):
-            return
-        attrs = node.attributes
-        if not attrs or (tag != "source" and hidden_or_tiny_element(attrs)) or _beacon(node):
-            return
-        yield from self._attributes(node, tag, slot if slot is not None else _slot(node))
+        elif tag not in NO_PICTURE_TAGS and not tag.startswith("-"):
+            attrs = node.attributes
+            if attrs and not _is_media_source(node):
+                yield from self._element(node, tag, attrs, slot)
 
-    def _attributes(self, node: LexborNode, tag: str, slot: Hashable) -> Iterator[_Raw]:
-        attrs = node.attributes
+    def _element(
+        self, node: LexborNode, tag: str, attrs: Any, slot: Hashable | None
+    ) -> Iterator[_Raw]:
+        """An element's references, unless it is drawn tiny, hidden, or is a beacon."""
+        found = list(self._attributes(node, tag, attrs))
+        if not found or (tag != "source" and hidden_or_tiny_element(attrs)) or _beacon(node):
+            return
+        slot = slot if slot is not None else _slot(node)
         alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
         shown = declared_size(attrs)[0] if tag == "img" else None
         noscript = _inside(node, "noscript")
+        for name, item, sub in found:
+            if isinstance(item, str):
+                yield from self._fragment(item, slot)
+                continue
+            kind = "background" if item.css else ("noscript" if noscript else _kind(tag, name))
+            yield _Raw(
+                item.url, kind, item.width, None, alt, (slot, sub) if sub else slot,
+                item.density, item.tier, shown,
+                id(node) if (name == "src" and tag == "img") else None,
+            )  # fmt: skip
+
+    def _attributes(
+        self, node: LexborNode, tag: str, attrs: Any
+    ) -> Iterator[tuple[str, Found | str, Hashable | None]]:
+        """``(attribute, what it names, sub-slot)``; a ``str`` item is HTML to read."""
         style = attrs.get("style") or ""
         if style and not narrow_box(style):
             for url in css_background_urls(style):
-                yield _Raw(url, "background", alt=alt, slot=slot)
+                yield "style", Found(url, css=True), None
         for name, value in attrs.items():
             if value is None or name in NOT_URL_ATTRS or name.startswith("on"):
                 continue
-            kind = "noscript" if noscript else _kind(tag, name)
             if holds_html(value):
-                yield from self._fragment(value, slot)
+                yield name, value, None
                 continue
             founds = list(_attribute(tag, name, value, attrs))
-            sub = len({f.group for f in founds}) > 1
+            several = len({f.group for f in founds}) > 1
             for index, found in enumerate(founds):
-                yield _Raw(
-                    found.url, "background" if found.css else kind, found.width, None, alt,
-                    _sub_slot(slot, found, index) if sub else slot, found.density, found.tier,
-                    shown, id(node) if (name == "src" and tag == "img") else None,
-                )  # fmt: skip
+                yield name, found, _sub_slot(found, index) if several else None
 
     def _fragment(self, value: str, slot: Hashable) -> Iterator[_Raw]:
         """HTML written inside an attribute: parsed, and its pictures are this element's."""
@@ -323,9 +336,9 @@ def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
         yield from judge(name, value)
 
 
-def _sub_slot(slot: Hashable, found: Found, index: int) -> Hashable:
+def _sub_slot(found: Found, index: int) -> Hashable:
     """Objects inside one JSON value are separate pictures (each object's strings are one)."""
-    return (slot, found.group if found.group >= 0 else f"item{index}")
+    return found.group if found.group >= 0 else f"item{index}"
 
 
 def _slot(node: LexborNode) -> Hashable:

@@ -86,10 +86,10 @@ def names_image(name: str) -> bool:
 
 
 def extension(url: str) -> str:
-    try:
-        path = urlsplit(url.strip(HTML_SPACE)).path
-    except ValueError:
-        return ""
+    """The lower-cased file extension of a URL's path ("" without one)."""
+    path = url.strip(HTML_SPACE).split("#", 1)[0].split("?", 1)[0]
+    if "//" in path:
+        path = path.split("//", 1)[1].partition("/")[2]
     last = path.rsplit("/", 1)[-1]
     return last.rsplit(".", 1)[-1].lower() if "." in last else ""
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 QUOTES = "\"'"
+_SPECIAL = re.compile(r"[\"'()\\;{}]")
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 # Properties whose url() values are pictures (fonts, cursors and masks are not).
 IMAGE_PROPERTIES = ("background", "background-image", "content")
 
 
 def css_background_urls(css: str) -> Iterator[str]:
     """URLs in ``background``/``background-image`` declarations of a style sheet or attribute."""
+    if "url(" not in css.lower():
+        return
     for name, value in declarations(css):
         if name in IMAGE_PROPERTIES or (name.startswith("--") and "url(" in value.lower()):
             yield from url_tokens(value)
@@ -18,14 +23,18 @@ def css_background_urls(css: str) -> Iterator[str]:
 
 def declarations(css: str) -> Iterator[tuple[str, str]]:
     """``(property, value)`` pairs; ``;``, ``{`` and ``}`` inside quotes or parentheses are text."""
-    start, depth, quote, pos = 0, 0, "", 0
-    while pos < len(css):
-        char = css[pos]
-        if quote:
-            pos += 2 if char == "\\" else 1
-            quote = "" if char == quote else quote
+    css = _COMMENT.sub(" ", css) if "/*" in css else css
+    start, depth, quote, skip = 0, 0, "", -1
+    for match in _SPECIAL.finditer(css):
+        pos, char = match.start(), match.group()
+        if pos <= skip:
             continue
-        if char in QUOTES:
+        if quote:
+            if char == "\\":
+                skip = pos + 1
+            elif char == quote:
+                quote = ""
+        elif char in QUOTES:
             quote = char
         elif char == "(":
             depth += 1
@@ -34,7 +43,6 @@ def declarations(css: str) -> Iterator[tuple[str, str]]:
         elif char in ";{}" and depth == 0:
             yield from _declaration(css[start:pos])
             start = pos + 1
-        pos += 1
     yield from _declaration(css[start:])
 
 

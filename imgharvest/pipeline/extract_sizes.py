@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # A WxH pair standing on its own in the path: "-300x200.", "/1200x630/", "s640x640/", "_24x24".
@@ -26,6 +27,7 @@ COPY_PARAMS = frozenset(
 )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def url_size(url: str) -> tuple[int | None, int | None]:
     """The width and height a URL asks for, as far as its path or query says."""
     parts = urlsplit(url)
@@ -67,6 +69,7 @@ def has_size(url: str) -> bool:
     return url_size(url) != (None, None) or "/styles/" in url
 
 
+@lru_cache(maxsize=4096)
 def picture_key(url: str) -> str:
     """The URL with size, density, format and signature removed: copies of one picture agree."""
     parts = urlsplit(url)
