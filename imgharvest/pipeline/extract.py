@@ -112,7 +112,7 @@ class _Raw:
     alt: str | None = None
     slot: Hashable | None = None
     density: float = 1.0
-    tier: int = 1
+    tier: float = 1
     shown: int | None = None
     src_of: int | None = None  # the element whose plain ``src`` this is
 
@@ -284,7 +284,7 @@ class _Walk:
             kind = "background" if item.css else ("noscript" if noscript else _kind(tag, name))
             yield _Raw(
                 item.url, kind, item.width, None, alt, (slot, sub) if sub else slot,
-                item.density, item.tier, shown,
+                item.density, _tier(tag, name, item.tier), shown,
                 id(node) if (name == "src" and tag == "img") else None,
             )  # fmt: skip
 
@@ -365,7 +365,7 @@ def _kind(tag: str, name: str) -> str:
         return "link"
     if name == "poster":
         return "poster"
-    if tier(name) and any(w in name for w in ("bg", "background")):
+    if any(w in name for w in ("bg", "background")):
         return "background"
     return "img" if tag == "input" else "lazy"
 
@@ -383,6 +383,16 @@ def _beacon(node: LexborNode) -> bool:
     while before is not None and before.tag in ("-text", "_text", "-comment", "_comment"):
         before = before.prev
     return before is not None and before.tag == "script"
+
+
+def _tier(tag: str, name: str, named: int) -> float:
+    """How large a copy the markup promises. A link from a picture opens its full size; an
+    ``<img src>`` next to lazy-loading attributes is what shows before the loader runs."""
+    if tag == "a" and name == "href":
+        return 2
+    if tag == "img" and name == "src" and named == 1:
+        return 0.5
+    return named
 
 
 def _is_media_source(node: LexborNode) -> bool:

@@ -35,7 +35,7 @@ ORIGINAL_WORDS = frozenset({"orig", "original", "full", "fullres", "fullsize", "
 LARGE_WORDS = frozenset(
     {
         "hires", "hi", "highres", "high", "retina", "2x", "at2x", "large", "big", "zoom",
-        "max", "xl", "xxl", "lg", "hd", "mediaviewer", "huge",
+        "max", "xl", "xxl", "lg", "hd", "mediaviewer", "huge", "datasrc",
     }
 )  # fmt: skip
 SMALL_WORDS = frozenset(

@@ -29,7 +29,7 @@ class Copy:
     alt: str | None = None
     slot: Hashable | None = None
     density: float = 1.0
-    tier: int = 1
+    tier: float = 1
     shown: int | None = None
 
 
