@@ -99,6 +99,8 @@ def compare(name: str, pics: list[Picture], reported: list[str], fallbacks: list
             score.notes += [f"excluded reported: {u}" for u in sorted(hit)]
             continue
         counts["repeated"] += max(0, len(hit) - 1)
+        if len(hit) > 1:
+            score.notes.append(f"{pic.section} reported {len(hit)} times: {sorted(hit)}")
         if pic.section == "optional":
             counts["optional"] += bool(hit)
             continue

@@ -25,7 +25,6 @@ from imgharvest.pipeline.extract_attrs import (
     measure,
     parse_srcset,
     srcset_found,
-    tier,
 )
 from imgharvest.pipeline.extract_css import css_background_urls
 from imgharvest.pipeline.extract_group import Copy, pictures

@@ -14,6 +14,13 @@ _GOOGLE = re.compile(r"=(?:s(\d{1,5})|w(\d{1,5})-h(\d{1,5}))[^/]*$")
 _DENSITY = re.compile(r"@([1-4])x(?=\.[a-z0-9]+$)", re.I)
 _DRUPAL_STYLE = re.compile(r"/styles/([^/]+)/(?:public|private)/")
 _STYLE_WIDTH = re.compile(r"(?:^|_)(\d{2,4})(?:$|_)")
+# Folder names that hold one size of every picture ("/big/x.jpg", "/thumb/x.jpg").
+SIZE_DIRS = frozenset(
+    {"big", "preview", "thumb", "thumbs", "thumbnail", "thumbnails", "small", "medium",
+     "large", "hires", "orig", "original", "originals", "full", "fullsize", "xl", "xxl"}
+)  # fmt: skip
+_EMBEDDED = re.compile(r"/https?://", re.I)
+_NUMBERED = re.compile(r"/(\d{2,4})(?=\.[a-z0-9]+$)", re.I)  # ".../940.jpg": a width as name
 _PARAM_SEGMENT = re.compile(r"^(?:[a-z]{1,3}_[^,/]+)(?:,[a-z]{1,3}_[^,/]+)*$")
 WIDTH_KEYS = ("w", "width", "mw", "maxwidth", "max-w", "resize", "s", "sz", "size")
 HEIGHT_KEYS = ("h", "height", "mh", "maxheight", "max-h")
@@ -48,6 +55,8 @@ def _path_size(path: str) -> tuple[int | None, int | None]:
     named = _STYLE_WIDTH.search(style.group(1)) if style else None
     if named:
         return _int(named.group(1)), None
+    if numbered := _NUMBERED.search(path):
+        return _int(numbered.group(1)), None
     pairs = _PAIR.findall(path)
     if pairs:
         width, height = pairs[-1]
@@ -72,13 +81,19 @@ def has_size(url: str) -> bool:
 @lru_cache(maxsize=4096)
 def picture_key(url: str) -> str:
     """The URL with size, density, format and signature removed: copies of one picture agree."""
+    embedded = _EMBEDDED.search(url, 8)
+    if embedded:  # a resizing proxy in front of the original: the original decides
+        return picture_key(url[embedded.start() + 1 :])
     parts = urlsplit(url)
     path = _DRUPAL_STYLE.sub("/", parts.path)
+    path = _NUMBERED.sub("", path)
     path = _GOOGLE.sub("", path)
     path = _MAX.sub("", path)
     path = _DENSITY.sub("", path)
     path = _PAIR.sub("", path)
-    segments = [s for s in path.split("/") if not _PARAM_SEGMENT.match(s)]
+    segments = [
+        s for s in path.split("/") if not _PARAM_SEGMENT.match(s) and s.lower() not in SIZE_DIRS
+    ]
     path = re.sub(r"[-_.]+(?=/|$)|[-_]+(?=\.[^./]*$)", "", "/".join(segments))
     path = re.sub(r"[-_](?:scaled|thumb|small|medium|large)(?=\.[a-z0-9]+$)", "", path, flags=re.I)
     stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
