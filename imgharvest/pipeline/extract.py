@@ -191,8 +191,11 @@ def _images(raws: list[_Raw], base: str) -> list[ImageRef]:
     """Resolve, drop stand-ins, group copies of one picture and report each one's largest."""
     copies: list[Copy] = []
     srcs: list[tuple[str, int]] = []
+    resolved: dict[str, str | None] = {}
     for raw in raws:
-        url = _resolve_value(raw.value, base)
+        if raw.value not in resolved:
+            resolved[raw.value] = _resolve_value(raw.value, base)
+        url = resolved[raw.value]
         if url is None or placeholder_url(url):
             continue
         if raw.src_of is not None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 QUOTES = "\"'"
 _SPECIAL = re.compile(r"[\"'()\\;{}]")
+_URL_OPEN = re.compile(r"url\(", re.I)
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 # Properties whose url() values are pictures (fonts, cursors and masks are not).
 IMAGE_PROPERTIES = ("background", "background-image", "content")
@@ -22,7 +23,8 @@ def css_background_urls(css: str) -> Iterator[str]:
 
 
 def declarations(css: str) -> Iterator[tuple[str, str]]:
-    """``(property, value)`` pairs; ``;``, ``{`` and ``}`` inside quotes or parentheses are text."""
+    """``(property, value)`` pairs holding a ``url()``; ``;``, ``{`` and ``}`` inside quotes or
+    parentheses are text."""
     css = _COMMENT.sub(" ", css) if "/*" in css else css
     start, depth, quote, skip = 0, 0, "", -1
     for match in _SPECIAL.finditer(css):
@@ -41,13 +43,15 @@ def declarations(css: str) -> Iterator[tuple[str, str]]:
         elif char == ")":
             depth = max(0, depth - 1)
         elif char in ";{}" and depth == 0:
-            yield from _declaration(css[start:pos])
+            yield from _declaration(css, start, pos)
             start = pos + 1
-    yield from _declaration(css[start:])
+    yield from _declaration(css, start, len(css))
 
 
-def _declaration(text: str) -> Iterator[tuple[str, str]]:
-    name, colon, value = text.partition(":")
+def _declaration(css: str, start: int, end: int) -> Iterator[tuple[str, str]]:
+    if not _URL_OPEN.search(css, start, end):
+        return  # only declarations with a url() matter here
+    name, colon, value = css[start:end].partition(":")
     if colon and name.strip():
         yield name.strip().lower(), value
 
