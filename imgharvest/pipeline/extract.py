@@ -295,12 +295,14 @@ class _Walk:
     ) -> Iterator[tuple[str, Found | str, Hashable | None]]:
         """``(attribute, what it names, sub-slot)``; a ``str`` item is HTML to read."""
         style = attrs.get("style") or ""
-        if style and not narrow_box(style):
+        if "(" in style and not narrow_box(style):
             for url in css_background_urls(style):
                 yield "style", Found(url, css=True), None
         for name, value in attrs.items():
-            if value is None or name in NOT_URL_ATTRS or name.startswith("on"):
+            if not value or name in NOT_URL_ATTRS or name.startswith("on"):
                 continue
+            if "/" not in value and "." not in value:
+                continue  # no path, file name, srcset, style or JSON of URLs can hide here
             if holds_html(value):
                 yield name, value, None
                 continue
