@@ -7,7 +7,6 @@ copies of one picture are grouped and the largest reported, the others kept as f
 
 from __future__ import annotations
 
-import html as htmllib
 import json
 import re
 from collections.abc import Hashable, Iterator
@@ -57,6 +56,7 @@ _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.~!#$%&'()*+,/:;=?@\[\]-]")
 _PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(?::[0-9]{1,5})?")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_AMP = re.compile(r"&(?:amp|#0*38|#x0*26);", re.I)
 # Attributes that never hold an image URL of their own (prose, layout, scripts, identities).
 NOT_URL_ATTRS = frozenset(
     {
@@ -210,9 +210,10 @@ def _images(raws: list[_Raw], base: str) -> list[ImageRef]:
 
 
 def _resolve_value(value: str, base: str) -> str | None:
-    """``resolve``, after undoing entities a page escaped twice (``&amp;amp;``)."""
-    if "&" in value and ";" in value:
-        value = htmllib.unescape(value)
+    """``resolve``, after undoing an ``&amp;`` a page escaped twice (``&amp;amp;``) or wrote
+    raw inside CSS or JSON; other ``&name`` sequences stay (``&copy=`` is a parameter)."""
+    while "&" in value and _AMP.search(value):
+        value = _AMP.sub("&", value)
     return resolve(value, base)
 
 
@@ -287,7 +288,7 @@ class _Walk:
             yield _Raw(
                 item.url, kind, item.width, None, alt, (slot, sub) if sub else slot,
                 item.density, _tier(tag, name, item.tier), shown,
-                id(node) if (name == "src" and tag == "img") else None,
+                node.mem_id if (name == "src" and tag == "img") else None,
             )  # fmt: skip
 
     def _attributes(

@@ -150,3 +150,13 @@ def test_largest_copy_first_then_fallbacks_in_order() -> None:
         ),
         ("https://c.example/b.jpg", ()),
     ]
+
+
+def test_double_escaped_ampersands_are_undone_and_other_entities_kept() -> None:
+    from imgharvest import extract_images
+
+    html = '<img src="/a.jpg?x=1&amp;amp;w=2"><img src="/b.jpg?x=1&amp;copy=2;">'
+    assert [r.url for r in extract_images(html, "https://ex.com/")] == [
+        "https://ex.com/a.jpg?x=1&w=2",
+        "https://ex.com/b.jpg?x=1&copy=2;",
+    ]
