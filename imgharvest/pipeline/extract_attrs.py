@@ -61,6 +61,7 @@ _DESCRIPTOR = re.compile(r"\S\s+\d+(?:\.\d+)?[wx]\s*(?:,|$)")
 _BRACKETED = re.compile(r"\[\s*([^,\[\]\s]+)\s*,\s*\(?\s*([^)\]]*?)\s*\)?\s*\]")
 _TAG = re.compile(r"<\s*[a-z][a-z0-9]*[\s/>]", re.I)
 MAX_VALUE = 200_000  # characters: bigger attribute values are not read
+MAX_DEPTH = 32  # JSON nesting read inside an attribute
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +203,7 @@ def _structured(name: str, text: str) -> Iterator[Found]:
     """JSON, else a bracketed list such as ``[a.jpg, (small)], [b.jpg, (large)]``."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         for url, label in _BRACKETED.findall(text):
             if looks_like_image_url(url, "src"):
                 yield Found(url, tier=tier(label), group=0)
@@ -216,23 +217,25 @@ class _JsonWalk:
     def __init__(self, name: str) -> None:
         self.name, self.groups = name, 0
 
-    def walk(self, node: Any, key: str, group: int) -> Iterator[Found]:
+    def walk(self, node: Any, key: str, group: int, depth: int = 0) -> Iterator[Found]:
+        if depth > MAX_DEPTH:
+            return
         if isinstance(node, str):
             if looks_like_image_url(node, key) or (key == self.name and is_image_path(node)):
                 yield Found(node, _key_width(key), tier=tier(key), group=group)
         elif isinstance(node, dict):
-            yield from self._object(node, group)
+            yield from self._object(node, group, depth)
         elif isinstance(node, list):
             sizes = _is_size_list(node)
             group = self._new() if sizes else group
             for item in node[:1000]:
-                yield from self.walk(item, key, group if sizes else -1)
+                yield from self.walk(item, key, group if sizes else -1, depth + 1)
 
-    def _object(self, node: dict[str, Any], group: int) -> Iterator[Found]:
+    def _object(self, node: dict[str, Any], group: int, depth: int) -> Iterator[Found]:
         group = group if group >= 0 else self._new()
         width = next((_number(node.get(k)) for k in WIDTH_FIELDS if _number(node.get(k))), None)
         for key, value in list(node.items())[:1000]:
-            for found in self.walk(value, str(key), group):
+            for found in self.walk(value, str(key), group, depth + 1):
                 same = isinstance(value, str)
                 yield Found(
                     found.url, found.width or (width if same else None), found.density,

@@ -160,3 +160,11 @@ def test_double_escaped_ampersands_are_undone_and_other_entities_kept() -> None:
         "https://ex.com/a.jpg?x=1&w=2",
         "https://ex.com/b.jpg?x=1&copy=2;",
     ]
+
+
+def test_deep_or_huge_json_in_an_attribute_is_bounded() -> None:
+    deep = "[" * 5000 + '"/a.jpg"' + "]" * 5000
+    assert list(judge("data-x", deep)) == []
+    nested = '{"a":' * 40 + '"/m/deep.jpg"' + "}" * 40
+    assert list(judge("data-x", nested)) == []
+    assert [f.url for f in judge("data-x", '{"a":{"b":"/m/ok.jpg"}}')] == ["/m/ok.jpg"]
