@@ -59,7 +59,7 @@ def tiny_copy(url: str) -> bool:
 def beacon(url: str, attrs: Mapping[str, str | None]) -> bool:
     """A bare ``<img>`` (no size, no text, nothing else) asking a script-like address with a
     query: a tracking request, not a picture."""
-    if extension_of(url) in IMAGE_EXTENSIONS or not urlsplit(url).query:
+    if extension_of(url) in IMAGE_EXTENSIONS or not url.split("#", 1)[0].partition("?")[2]:
         return False
     return not any(attrs.get(k) for k in ("width", "height", "alt", "title", "srcset"))
 

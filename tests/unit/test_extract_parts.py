@@ -168,3 +168,24 @@ def test_deep_or_huge_json_in_an_attribute_is_bounded() -> None:
     nested = '{"a":' * 40 + '"/m/deep.jpg"' + "}" * 40
     assert list(judge("data-x", nested)) == []
     assert [f.url for f in judge("data-x", '{"a":{"b":"/m/ok.jpg"}}')] == ["/m/ok.jpg"]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<img src="http://[::1">',
+        '<img src="http://[::1?x=1">',
+        '<div data-src="http://[::1/img/a">',
+        '<div style="background:url(\'unterminated">',
+        '<div data-x="url(">',
+        '<div data-x="[[[">',
+        "<div data-x='{\"src\": 5, \"w\": true}'>",
+        '<div data-x="&lt;img src=&quot;&quot;&gt;">',
+        '<meta property="og:image" content="http://[::1">',
+        "<style>" + 'a{background:url("' * 500 + "</style>",
+    ],
+)
+def test_malformed_markup_never_raises(html: str) -> None:
+    from imgharvest import extract_images
+
+    assert all(r.url.startswith("https://ex.com/") for r in extract_images(html, "https://ex.com/"))
