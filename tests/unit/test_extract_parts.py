@@ -179,7 +179,7 @@ def test_deep_or_huge_json_in_an_attribute_is_bounded() -> None:
         '<div style="background:url(\'unterminated">',
         '<div data-x="url(">',
         '<div data-x="[[[">',
-        "<div data-x='{\"src\": 5, \"w\": true}'>",
+        '<div data-x=\'{"src": 5, "w": true}\'>',
         '<div data-x="&lt;img src=&quot;&quot;&gt;">',
         '<meta property="og:image" content="http://[::1">',
         "<style>" + 'a{background:url("' * 500 + "</style>",
