@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from imgharvest.pipeline.extract_attrs import (
     Found,
+    extension,
     holds_html,
     is_image_path,
     judge,
@@ -56,6 +57,7 @@ _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.~!#$%&'()*+,/:;=?@\[\]-]")
 _PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(?::[0-9]{1,5})?")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
+STAND_IN_FORMATS = frozenset({"gif", "png", "svg", ""})  # what lazy loaders show first
 _AMP = re.compile(r"&(?:amp|#0*38|#x0*26);", re.I)
 # Attributes that never hold an image URL of their own (prose, layout, scripts, identities).
 NOT_URL_ATTRS = frozenset(
@@ -114,6 +116,7 @@ class _Raw:
     tier: float = 1
     shown: int | None = None
     src_of: int | None = None  # the element whose plain ``src`` this is
+    lazy_of: int | None = None  # the ``<img>`` whose loader attribute (``data-*``) this is
 
 
 def extract_images(html: str, page_url: str) -> list[ImageRef]:
@@ -192,6 +195,7 @@ def _images(raws: list[_Raw], base: str) -> list[ImageRef]:
     copies: list[Copy] = []
     srcs: list[tuple[str, int]] = []
     resolved: dict[str, str | None] = {}
+    by_src: dict[int, Copy] = {}
     for raw in raws:
         if raw.value not in resolved:
             resolved[raw.value] = _resolve_value(raw.value, base)
@@ -200,9 +204,13 @@ def _images(raws: list[_Raw], base: str) -> list[ImageRef]:
             continue
         if raw.src_of is not None:
             srcs.append((url, raw.src_of))
-        copies.append(_copy(raw, url))
+        copy = _copy(raw, url)
+        copies.append(copy)
+        if raw.src_of is not None:
+            by_src[raw.src_of] = copy
     shared = _shared_lazy_srcs(srcs, copies, raws)
-    kept = [c for c in copies if c.url not in shared]
+    stand_ins = {id(by_src[e]) for e in _stand_in_srcs(raws, resolved) if e in by_src}
+    kept = [c for c in copies if c.url not in shared and id(c) not in stand_ins]
     return [
         ImageRef(p.best.url, p.best.kind, p.best.width, p.best.height, p.alt, p.fallbacks)
         for p in pictures(kept)
@@ -240,6 +248,28 @@ def _shared_lazy_srcs(
     return {url for url, elements in owners.items() if len(elements) > 1}
 
 
+def _stand_in_srcs(raws: list[_Raw], resolved: dict[str, str | None]) -> set[int]:
+    """``<img>`` elements whose ``src`` is a gif, png or svg from another folder than the
+    pictures their loader attributes name: what shows until the loader runs, not a copy."""
+    lazy: dict[int, set[str]] = {}
+    for raw in raws:
+        url = resolved.get(raw.value)
+        if raw.lazy_of is not None and url:
+            lazy.setdefault(raw.lazy_of, set()).add(_folder(url))
+    out = set()
+    for raw in raws:
+        url = resolved.get(raw.value)
+        if raw.src_of not in lazy or not url or extension(url) not in STAND_IN_FORMATS:
+            continue
+        if _folder(url) not in lazy[raw.src_of]:
+            out.add(raw.src_of)
+    return out
+
+
+def _folder(url: str) -> str:
+    return url.split("?", 1)[0].rsplit("/", 1)[0].lower()
+
+
 def _unique(urls: Iterator[str]) -> list[str]:
     return list(dict.fromkeys(urls))
 
@@ -274,7 +304,10 @@ class _Walk:
     ) -> Iterator[_Raw]:
         """An element's references, unless it is drawn tiny, hidden, or is a beacon."""
         found = list(self._attributes(node, tag, attrs))
-        if not found or (tag != "source" and hidden_or_tiny_element(attrs)) or _beacon(node):
+        if not found or _beacon(node):
+            return
+        lazy = tag == "img" and any(name not in ("src", "style") for name, _, _ in found)
+        if tag != "source" and hidden_or_tiny_element(attrs, lazy):
             return
         slot = slot if slot is not None else _slot(node)
         alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
@@ -289,6 +322,7 @@ class _Walk:
                 item.url, kind, item.width, None, alt, (slot, sub) if sub else slot,
                 item.density, _tier(tag, name, item.tier), shown,
                 node.mem_id if (name == "src" and tag == "img") else None,
+                node.mem_id if (tag == "img" and name.startswith("data-")) else None,
             )  # fmt: skip
 
     def _attributes(

@@ -23,8 +23,14 @@ GENERIC_WORDS = frozenset(
     {
         "lazy", "image", "img", "missing", "load", "default", "data", "dummy", "empty",
         "pixel", "gif", "png", "jpg", "jpeg", "svg", "webp", "trans", "clear", "dot", "px",
-        "x", "no",
+        "x", "no", "track", "tracking", "tracker", "beacon", "count", "counter", "stats", "hit",
+        "analytics", "event",
     }
+)  # fmt: skip
+# Words that make such a generic name a stand-in or a tracking request ("track.gif").
+STAND_IN_WORDS = frozenset(
+    {"lazy", "missing", "dummy", "empty", "pixel", "track", "tracking", "tracker", "beacon",
+     "count", "counter", "stats", "hit", "analytics", "spacer", "clear"}
 )  # fmt: skip
 _WORDS = re.compile(r"[a-z0-9]+")
 ICON_MAX = 32  # pixels: a stated size this small is a UI icon or a tracker
@@ -44,7 +50,7 @@ def placeholder_url(url: str) -> bool:
     words = {w for w in _WORDS.findall(name) if not w.isdigit()}
     if words & PLACEHOLDER_WORDS or name in ("1.gif", "0.gif"):
         return True
-    if words and words <= GENERIC_WORDS and words & {"lazy", "missing", "dummy", "empty"}:
+    if words and words <= GENERIC_WORDS and words & STAND_IN_WORDS:
         return True
     width, height = url_size(url)
     return _tiny(width, height, ICON_MAX)
@@ -64,11 +70,15 @@ def beacon(url: str, attrs: Mapping[str, str | None]) -> bool:
     return not any(attrs.get(k) for k in ("width", "height", "alt", "title", "srcset"))
 
 
-def hidden_or_tiny_element(attrs: Mapping[str, str | None]) -> bool:
-    """An element drawn at 32 px or less, or not drawn at all: a tracker, icon or spacer."""
+def hidden_or_tiny_element(attrs: Mapping[str, str | None], lazy: bool = False) -> bool:
+    """An element drawn at 32 px or less, or not drawn at all: a tracker, icon or spacer.
+    A ``lazy`` element (one naming a picture in other attributes than ``src``) may be hidden
+    only until its loader runs, so hiding alone does not rule it out."""
     width, height = declared_size(attrs)
+    if _tiny(width, height, ICON_MAX):
+        return True
     style = attrs.get("style") or ""
-    return _tiny(width, height, ICON_MAX) or bool(style and _HIDDEN.search(style))
+    return not lazy and bool(style and _HIDDEN.search(style))
 
 
 def narrow_box(style: str) -> bool:

@@ -106,6 +106,7 @@ def test_names_rank_copies() -> None:
         "https://x.example/lazy/1x1.trans.gif",
         "https://x.example/favicon-32x32.png",
         "https://x.example/24x24/face.jpg",
+        "https://x.example/api/analytics/stats/track.gif?a=1",
     ],
 )
 def test_stand_ins_are_recognised(url: str) -> None:
@@ -129,6 +130,8 @@ def test_tiny_and_hidden_elements_and_previews() -> None:
     assert hidden_or_tiny_element({"width": "16", "height": "16"})
     assert hidden_or_tiny_element({"style": "display: none"})
     assert hidden_or_tiny_element({"style": "position:absolute;left:-9999px"})
+    assert not hidden_or_tiny_element({"style": "display: none"}, lazy=True)
+    assert hidden_or_tiny_element({"style": "display: none", "width": "1"}, lazy=True)
     assert not hidden_or_tiny_element({"width": "640", "height": "16", "style": "width: 100%"})
     assert tiny_copy("https://x.example/max/60/a.png?q=20")
     assert not tiny_copy("https://x.example/max/600/a.png")
