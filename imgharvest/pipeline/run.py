@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import itertools
 import os
@@ -269,7 +270,9 @@ class _Run:
                 if final:
                     return
                 continue
-            self._keep(index, cand, got.path, got.size, got.sha256, info, got.final_url or url)
+            # the record names the copy it holds (the manifest's url is that copy's)
+            held = cand if url == cand.url else dataclasses.replace(cand, url=url)
+            self._keep(index, held, got.path, got.size, got.sha256, info, got.final_url or url)
             return
 
     def _fail(self, reason: str, path: Path, final: bool) -> None:

@@ -30,7 +30,8 @@ async def test_a_failing_largest_copy_falls_back_to_the_next(
     spare = image(fakeweb, "fb-a-spare", seed=4)
     cand = Candidate(url=missing, source="links", fallbacks=(broken, good, spare))
     result = await harvest_links([cand], 1, settings, tmp_path, events=EventList())
-    assert [r.final_url for r in result.records] == [good]
+    assert [(r.final_url, r.candidate.url) for r in result.records] == [(good, good)]
+    assert result.records[0].candidate.fallbacks == (broken, good, spare)
     assert result.tried == 1 and sum(result.rejected.values()) == 0
     paths = [f"/img/fb-a-{n}.jpg" for n in ("missing", "broken", "good", "spare")]
     assert [fakeweb.hits[p] for p in paths] == [1, 1, 1, 0]
