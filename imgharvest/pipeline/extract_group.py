@@ -11,6 +11,7 @@ from imgharvest.pipeline.extract_sizes import density, has_size, picture_key, ur
 
 MAX_FALLBACKS = 4
 ORIGINAL = 1e9  # a size above any stated one: the unsized original next to sized copies
+Sized = tuple[frozenset[str], tuple[str, ...]]  # picture keys and URLs of a group's sized copies
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,8 @@ def _groups(copies: list[Copy]) -> list[list[int]]:
 
 def _ranked(group: list[Copy]) -> list[Copy]:
     """Largest first: stated width, size in the URL, the original, then name and density."""
-    sized = {picture_key(c.url) for c in group if has_size(c.url)}
+    renditions = [c.url for c in group if has_size(c.url)]
+    sized = (frozenset(picture_key(u) for u in renditions), tuple(renditions))
     order = {id(c): i for i, c in enumerate(group)}
     ranked = sorted(group, key=lambda c: (-_size(c, sized), -c.tier, -c.density, order[id(c)]))
     best: dict[str, Copy] = {}
@@ -89,7 +91,7 @@ def _ranked(group: list[Copy]) -> list[Copy]:
     return list(best.values())
 
 
-def _size(copy: Copy, sized: set[str]) -> float:
+def _size(copy: Copy, sized: Sized) -> float:
     if copy.width:
         return copy.width
     hinted = url_size(copy.url)[0]
@@ -100,9 +102,13 @@ def _size(copy: Copy, sized: set[str]) -> float:
     return (copy.shown or 0) * copy.density
 
 
-def _original(url: str, sized: set[str]) -> bool:
-    """An image file named without a size next to sized copies of it is the original (a path
-    without a file extension is more often a template that a script completes)."""
-    if not is_image_path(url) or has_size(url) or density(url) != 1.0:
+def _original(url: str, sized: Sized) -> bool:
+    """An image file named without a size next to sized copies of it is the original; an
+    address without a file extension is one only when the sized copies extend its path (else
+    it is more often a template that a script completes)."""
+    if has_size(url) or density(url) != 1.0:
         return False
-    return picture_key(url) in sized
+    if is_image_path(url):
+        return picture_key(url) in sized[0]
+    # an address that sized renditions extend ("ID" next to "ID/scale-to-width-down/1200")
+    return any(other.startswith(url.rstrip("/") + "/") for other in sized[1])

@@ -19,6 +19,14 @@ SIZE_DIRS = frozenset(
     {"big", "preview", "thumb", "thumbs", "thumbnail", "thumbnails", "small", "medium",
      "large", "hires", "orig", "original", "originals", "full", "fullsize", "xl", "xxl"}
 )  # fmt: skip
+# A path segment (or the start of a file name) that is a content hash or a UUID.
+_HASH = re.compile(
+    r"(?<=/)(?:[0-9a-f]{32,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"(?=$|/|_|\.)",
+    re.I,
+)
+# A folder named "<crop>-W-H" ("uncropped-306-475"): the size of the rendition inside it.
+_NAMED_PAIR = re.compile(r"(?<=/)[a-z][a-z0-9]*-(\d{2,4})-(\d{2,4})(?=/)", re.I)
 _EMBEDDED = re.compile(r"/https?://", re.I)
 _NUMBERED = re.compile(r"/(\d{2,4})(?=\.[a-z0-9]+$)", re.I)  # ".../940.jpg": a width as name
 _PARAM_SEGMENT = re.compile(r"^(?:[a-z]{1,3}_[^,/]+)(?:,[a-z]{1,3}_[^,/]+)*$")
@@ -57,7 +65,7 @@ def _path_size(path: str) -> tuple[int | None, int | None]:
         return _int(named.group(1)), None
     if numbered := _NUMBERED.search(path):
         return _int(numbered.group(1)), None
-    pairs = _PAIR.findall(path)
+    pairs = _PAIR.findall(path) or _NAMED_PAIR.findall(path)
     if pairs:
         width, height = pairs[-1]
         return _int(width) or None, _int(height) or None
@@ -85,6 +93,10 @@ def picture_key(url: str) -> str:
     if embedded:  # a resizing proxy in front of the original: the original decides
         return picture_key(url[embedded.start() + 1 :])
     parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    hashes = _HASH.findall(parts.path)
+    if hashes:  # a content id names the picture whatever host, folder or rendition serves it
+        return f"#{hashes[-1].lower()}/{_distinct_name(parts.path, hashes[-1])}"
     path = _DRUPAL_STYLE.sub("/", parts.path)
     path = _NUMBERED.sub("", path)
     path = _GOOGLE.sub("", path)
@@ -98,8 +110,17 @@ def picture_key(url: str) -> str:
     path = re.sub(r"[-_](?:scaled|thumb|small|medium|large)(?=\.[a-z0-9]+$)", "", path, flags=re.I)
     stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
     query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in COPY_PARAMS]
-    host = (parts.hostname or "").removeprefix("www.")
     return f"{host}{stem.lower()}?{urlencode(sorted(query))}"
+
+
+def _distinct_name(path: str, content_id: str) -> str:
+    """The file name after a content id, unless it is only a size or the id itself (a folder
+    of one person's pictures has an id too: the file name then tells them apart)."""
+    name = path.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0].lower() if "." in name else ""
+    if not stem or content_id.lower() in stem or not re.search(r"[a-z]", stem):
+        return ""
+    return stem
 
 
 def _int(value: str | None) -> int | None:

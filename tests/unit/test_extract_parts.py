@@ -192,3 +192,23 @@ def test_malformed_markup_never_raises(html: str) -> None:
     from imgharvest import extract_images
 
     assert all(r.url.startswith("https://ex.com/") for r in extract_images(html, "https://ex.com/"))
+
+
+def test_a_content_id_names_one_picture_and_file_names_tell_a_folder_apart() -> None:
+    uuid = "https://v.example/1fb5ee36-d9ae-4125-96d9-f52eb403f1c9"
+    hexid = "9c97da26f6eeee98fc2e628ca3416226"
+    assert picture_key(uuid) == picture_key(uuid + "/scale-to-width-down/1200")
+    assert picture_key(f"https://a.example/static/{hexid}/dc9f7/seo.png") == picture_key(
+        f"https://b.example/static/{hexid}/57090/seo.png"
+    )
+    assert picture_key(f"https://a.example/u/{hexid}/one.jpg") != picture_key(
+        f"https://a.example/u/{hexid}/two.jpg"
+    )
+    found = pictures(
+        [
+            Copy(uuid + "/scale-to-width-down/627", "img", slot=1),
+            Copy(uuid, "og:image"),
+            Copy(uuid + "/thumbnail-down/width/1280/height/720", "lazy"),
+        ]
+    )
+    assert [p.best.url for p in found] == [uuid]
