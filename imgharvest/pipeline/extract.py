@@ -74,7 +74,7 @@ NOT_URL_ATTRS = frozenset(
 # Elements whose own attributes name no picture (their media, frames or code).
 NO_PICTURE_TAGS = frozenset(
     {"script", "iframe", "frame", "embed", "object", "audio", "track", "template", "base",
-     "html", "head", "body", "form", "textarea", "select", "option"}
+     "head", "form", "textarea", "select", "option"}
 )  # fmt: skip
 
 
@@ -358,7 +358,7 @@ class _Walk:
 def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
     """What one attribute of one element names, by the element's rules, else by its value."""
     if name == "href":
-        if tag in ("a", "area") and is_image_path(value):
+        if (tag in ("a", "area") and is_image_path(value)) or tag == "image":
             yield Found(value.strip(HTML_SPACE))
     elif name in ("srcset", "imagesrcset") and tag in ("img", "source", "link"):
         yield from srcset_found(value)
