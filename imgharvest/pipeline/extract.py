@@ -1,57 +1,37 @@
 """HTML to image references: every place a page names an image, resolved per the HTML spec.
 
-Any element and any attribute is read (``extract_attrs`` judges a value by what it holds);
-copies of one picture are grouped and the largest reported, the others kept as fallbacks
-(``extract_group``); placeholders, trackers and icons are dropped (``extract_junk``).
+Any element and any attribute is read (``extract_walk``; ``extract_attrs`` judges a value by
+what it holds); copies of one picture are grouped and the largest reported, the others kept
+as fallbacks (``extract_group``); placeholders, trackers and icons are dropped
+(``extract_junk``, and here the stand-ins only a whole page reveals).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser
 
 from imgharvest.pipeline.extract_attrs import (
-    Found,
+    HTML_SPACE,
     extension,
-    holds_html,
     is_image_path,
-    judge,
     measure,
     parse_srcset,
-    srcset_found,
 )
-from imgharvest.pipeline.extract_css import css_background_urls
 from imgharvest.pipeline.extract_group import Copy, pictures
-from imgharvest.pipeline.extract_junk import (
-    beacon,
-    declared_size,
-    hidden_or_tiny_element,
-    narrow_box,
-    placeholder_url,
-)
+from imgharvest.pipeline.extract_junk import placeholder_url
 from imgharvest.pipeline.extract_sizes import picture_key
+from imgharvest.pipeline.extract_walk import Raw, Walk
 
 __all__ = [
     "ImageRef", "Page", "base_url", "extract_images", "extract_page", "is_image_path",
     "largest_candidate", "parse_srcset", "resolve",
 ]  # fmt: skip
 
-META_KINDS = {
-    "og:image": "og:image",
-    "og:image:url": "og:image",
-    "og:image:secure_url": "og:image",
-    "twitter:image": "twitter:image",
-    "twitter:image:src": "twitter:image",
-    "image": "itemprop",
-}
-LD_URL_KEYS = ("image", "contentUrl", "thumbnailUrl")
-HTML_SPACE = " \t\n\f\r"
 ALLOWED_SCHEMES = ("http", "https")
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.~!#$%&'()*+,/:;=?@\[\]-]")
@@ -59,23 +39,6 @@ _PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(?::[0-9]{1,5})?")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 STAND_IN_FORMATS = frozenset({"gif", "png", "svg", ""})  # what lazy loaders show first
 _AMP = re.compile(r"&(?:amp|#0*38|#x0*26);", re.I)
-# Attributes that never hold an image URL of their own (prose, layout, scripts, identities).
-NOT_URL_ATTRS = frozenset(
-    {
-        "style", "class", "id", "alt", "title", "type", "rel", "lang", "width", "height",
-        "sizes", "media", "name", "value", "target", "role", "for", "charset", "itemprop",
-        "itemtype", "itemscope", "property", "dir", "tabindex", "loading", "decoding",
-        "crossorigin", "referrerpolicy", "integrity", "action", "method", "cite", "xmlns",
-        "srcdoc", "accept", "align", "border", "hspace", "vspace", "download", "ping",
-        "hreflang", "usemap", "longdesc", "aria-label", "aria-hidden", "data-caption",
-        "data-title", "data-alt", "data-description",
-    }
-)  # fmt: skip
-# Elements whose own attributes name no picture (their media, frames or code).
-NO_PICTURE_TAGS = frozenset(
-    {"script", "iframe", "frame", "embed", "object", "audio", "track", "template", "base",
-     "head", "form", "textarea", "select", "option"}
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,23 +65,6 @@ class Page:
     links: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class _Raw:
-    """A reference as written in the page, before resolution."""
-
-    value: str
-    kind: str
-    width: int | None = None
-    height: int | None = None
-    alt: str | None = None
-    slot: Hashable | None = None
-    density: float = 1.0
-    tier: float = 1
-    shown: int | None = None
-    src_of: int | None = None  # the element whose plain ``src`` this is
-    lazy_of: int | None = None  # the ``<img>`` whose loader attribute (``data-*``) this is
-
-
 def extract_images(html: str, page_url: str) -> list[ImageRef]:
     """Every picture referenced by ``html``, largest copy first, absolute, in document order."""
     return extract_page(html, page_url).images
@@ -129,7 +75,7 @@ def extract_page(html: str, page_url: str) -> Page:
     tree = LexborHTMLParser(html)
     base = base_url(tree, page_url)
     nodes = list(tree.root.traverse()) if tree.root is not None else []
-    walk = _Walk()
+    walk = Walk()
     raws = [raw for node in nodes for raw in walk.node(node)]
     hrefs = [node.attributes.get("href") or "" for node in nodes if node.tag == "a"]
     links = (resolve(h, base) for h in hrefs if not is_image_path(h))
@@ -190,7 +136,7 @@ def _netloc(parts: SplitResult) -> str:
     return f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}"
 
 
-def _images(raws: list[_Raw], base: str) -> list[ImageRef]:
+def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     """Resolve, drop stand-ins, group copies of one picture and report each one's largest."""
     copies: list[Copy] = []
     srcs: list[tuple[str, int]] = []
@@ -225,15 +171,13 @@ def _resolve_value(value: str, base: str) -> str | None:
     return resolve(value, base)
 
 
-def _copy(raw: _Raw, url: str) -> Copy:
+def _copy(raw: Raw, url: str) -> Copy:
     return Copy(
         url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown
     )
 
 
-def _shared_lazy_srcs(
-    srcs: list[tuple[str, int]], copies: list[Copy], raws: list[_Raw]
-) -> set[str]:
+def _shared_lazy_srcs(srcs: list[tuple[str, int]], copies: list[Copy], raws: list[Raw]) -> set[str]:
     """A ``src`` that several elements share while each names another picture: a stand-in."""
     keys: dict[Hashable, set[str]] = {}
     for copy in copies:
@@ -248,7 +192,7 @@ def _shared_lazy_srcs(
     return {url for url, elements in owners.items() if len(elements) > 1}
 
 
-def _stand_in_srcs(raws: list[_Raw], resolved: dict[str, str | None]) -> set[int]:
+def _stand_in_srcs(raws: list[Raw], resolved: dict[str, str | None]) -> set[int]:
     """``<img>`` elements whose ``src`` is a gif, png or svg from another folder than the
     pictures their loader attributes name: what shows until the loader runs, not a copy."""
     lazy: dict[int, set[str]] = {}
@@ -280,244 +224,6 @@ def _title(tree: LexborHTMLParser) -> str | None:
     return text or None
 
 
-# -- per element ---------------------------------------------------------------
-
-
-class _Walk:
-    """Reads elements one by one, giving the copies of one picture a shared slot."""
-
-    def __init__(self) -> None:
-        self.fragments: list[LexborHTMLParser] = []  # keeps fragment nodes (and ids) alive
-
-    def node(self, node: LexborNode, slot: Hashable | None = None) -> Iterator[_Raw]:
-        """Every raw reference one element carries."""
-        tag = node.tag or ""
-        if tag in _HANDLERS:
-            yield from _HANDLERS[tag](node)
-        elif tag not in NO_PICTURE_TAGS and not tag.startswith("-"):
-            attrs = node.attributes
-            if attrs and not _is_media_source(node):
-                yield from self._element(node, tag, attrs, slot)
-
-    def _element(
-        self, node: LexborNode, tag: str, attrs: Any, slot: Hashable | None
-    ) -> Iterator[_Raw]:
-        """An element's references, unless it is drawn tiny, hidden, or is a beacon."""
-        found = list(self._attributes(node, tag, attrs))
-        if not found or _beacon(node):
-            return
-        lazy = tag == "img" and any(name not in ("src", "style") for name, _, _ in found)
-        if tag != "source" and hidden_or_tiny_element(attrs, lazy):
-            return
-        slot = slot if slot is not None else _slot(node)
-        alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
-        shown = declared_size(attrs)[0] if tag == "img" else None
-        noscript = _inside(node, "noscript")
-        for name, item, sub in found:
-            if isinstance(item, str):
-                yield from self._fragment(item, slot)
-                continue
-            kind = "background" if item.css else ("noscript" if noscript else _kind(tag, name))
-            yield _Raw(
-                item.url, kind, item.width, None, alt, (slot, sub) if sub else slot,
-                item.density, _tier(tag, name, item.tier), shown,
-                node.mem_id if (name == "src" and tag == "img") else None,
-                node.mem_id if (tag == "img" and name.startswith("data-")) else None,
-            )  # fmt: skip
-
-    def _attributes(
-        self, node: LexborNode, tag: str, attrs: Any
-    ) -> Iterator[tuple[str, Found | str, Hashable | None]]:
-        """``(attribute, what it names, sub-slot)``; a ``str`` item is HTML to read."""
-        style = attrs.get("style") or ""
-        if "(" in style and not narrow_box(style):
-            for url in css_background_urls(style):
-                yield "style", Found(url, css=True), None
-        for name, value in attrs.items():
-            if not value or name in NOT_URL_ATTRS or name.startswith("on"):
-                continue
-            if "/" not in value and "." not in value:
-                continue  # no path, file name, srcset, style or JSON of URLs can hide here
-            if holds_html(value):
-                yield name, value, None
-                continue
-            founds = list(_attribute(tag, name, value, attrs))
-            several = len({f.group for f in founds}) > 1
-            for index, found in enumerate(founds):
-                yield name, found, _sub_slot(found, index) if several else None
-
-    def _fragment(self, value: str, slot: Hashable) -> Iterator[_Raw]:
-        """HTML written inside an attribute: parsed, and its pictures are this element's."""
-        fragment = LexborHTMLParser(value)
-        self.fragments.append(fragment)
-        if fragment.root is not None:
-            for inner in fragment.root.traverse():
-                yield from self.node(inner, slot)
-
-
-def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
-    """What one attribute of one element names, by the element's rules, else by its value."""
-    if name == "href":
-        if (tag in ("a", "area") and is_image_path(value)) or tag == "image":
-            yield Found(value.strip(HTML_SPACE))
-    elif name in ("srcset", "imagesrcset") and tag in ("img", "source", "link"):
-        yield from srcset_found(value)
-    elif name == "src" and tag == "input":
-        if (attrs.get("type") or "").lower() == "image" and value.strip(HTML_SPACE):
-            yield Found(value.strip(HTML_SPACE))
-    elif (name == "src" and tag == "img") or (name == "poster" and tag == "video"):
-        if value.strip(HTML_SPACE):
-            yield Found(value.strip(HTML_SPACE))
-    elif name == "content":
-        if is_image_path(value):
-            yield Found(value.strip(HTML_SPACE))
-    else:
-        yield from judge(name, value)
-
-
-def _sub_slot(found: Found, index: int) -> Hashable:
-    """Objects inside one JSON value are separate pictures (each object's strings are one)."""
-    return found.group if found.group >= 0 else f"item{index}"
-
-
-def _slot(node: LexborNode) -> Hashable:
-    """What an element's copies belong to: its ``<picture>``, the link around it, or itself."""
-    parent = node.parent
-    if parent is not None and node.tag in ("img", "source") and parent.tag == "picture":
-        return parent.mem_id
-    if parent is not None and node.tag == "img" and parent.tag == "a" and _one_image(parent):
-        return parent.mem_id
-    return node.mem_id
-
-
-def _one_image(anchor: LexborNode) -> bool:
-    href = anchor.attributes.get("href") or ""
-    return is_image_path(href) and len(anchor.css("img")) == 1
-
-
-def _kind(tag: str, name: str) -> str:
-    if tag == "img":
-        return {"src": "img", "srcset": "srcset"}.get(name, "lazy")
-    if tag == "source":
-        return "picture"
-    if tag == "a" and name == "href":
-        return "link"
-    if name == "poster":
-        return "poster"
-    if any(w in name for w in ("bg", "background")):
-        return "background"
-    return "img" if tag == "input" else "lazy"
-
-
-def _beacon(node: LexborNode) -> bool:
-    """The ``<noscript><img>`` a tracking script leaves for readers without JavaScript."""
-    if node.tag != "img" or is_image_path(node.attributes.get("src") or ""):
-        return False
-    if beacon(node.attributes.get("src") or "", node.attributes):
-        return True
-    holder = node.parent
-    while holder is not None and holder.tag != "noscript":
-        holder = holder.parent
-    before = holder.prev if holder is not None else None
-    while before is not None and before.tag in ("-text", "_text", "-comment", "_comment"):
-        before = before.prev
-    return before is not None and before.tag == "script"
-
-
-def _tier(tag: str, name: str, named: int) -> float:
-    """How large a copy the markup promises. A link from a picture opens its full size; an
-    ``<img src>`` next to lazy-loading attributes is what shows before the loader runs."""
-    if tag == "a" and name == "href":
-        return 2
-    if tag == "img" and name == "src" and named == 1:
-        return 0.5
-    return named
-
-
-def _is_media_source(node: LexborNode) -> bool:
-    """A ``<video>``/``<audio>`` ``<source>`` names media, not a picture."""
-    return node.tag == "source" and (node.parent is None or node.parent.tag != "picture")
-
-
-def _meta_refs(node: LexborNode) -> Iterator[_Raw]:
-    """``og:image`` (``property=`` or ``name=``), ``twitter:image``, ``itemprop=image``, and any
-    other ``<meta>`` whose content is an image file."""
-    attrs = node.attributes
-    key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
-    kind = META_KINDS.get(key.strip().lower())
-    content = attrs.get("content")
-    if kind is not None and (key != "image" or "itemprop" in attrs):
-        yield from _plain(content, kind, None)
-    elif content and is_image_path(content) and _absolute(content):
-        yield _Raw(content.strip(HTML_SPACE), "meta")
-
-
-def _link_refs(node: LexborNode) -> Iterator[_Raw]:
-    """``<link rel=image_src>`` and ``<link rel=preload as=image>``."""
-    attrs = node.attributes
-    rels = (attrs.get("rel") or "").lower().split()
-    if "image_src" in rels or "img_src" in rels:
-        yield from _plain(attrs.get("href"), "image_src", None)
-    elif "preload" in rels and (attrs.get("as") or "").lower() == "image":
-        slot = node.mem_id
-        for found in srcset_found(attrs.get("imagesrcset") or ""):
-            yield _Raw(found.url, "link", found.width, slot=slot, density=found.density)
-        yield from _plain(attrs.get("href"), "link", None, slot)
-
-
-def _style_block_refs(node: LexborNode) -> Iterator[_Raw]:
-    for value in css_background_urls(node.text(deep=True)):
-        yield _Raw(value, "background")
-
-
-def _script_refs(node: LexborNode) -> Iterator[_Raw]:
-    """JSON-LD blocks: ``image``, ``contentUrl``, ``thumbnailUrl`` anywhere, incl. ``@graph``."""
-    if (node.attributes.get("type") or "").strip().lower() != "application/ld+json":
-        return
-    try:
-        data = json.loads(node.text(deep=True))
-    except ValueError:
-        return
-    yield from _ld_walk(data)
-
-
-_HANDLERS = {
-    "meta": _meta_refs,
-    "link": _link_refs,
-    "style": _style_block_refs,
-    "script": _script_refs,
-}
-
-
-# -- helpers ---------------------------------------------------------------------
-
-
-def _plain(
-    value: str | None, kind: str, alt: str | None, slot: Hashable | None = None
-) -> Iterator[_Raw]:
-    if value and value.strip(HTML_SPACE):
-        yield _Raw(value, kind, alt=alt, slot=slot)
-
-
-def _absolute(value: str) -> bool:
-    """Metadata names pages by absolute URL; a bare word or file name there is not a link."""
-    return value.strip(HTML_SPACE).lower().startswith(("http://", "https://", "//"))
-
-
-def _clean(value: str | None) -> str | None:
-    text = " ".join((value or "").split())
-    return text or None
-
-
-def _inside(node: LexborNode, tag: str) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag == tag:
-            return True
-        parent = parent.parent
-    return False
-
-
 # -- srcset (HTML spec "parse a srcset attribute") ---------------------------------
 
 
@@ -530,60 +236,3 @@ def largest_candidate(value: str) -> tuple[str, int | None] | None:
         if best is None or key[:2] > best[:2]:
             best = key
     return None if best is None else (best[2], best[3])
-
-
-# -- JSON-LD ------------------------------------------------------------------------
-
-
-def _ld_walk(node: Any) -> Iterator[_Raw]:
-    """Image URLs anywhere in a JSON-LD document (``@graph``, nesting, ``ImageObject``)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _ld_walk(item)
-    elif isinstance(node, dict):
-        if _ld_is_image_object(node):
-            yield from _ld_image(node.get("url"), node)
-        for key, value in node.items():
-            if key in LD_URL_KEYS:
-                yield from _ld_image(value, node)
-            elif isinstance(value, dict | list):
-                yield from _ld_walk(value)
-
-
-def _ld_image(value: Any, owner: dict[str, Any]) -> Iterator[_Raw]:
-    """An ``image``-like value: a URL string, a list of them, or an ``ImageObject``."""
-    if isinstance(value, str):
-        yield _Raw(
-            value, "json-ld", _ld_int(owner, "width"), _ld_int(owner, "height"), _ld_alt(owner)
-        )
-    elif isinstance(value, list):
-        for item in value:
-            yield from _ld_image(item, owner)
-    elif isinstance(value, dict):
-        if not _ld_is_image_object(value):
-            yield from _ld_image(value.get("url"), value)
-        yield from _ld_walk(value)
-
-
-def _ld_is_image_object(node: dict[str, Any]) -> bool:
-    kind = node.get("@type")
-    return kind == "ImageObject" or (isinstance(kind, list) and "ImageObject" in kind)
-
-
-def _ld_int(node: dict[str, Any], key: str) -> int | None:
-    if not _ld_is_image_object(node):
-        return None
-    value = node.get(key)
-    if isinstance(value, dict):
-        value = value.get("value")
-    try:
-        return int(str(value).removesuffix("px")) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _ld_alt(node: dict[str, Any]) -> str | None:
-    for key in ("caption", "name", "description"):
-        if isinstance(node.get(key), str):
-            return _clean(node[key])
-    return None
