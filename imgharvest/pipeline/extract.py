@@ -23,7 +23,7 @@ from imgharvest.pipeline.extract_attrs import (
     parse_srcset,
 )
 from imgharvest.pipeline.extract_group import Copy, pictures
-from imgharvest.pipeline.extract_junk import placeholder_url
+from imgharvest.pipeline.extract_junk import ICON_MAX, placeholder_url
 from imgharvest.pipeline.extract_sizes import picture_key
 from imgharvest.pipeline.extract_walk import Raw, Walk
 
@@ -146,8 +146,8 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
         if raw.value not in resolved:
             resolved[raw.value] = _resolve_value(raw.value, base)
         url = resolved[raw.value]
-        if url is None or placeholder_url(url):
-            continue
+        if url is None or placeholder_url(url) or (raw.width or ICON_MAX + 1) <= ICON_MAX:
+            continue  # a stated width of 32 px or less (``1w``) is a stand-in or an icon
         if raw.src_of is not None:
             srcs.append((url, raw.src_of))
         copy = _copy(raw, url)
