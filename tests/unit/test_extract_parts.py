@@ -212,3 +212,13 @@ def test_a_content_id_names_one_picture_and_file_names_tell_a_folder_apart() -> 
         ]
     )
     assert [p.best.url for p in found] == [uuid]
+
+
+def test_a_copy_stated_one_pixel_wide_is_no_fallback() -> None:
+    from imgharvest import extract_images
+
+    html = '<img src="/a.jpg" srcset="/a.jpg 800w, /first.jpg 1w, /a-2.jpg 400w">'
+    found = extract_images(html, "https://ex.com/")
+    assert [(r.url, r.fallbacks) for r in found] == [
+        ("https://ex.com/a.jpg", ("https://ex.com/a-2.jpg",))
+    ]
