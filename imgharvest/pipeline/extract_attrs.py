@@ -136,12 +136,16 @@ def judge(name: str, value: str) -> Iterator[Found]:
         return
     if text[0] in "{[":
         yield from _structured(name, text)
-    elif "url(" in text.lower():
+    elif "(" in text and "url(" in text.lower():
         yield from (Found(u, css=True) for u in url_tokens(text) if looks_like_image_url(u, "src"))
-    elif _DESCRIPTOR.search(text):
+    elif _has_space(text) and _DESCRIPTOR.search(text):
         yield from srcset_found(text, tier(name))
     elif looks_like_image_url(text, name):
         yield Found(text, tier=tier(name))
+
+
+def _has_space(text: str) -> bool:
+    return " " in text or "\n" in text or "\t" in text
 
 
 def srcset_found(value: str, level: int = 1, group: int = -1) -> Iterator[Found]:
