@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from imgharvest.pipeline.extract_attrs import is_image_path
+from imgharvest.pipeline.extract_attrs import is_image_path, tier
 from imgharvest.pipeline.extract_junk import tiny_copy
 from imgharvest.pipeline.extract_sizes import density, has_size, picture_key, url_size
 
@@ -84,7 +84,10 @@ def _ranked(group: list[Copy]) -> list[Copy]:
     renditions = [c.url for c in group if has_size(c.url)]
     sized = (frozenset(picture_key(u) for u in renditions), tuple(renditions))
     order = {id(c): i for i, c in enumerate(group)}
-    ranked = sorted(group, key=lambda c: (-_size(c, sized), -c.tier, -c.density, order[id(c)]))
+    ranked = sorted(
+        group,
+        key=lambda c: (-_size(c, sized), -c.tier, -c.density, -_named(c.url), order[id(c)]),
+    )
     best: dict[str, Copy] = {}
     for copy in ranked:
         best.setdefault(copy.url, copy)
@@ -112,3 +115,9 @@ def _original(url: str, sized: Sized) -> bool:
         return picture_key(url) in sized[0]
     # an address that sized renditions extend ("ID" next to "ID/scale-to-width-down/1200")
     return any(other.startswith(url.rstrip("/") + "/") for other in sized[1])
+
+
+def _named(url: str) -> int:
+    """What the file name promises: ``logo-large.png`` over ``logo-small.png``."""
+    name = url.split("?", 1)[0].rsplit("/", 1)[-1]
+    return tier(name.rsplit(".", 1)[0])

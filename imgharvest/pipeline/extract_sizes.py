@@ -26,10 +26,18 @@ _HASH = re.compile(
     re.I,
 )
 # A folder named "<crop>-W-H" ("uncropped-306-475"): the size of the rendition inside it.
-_NAMED_PAIR = re.compile(r"(?<=/)[a-z][a-z0-9]*-(\d{2,4})-(\d{2,4})(?=/)", re.I)
+_NAMED_PAIR = re.compile(r"(?<=/)(?=[a-z0-9]*[a-z])[a-z0-9]+-(\d{2,4})-(\d{2,4})(?=/)", re.I)
+# Aspect ratios that folders are named after ("/16x9/"): a shape, not a size.
+ASPECTS = frozenset(
+    {("16", "9"), ("9", "16"), ("4", "3"), ("3", "4"), ("3", "2"), ("2", "3"), ("21", "9"),
+     ("1", "1"), ("2", "1"), ("1", "2"), ("5", "4"), ("4", "5")}
+)  # fmt: skip
 _EMBEDDED = re.compile(r"/https?://", re.I)
 _NUMBERED = re.compile(r"/(\d{2,4})(?=\.[a-z0-9]+$)", re.I)  # ".../940.jpg": a width as name
-_PARAM_SEGMENT = re.compile(r"^(?:[a-z]{1,3}_[^,/]+)(?:,[a-z]{1,3}_[^,/]+)*$")
+_PARAM_SEGMENT = re.compile(  # a resizer's folder of options: "w_900,h_600,c_fill", "q_80"
+    r"^(?:w|h|c|q|f|g|fl|ar|dpr|e|x|y|b|r|t|o|a|z|ret)_[^,/]+"
+    r"(?:,(?:w|h|c|q|f|g|fl|ar|dpr|e|x|y|b|r|t|o|a|z|ret)_[^,/]+)*$"
+)
 WIDTH_KEYS = ("w", "width", "mw", "maxwidth", "max-w", "resize", "s", "sz", "size")
 HEIGHT_KEYS = ("h", "height", "mh", "maxheight", "max-h")
 # Query parameters that pick a size, quality, format, crop or signature of one picture.
@@ -65,7 +73,7 @@ def _path_size(path: str) -> tuple[int | None, int | None]:
         return _int(named.group(1)), None
     if numbered := _NUMBERED.search(path):
         return _int(numbered.group(1)), None
-    pairs = _PAIR.findall(path) or _NAMED_PAIR.findall(path)
+    pairs = _NAMED_PAIR.findall(path) or [p for p in _PAIR.findall(path) if p not in ASPECTS]
     if pairs:
         width, height = pairs[-1]
         return _int(width) or None, _int(height) or None
@@ -103,9 +111,10 @@ def picture_key(url: str) -> str:
     path = _MAX.sub("", path)
     path = _DENSITY.sub("", path)
     path = _PAIR.sub("", path)
+    *folders, name = path.split("/")
     segments = [
-        s for s in path.split("/") if not _PARAM_SEGMENT.match(s) and s.lower() not in SIZE_DIRS
-    ]
+        s for s in folders if not _PARAM_SEGMENT.match(s) and s.lower() not in SIZE_DIRS
+    ] + [name]
     path = re.sub(r"[-_.]+(?=/|$)|[-_]+(?=\.[^./]*$)", "", "/".join(segments))
     path = re.sub(r"[-_](?:scaled|thumb|small|medium|large)(?=\.[a-z0-9]+$)", "", path, flags=re.I)
     stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path

@@ -53,6 +53,12 @@ def test_copies_of_one_picture_share_a_key_and_others_do_not() -> None:
     ]
     assert len({picture_key(u) for u in same}) == 1
     assert picture_key("https://cdn.example/wp/bridge.jpg") != picture_key(same[0])
+    assert picture_key("https://x.example/g/bg_teaser4.jpg") != picture_key(
+        "https://x.example/g/pic_blog.png"
+    )
+    assert picture_key("https://x.example/logo-small.png") == picture_key(
+        "https://x.example/logo-large.png"
+    )
     assert picture_key("https://x.example/p.jpg?id=1") != picture_key(
         "https://x.example/p.jpg?id=2"
     )
@@ -221,4 +227,12 @@ def test_a_copy_stated_one_pixel_wide_is_no_fallback() -> None:
     found = extract_images(html, "https://ex.com/")
     assert [(r.url, r.fallbacks) for r in found] == [
         ("https://ex.com/a.jpg", ("https://ex.com/a-2.jpg",))
+    ]
+
+
+def test_a_file_named_large_outranks_its_small_copy() -> None:
+    copies = [Copy("https://c.example/logo-small.png", "background"),
+              Copy("https://c.example/logo-large.png", "background")]  # fmt: skip
+    assert [(p.best.url, p.fallbacks) for p in pictures(copies)] == [
+        ("https://c.example/logo-large.png", ("https://c.example/logo-small.png",))
     ]
