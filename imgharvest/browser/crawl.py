@@ -83,8 +83,8 @@ def _img_refs(img: RenderedImage) -> list[ImageRef]:
     alt = img.alt or None
     refs = []
     if _usable(img.current):
-        size = {"width": img.width or None, "height": img.height or None}
-        refs.append(ImageRef(url=img.current, kind="rendered", alt=alt, **size))
+        width, height = img.width or None, img.height or None
+        refs.append(ImageRef(img.current, "rendered", width=width, height=height, alt=alt))
     best = largest(img.srcset, img.current or img.src) if img.srcset else None
     if best is not None and _usable(best):
         refs.append(ImageRef(url=best, kind="srcset", alt=alt))
