@@ -95,7 +95,8 @@ def _keep_partial(
     interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
     why = "interrupted" if interrupted else "stopped by an error"
     if not stopped or not stopped[0].records:
-        err.print(f"{why}: no image kept, nothing written")
+        if interrupted:
+            err.print(f"{why}: no image kept, nothing written")
         return
     partial = stopped[0]
     write(job.output, partial, job.slug)

@@ -49,26 +49,39 @@ def log_level() -> int:
     )
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (it may be swapped between invocations)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def show_cli_logs() -> None:
     """Job events and logs on stderr, as much as the verbosity asks for."""
     logger = logging.getLogger("imgharvest")
     logger.setLevel(log_level())
-    if not any(getattr(h, "_imgharvest_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        handler._imgharvest_cli = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.propagate = False
 
 
-def _set_quiet(value: bool) -> None:
+def _set_quiet(value: bool) -> bool:
     if value:
         state.verbosity = -1
+    return value
 
 
-def _set_verbose(value: int) -> None:
+def _set_verbose(value: int | None) -> int:
     if value:
         state.verbosity = max(state.verbosity, 0) + value
+    return value or 0
 
 
 def _show_version(value: bool) -> None:
