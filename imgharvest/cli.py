@@ -28,7 +28,7 @@ from imgharvest.cli_harvest import (
     run_to,
 )
 from imgharvest.cli_options import Config, Quiet, Verbose, Version
-from imgharvest.cli_output import Output, plan
+from imgharvest.cli_output import plan
 from imgharvest.cli_report import print_links
 from imgharvest.cli_service import register as register_service_commands
 from imgharvest.errors import ConfigError, ImgHarvestError, InputError
@@ -50,6 +50,10 @@ err = Console(stderr=True)
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
 Resume = Annotated[
     bool, typer.Option("--resume", help="Continue an existing folder output, skipping its images.")
+]
+Timeout = Annotated[
+    float | None,
+    typer.Option("--timeout", min=0.1, help="Stop after SECONDS, keeping what was found."),
 ]
 Json = Annotated[
     bool, typer.Option("--json", help="One JSON summary on stdout (progress stays on stderr).")
@@ -82,6 +86,7 @@ def get(
     formats: Annotated[str, typer.Option(help="Allowed formats, e.g. jpeg,png.")] = "",
     overwrite: Overwrite = False,
     resume: Resume = False,
+    timeout: Timeout = None,
     as_json: Json = False,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
@@ -95,7 +100,8 @@ def get(
             filters=_filters(min_width, min_height, formats),
         )
         dest = out or Path(f"{file_stem(spec.query)}.zip")
-        job = Job(plan(dest, overwrite=overwrite, resume=resume), spec.query, spec.count, as_json)
+        output = plan(dest, overwrite=overwrite, resume=resume)
+        job = Job(output, spec.query, spec.count, as_json, timeout)
 
         def run(a: RunArgs) -> Awaitable[HarvestResult]:
             one = HarvestSpec(spec.query, a.count, spec.sources, spec.filters, spec.options)
@@ -133,7 +139,8 @@ def crawl_cmd(
         elif not as_json and (show_links or output is None):
             print_links(links)
         if output is not None:
-            raise typer.Exit(_download(links, n or len(links), output, settings, as_json))
+            job = Job(output, "images", n or len(links), as_json)
+            raise typer.Exit(_download(links, job, settings))
 
 
 @app.command("fetch")
@@ -144,6 +151,7 @@ def fetch_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="Directory or .zip.")] = Path("images"),
     overwrite: Overwrite = False,
     resume: Resume = False,
+    timeout: Timeout = None,
     as_json: Json = False,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
@@ -153,12 +161,11 @@ def fetch_cmd(
         urls = _read_targets(targets)
         output = plan(out, overwrite=overwrite, resume=resume)
         links = [Candidate(url=u, source="links") for u in urls]
-        raise typer.Exit(_download(links, len(links), output, settings, as_json))
+        job = Job(output, "images", len(links), as_json, timeout)
+        raise typer.Exit(_download(links, job, settings))
 
 
-def _download(
-    links: list[Candidate], count: int, output: Output, settings: Settings, as_json: bool
-) -> int:
+def _download(links: list[Candidate], job: Job, settings: Settings) -> int:
     if not links:
         err.print("[yellow]no image links to download[/]")
         return EXIT_SHORT
@@ -167,7 +174,7 @@ def _download(
         return harvest_links(links, a.count, settings, a.workdir, events=a.events,
                              progress=a.progress, seed=a.seed, on_stop=a.on_stop)  # fmt: skip
 
-    return run_to(Job(output, "images", count, as_json), run)
+    return run_to(job, run)
 
 
 @contextmanager

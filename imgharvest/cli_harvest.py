@@ -50,6 +50,7 @@ class Job:
     slug: str
     wanted: int
     as_json: bool = False
+    timeout: float | None = None  # seconds; then what was kept is written, exit 3
 
 
 def run_to(job: Job, run: Runner) -> int:
@@ -66,9 +67,11 @@ def run_to(job: Job, run: Runner) -> int:
         args = RunArgs(Path(work.name), events, bar.update, job.wanted - earlier,
                        job.output.seed(), stopped.append)  # fmt: skip
         try:
-            result = run_async(_awaited(run(args)))
+            result = run_async(_awaited(run(args), job.timeout))
         except BaseException as exc:
             _keep_partial(job, stopped, exc, started)
+            if isinstance(exc, TimeoutError) and job.timeout:
+                return EXIT_SHORT
             raise
         write(job.output, result, job.slug)
     _report(job, result, events, started, "short" if result.short else "done")
@@ -84,8 +87,9 @@ def _bar(count: int) -> ProgressBar | NoBar:
     return NoBar() if state.quiet else ProgressBar(count)
 
 
-async def _awaited(pending: Awaitable[HarvestResult]) -> HarvestResult:
-    return await pending
+async def _awaited(pending: Awaitable[HarvestResult], timeout: float | None) -> HarvestResult:
+    async with asyncio.timeout(timeout):
+        return await pending
 
 
 def _keep_partial(
@@ -93,9 +97,10 @@ def _keep_partial(
 ) -> None:
     """Write what a stopped run kept; one line says so."""
     interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
-    why = "interrupted" if interrupted else "stopped by an error"
+    timed_out = isinstance(exc, TimeoutError) and bool(job.timeout)
+    why = _why(interrupted, timed_out, job.timeout)
     if not stopped or not stopped[0].records:
-        if interrupted:
+        if interrupted or timed_out:
             err.print(f"{why}: no image kept, nothing written")
         return
     partial = stopped[0]
@@ -108,11 +113,17 @@ def _keep_partial(
         markup=False, highlight=False, soft_wrap=True,
     )  # fmt: skip
     if job.as_json:
-        status = "interrupted" if interrupted else "failed"
+        status = "interrupted" if interrupted else "timeout" if timed_out else "failed"
         earlier = len(job.output.prior)
         seconds = time.monotonic() - started
         cli_json.emit(cli_json.summary(partial, job.output.dest, seconds, status=status,
                                        earlier=earlier))  # fmt: skip
+
+
+def _why(interrupted: bool, timed_out: bool, timeout: float | None) -> str:
+    if interrupted:
+        return "interrupted"
+    return f"timed out after {timeout:g} s" if timed_out and timeout else "stopped by an error"
 
 
 def _report(

@@ -24,7 +24,7 @@ from huey import Huey, crontab
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
 from imgharvest.mail import render
-from imgharvest.naming import slugify
+from imgharvest.naming import file_stem
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
@@ -251,7 +251,7 @@ class JobRun:
         return list(found.values())
 
     def _archive(self, text: str) -> Path:
-        return self.workdir / f"{slugify(text)}.zip"
+        return self.workdir / f"{file_stem(text)}.zip"
 
     def _delivered(self, result: HarvestResult) -> Outcome:
         key = None

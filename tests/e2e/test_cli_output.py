@@ -173,6 +173,20 @@ def test_resume_seeds_the_deduper_with_what_the_folder_holds(
     assert len({r["sha256"] for r in check_folder(out)}) == 6
 
 
+def test_timeout_keeps_what_was_found(env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path):
+    fakeweb.add_catalog("slow larks", cat.slow(340, start=150_000, prefix="slowlark"))
+    out = tmp_path / "larks.zip"
+    slow_env = {**env, "IMGHARVEST_FETCH_CONCURRENCY": "8"}
+    done = run(slow_env, "get", "slow larks", "-n", "300", "-s", "bing", "-o", str(out),
+               "--timeout", "2", "--json", "-q")  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.count("\n") == 1 and "timed out after 2 s" in done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "timeout" and 0 < summary["delivered"] < 300
+    files, rows = read_zip(out)
+    assert len(files) == len(rows) == summary["delivered"]
+
+
 # -- 4. unusable output paths: exit 2, one line, no traceback ------------------------------
 
 
