@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from imgharvest import cli_json, cli_options
 from imgharvest.cli_harvest import (
@@ -184,14 +185,15 @@ def _guarded() -> Iterator[Settings]:
     try:
         yield cli_options.settings()
     except (InputError, ConfigError) as exc:
-        err.print(f"[red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ImgHarvestError as exc:  # JobError and the rest
-        err.print(f"[red]failed:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED) from None
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        err.print(f"[red]error:[/] {where}{exc.strerror or exc}", highlight=False, soft_wrap=True)
+        why = escape(f"{where}{exc.strerror or exc}")
+        err.print(f"[red]error:[/] {why}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
         raise typer.Exit(EXIT_INTERRUPTED) from None

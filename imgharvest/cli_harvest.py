@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from imgharvest import cli_json
 from imgharvest.cli_options import state
@@ -57,7 +58,7 @@ def run_to(job: Job, run: Runner) -> int:
     """Run the harvest into ``job.output``; report; return the exit code."""
     earlier = len(job.output.prior)
     if job.wanted <= earlier:
-        err.print(f"{job.output.dest} already holds {earlier} images: nothing to do")
+        err.print(f"{job.output.dest} already holds {earlier} images: nothing to do", markup=False)
         return EXIT_OK
     started, events = time.monotonic(), EventList()
     stopped: list[HarvestResult] = []
@@ -140,6 +141,6 @@ def _report(
 
 def _exit_code(result: HarvestResult) -> int:
     if result.short:
-        err.print(f"[yellow]short:[/] {result.reason}")
+        err.print(f"[yellow]short:[/] {escape(result.reason)}", highlight=False, soft_wrap=True)
         return EXIT_SHORT
     return EXIT_OK

@@ -201,9 +201,10 @@ def test_file_in_the_way_of_the_output_folder(env: dict[str, str], tmp_path: Pat
 
 
 def test_folder_in_the_way_of_the_zip(env: dict[str, str], tmp_path: Path) -> None:
-    (tmp_path / "taken.zip").mkdir()
-    done = run(env, "get", "cats", "-n", "2", "-o", str(tmp_path / "taken.zip"), "--overwrite")
-    one_line_error(done, "taken.zip", "is a folder")
+    taken = tmp_path / "[red]taken[bold].zip"  # rich markup in a path is shown as is
+    taken.mkdir()
+    done = run(env, "get", "cats", "-n", "2", "-o", str(taken), "--overwrite")
+    one_line_error(done, str(taken), "is a folder")
 
 
 def test_read_only_output(env: dict[str, str], tmp_path: Path) -> None:
