@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -105,7 +106,7 @@ def get(
         job = Job(output, spec.query, spec.count, as_json, timeout)
 
         def run(a: RunArgs) -> Awaitable[HarvestResult]:
-            one = HarvestSpec(spec.query, a.count, spec.sources, spec.filters, spec.options)
+            one = replace(spec, count=a.count)  # a resumed run asks only for what is missing
             return harvest(one, settings, a.workdir, events=a.events, progress=a.progress,
                            seed=a.seed, on_stop=a.on_stop)  # fmt: skip
 

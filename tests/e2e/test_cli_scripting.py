@@ -110,3 +110,16 @@ def test_config_file_under_the_environment(
     assert typo.exit_code == EXIT_BAD_INPUT and "unknown setting 'max_imagez'" in typo.stderr
     missing = invoke(cli_env, "--config", str(tmp_path / "nope.toml"), "get", "x", "-o", "v.zip")
     assert missing.exit_code == EXIT_BAD_INPUT and "nope.toml" in missing.stderr
+
+
+def test_crawl_blames_the_address_or_the_connection_not_robots(cli_env: dict[str, str]) -> None:
+    from tests.conftest import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/page.html"
+    result = invoke(cli_env, "crawl", "http://10.1.2.3/page.html", closed)
+    assert result.exit_code == EXIT_FAILED
+    warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("WARNING")]
+    assert len(warnings) == 2, result.stderr
+    assert "10.1.2.3/page.html could not be fetched (blocked address" in warnings[0]
+    assert f"{closed} could not be fetched (connection)" in warnings[1]
+    assert "robots" not in " ".join(warnings)
