@@ -26,7 +26,7 @@ from imgharvest import reasons, redact
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
 from imgharvest.mail import render
-from imgharvest.naming import slugify
+from imgharvest.naming import file_stem
 from imgharvest.pipeline.hop import OneHop
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult, Progress
@@ -312,7 +312,7 @@ class JobRun:
         return list(found.values())
 
     def _archive(self, text: str) -> Path:
-        return self.workdir / f"{slugify(text)}.zip"
+        return self.workdir / f"{file_stem(text)}.zip"
 
     def _delivered(self, result: HarvestResult, every: tuple[int, bool] | None = None) -> Outcome:
         """The outcome of a harvest; no image at all is a failure with its reason in words."""

@@ -30,6 +30,9 @@ class Reason(StrEnum):
     DUPLICATE_EXACT = "duplicate_exact"
     DUPLICATE_NEAR = "duplicate_near"
     ROBOTS = "robots_disallowed"
+    INVALID_URL = "invalid_url"
+    # Passed every check after N were already kept: counted so tried adds up, never an error.
+    SURPLUS = "surplus"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,14 @@ class Filters:
     min_width: int = 0
     min_height: int = 0
     formats: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """What an earlier run already kept (``--resume``): URLs to skip, hashes that duplicate."""
+
+    urls: frozenset[str] = frozenset()
+    hashes: tuple[tuple[str, str], ...] = ()  # (sha256, phash)
 
 
 @dataclass(frozen=True, slots=True)
