@@ -57,6 +57,14 @@ def database_fault(exc: BaseException) -> str | None:
     return "unavailable"
 
 
+def short_reason(exc: BaseException) -> str:
+    """The database driver's own words for ``exc`` (one line, no SQL, no traceback)."""
+    for err in _chain(exc):
+        if isinstance(err, sqlite3.Error):
+            return str(err).splitlines()[0][:200]
+    return type(exc).__name__
+
+
 def _says(err: BaseException, words: tuple[str, ...]) -> bool:
     text_ = str(err).lower()
     return any(word in text_ for word in words)

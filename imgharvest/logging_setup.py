@@ -42,3 +42,4 @@ def setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> No
         root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("huey").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
