@@ -39,8 +39,8 @@ def hashed_csp(html: bytes) -> str:
     return f"{BASE}; script-src 'self' {hashes}".rstrip() + "; style-src 'self' 'unsafe-inline'"
 
 
-def _is_html(message: Message) -> bool:
-    kind = MutableHeaders(scope=message).get("content-type", "")
+def _is_html(headers: MutableHeaders) -> bool:
+    kind = headers.get("content-type", "")
     return kind.split(";")[0].strip().lower() == "text/html"
 
 
@@ -62,7 +62,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.update(ALWAYS)
-                if _is_html(message):
+                if _is_html(headers):
                     headers["Content-Security-Policy"] = PAGE_CSP
             await send(message)
 
@@ -90,7 +90,7 @@ class _Hashing:
         headers = MutableHeaders(scope=self.start)
         headers.update(ALWAYS)
         page = b"".join(self.body)
-        if _is_html(self.start):
+        if _is_html(headers):
             headers["Content-Security-Policy"] = hashed_csp(page)
         await self.send(self.start)
         await self.send({"type": "http.response.body", "body": page})
