@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import urlencode
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +27,8 @@ from imgharvest.clock import Clock
 from imgharvest.errors import InputError
 from imgharvest.models import Job, JobEvent, JobImage
 from imgharvest.pipeline.records import MANIFEST_FIELDS
+from imgharvest.redact import mask_credentials
+from imgharvest.resubmit import make_token
 from imgharvest.schemas import CrawlRequest, SearchRequest
 from imgharvest.settings import Settings
 from imgharvest.storage import Store
@@ -155,7 +156,7 @@ class JobService:
             "urls": list(req.urls), "depth": req.depth, "download": req.download,
             "count": req.count, "tz": req.tz,
         }  # fmt: skip
-        query = req.urls[0] if len(req.urls) == 1 else f"{len(req.urls)} pages"
+        query = mask_credentials(req.urls[0]) if len(req.urls) == 1 else f"{len(req.urls)} pages"
         wanted = req.count if req.download else 0
         return self._create("crawl", query, wanted, len(req.urls), request, req, client)
 
@@ -340,7 +341,8 @@ class JobService:
             session.execute(update(Job).where(self._fenced(claim)).values(**values))
 
     def event(self, job_id: str, level: str, message: str) -> None:
-        """Keep one event row and write one log line naming the job."""
+        """Keep one event row and write one log line naming the job (URL credentials masked)."""
+        message = mask_credentials(message)
         with self._tx() as session:
             session.add(JobEvent(job_id=job_id, at=self.clock.now(), level=level, message=message))
         log.log(logging.getLevelName(level.upper()), "%s", message, extra={"job_id": job_id})
@@ -442,7 +444,8 @@ class JobService:
             pages_total=job.pages_total, pages_done=job.pages_done, summary=job.summary,
             error=job.error, has_email=bool(job.email), job_url=f"{base}/jobs/{job.id}",
             download_url=self._download_url(job), expires_at=job.expires_at,
-            resubmit_url=resubmit_url(base, job), request=dict(job.request),
+            resubmit_url=resubmit_url(base, job, self.settings.secret()),
+            request=dict(job.request),
             events=events, images=images,
         )  # fmt: skip
 
@@ -485,17 +488,10 @@ def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]]) -> list[JobIma
     ]
 
 
-def resubmit_url(base: str, job: Job) -> str | None:
-    """A link that opens the right form pre-filled with this job's request."""
-    req = job.request
-    if job.kind == "crawl":
-        return f"{base}/crawl?" + urlencode({"urls": "\n".join(req.get("urls", []))})
-    values = {"search-query": job.query, "images": str(job.wanted), "tz": req.get("tz", "UTC")}
-    if job.email:
-        values["email"] = job.email
-    if req.get("sources"):
-        values["sources"] = ",".join(req["sources"])
-    return f"{base}/?" + urlencode(values)
+def resubmit_url(base: str, job: Job, secret: str) -> str | None:
+    """A link that opens the right form pre-filled with this job's request: a signed token,
+    no personal data (the address is typed again)."""
+    return f"{base}/resubmit/{make_token(secret, job.kind, job.id, dict(job.request))}"
 
 
 def _search_request(job: Job, now: datetime) -> SearchRequest:

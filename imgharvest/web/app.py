@@ -22,7 +22,7 @@ log = logging.getLogger("imgharvest.web")
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The web app; builds ``Services`` from ``settings`` unless given, on ``app.state``."""
-    from imgharvest.web import api, compat, openapi, pages
+    from imgharvest.web import api, compat, openapi, pages, resubmit
     from imgharvest.web.assets import mount_static
     from imgharvest.web.unavailable import database_error
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(compat.router)
     app.include_router(pages.router)
+    app.include_router(resubmit.router)
     mount_static(app)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(ValidationFailed, _validation_failed)
