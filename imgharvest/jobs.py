@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from imgharvest import links
 from imgharvest.clock import Clock
 from imgharvest.errors import InputError
-from imgharvest.models import Job, JobEvent, JobImage
+from imgharvest.models import Email, Job, JobEvent, JobImage
 from imgharvest.pipeline.records import MANIFEST_FIELDS
 from imgharvest.redact import mask_credentials
 from imgharvest.resubmit import make_token
@@ -399,12 +399,16 @@ class JobService:
         return run_at
 
     def expire_due(self) -> list[str]:
-        """Past link lifetime: delete archives, erase addresses, mark delivered jobs expired."""
+        """Past link lifetime: delete archives, mark delivered jobs expired, erase addresses.
+
+        An address whose mail is still unsettled (not sent, not given up) is kept until it
+        is: the finished mail then still arrives, saying the link expired.
+        """
         now = self.clock.now()
         with self._tx() as session:
             jobs = session.scalars(
                 select(Job).where(
-                    Job.status.in_((DONE, SHORT, FAILED, CANCELLED)),
+                    Job.status.in_((DONE, SHORT, FAILED, CANCELLED, EXPIRED)),
                     Job.expires_at <= now,
                     or_(
                         Job.email.is_not(None),
@@ -413,20 +417,37 @@ class JobService:
                     ),
                 )
             ).all()
-            for job in jobs:
-                self._expire(job)
-            expired = [job.id for job in jobs]
-        for job_id in expired:
-            self.event(job_id, "info", "link expired: archive deleted, email address erased")
-        return expired
+            waiting = set(
+                session.scalars(
+                    select(Email.job_id).where(
+                        Email.sent_at.is_(None), Email.job_id.in_([job.id for job in jobs])
+                    )
+                )
+            )
+            notes = {job.id: self._expire(job, job.id in waiting) for job in jobs}
+        for job_id, note in notes.items():
+            if note:
+                self.event(job_id, "info", note)
+        return [job_id for job_id, note in notes.items() if note]
 
-    def _expire(self, job: Job) -> None:
-        shutil.rmtree(self.workdir(job.id), ignore_errors=True)
-        if job.archive_key:
-            self.store.delete(job.archive_key)
-        job.archive_key, job.email = None, None
-        if job.status in DELIVERED:
-            job.status = EXPIRED
+    def _expire(self, job: Job, mail_pending: bool) -> str | None:
+        """Expire one job; what was done, for its events (None: nothing changed)."""
+        done: list[str] = []
+        if job.archive_key or job.status in DELIVERED:
+            shutil.rmtree(self.workdir(job.id), ignore_errors=True)
+            if job.archive_key:
+                self.store.delete(job.archive_key)
+            job.archive_key = None
+            job.status = EXPIRED if job.status in DELIVERED else job.status
+            done.append("archive deleted")
+        if job.email and not mail_pending:
+            job.email = None
+            done.append("email address erased")
+        elif job.email and done:
+            done.append("email address kept until its pending mail is settled")
+        if not done:
+            return None
+        return ("link expired: " if done[0] == "archive deleted" else "") + ", ".join(done)
 
     def workdir(self, job_id: str) -> Path:
         """The scratch folder of a job's run (deleted when the run ends)."""

@@ -23,7 +23,7 @@ from huey import Huey, crontab
 
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
-from imgharvest.mail import render
+from imgharvest.mail import Pending, render
 from imgharvest.naming import slugify
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult, Progress
@@ -101,22 +101,35 @@ class Tasks:
         job = svc.jobs.get(item.job_id, with_images=False)
         if job is None or not item.to:
             svc.outbox.dropped(email_id, "the address was erased")
+            if job is not None:
+                svc.jobs.event(item.job_id, "error", f"{item.kind} email dropped: no address")
             return
         try:
             svc.mailer.send(render(item.kind, job, item.to, svc.settings))
         except (OSError, smtplib.SMTPException) as exc:
-            self._mail_failed(email_id, item.attempts + 1, exc)
+            self._mail_failed(item, exc)
             return
         svc.outbox.sent(email_id)
         svc.jobs.event(item.job_id, "info", f"{item.kind} email sent")
 
-    def _mail_failed(self, email_id: int, attempts: int, exc: Exception) -> None:
+    def _mail_failed(self, item: Pending, exc: Exception) -> None:
         svc = self.services
+        attempts, error = item.attempts + 1, f"{type(exc).__name__}: {exc}"
+        if attempts >= svc.settings.mail_max_attempts:
+            self._mail_given_up(item, attempts, error)
+            return
         delay = mail_delay(attempts)
         retry_at = svc.clock.now() + timedelta(seconds=delay)
-        svc.outbox.failed(email_id, f"{type(exc).__name__}: {exc}", retry_at)
-        log.warning("email %s not sent (%s); retry in %.0f s", email_id, exc, delay)
-        self.send_email(email_id, retry_at)
+        svc.outbox.failed(item.id, error, retry_at)
+        log.warning("email %s not sent (%s); retry in %.0f s", item.id, exc, delay)
+        self.send_email(item.id, retry_at)
+
+    def _mail_given_up(self, item: Pending, attempts: int, error: str) -> None:
+        """Past ``MAIL_MAX_ATTEMPTS``: settled as not delivered, logged, in the job's events."""
+        svc = self.services
+        why = f"gave up after {attempts} attempts ({error})"
+        svc.outbox.dropped(item.id, why)
+        svc.jobs.event(item.job_id, "error", f"{item.kind} email not delivered: {why}")
 
     def housekeeping(self) -> None:
         """Expire old links, re-queue lost work, resend unsent emails."""
