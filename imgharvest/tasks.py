@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from huey import Huey, crontab
+from sqlalchemy.exc import SQLAlchemyError
 
+from imgharvest import faults
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
 from imgharvest.mail import Pending, render
@@ -165,18 +167,29 @@ class JobRun:
     def execute(self) -> None:
         """Run to the end and record the outcome; failures of the job are data, not crashes."""
         shutil.rmtree(self.workdir, ignore_errors=True)
-        self.workdir.mkdir(parents=True)
         try:
+            settings = self.svc.settings
+            faults.check_free_space(settings.data_dir, settings.min_free_bytes)
+            self.workdir.mkdir(parents=True)
             self._record(asyncio.run(self._main()))
         except JobCancelled:
             self.events("warning", "run stopped: the job was cancelled")
         except JobError as exc:
             self._fail(str(exc))
         except Exception as exc:
-            log.exception("job %s crashed", self.claim.job_id)
-            self._fail(f"internal error ({type(exc).__name__})")
+            self._crashed(exc)
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _crashed(self, exc: Exception) -> None:
+        if not faults.is_disk_full(exc):
+            log.exception("job %s crashed", self.claim.job_id)
+            self._fail(f"internal error ({type(exc).__name__})")
+            return
+        # Free the run's scratch files first, so the failure itself can be recorded.
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        log.error("job %s: disk full (%s)", self.claim.job_id, exc)
+        self._fail(faults.DISK_FULL)
 
     def _record(self, outcome: Outcome) -> None:
         if self.svc.jobs.finish(self.claim, outcome):
@@ -199,11 +212,18 @@ class JobRun:
     async def _heartbeat(self, cancel: asyncio.Event) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            owned = await asyncio.to_thread(self.svc.jobs.heartbeat, self.claim)
+            try:
+                owned = await asyncio.to_thread(self.svc.jobs.heartbeat, self.claim)
+                if owned:
+                    await asyncio.to_thread(self._save_progress)
+            except SQLAlchemyError as exc:
+                # A beat that cannot be written (full disk, busy database) is skipped; the
+                # run itself meets the same fault on its next write and ends with it.
+                log.warning("job %s: heartbeat not saved (%s)", self.claim.job_id, exc)
+                continue
             if not owned:
                 cancel.set()
                 return
-            await asyncio.to_thread(self._save_progress)
 
     def _save_progress(self) -> None:
         p = self.snapshot
