@@ -1,4 +1,5 @@
-"""Request bounds before any parsing: body size (413 at once), JSON nesting depth and item count.
+"""Request bounds before any parsing: body size (413 at once), JSON nesting depth and item count,
+no NUL in the path.
 
 A pure ASGI middleware: ``Content-Length`` is checked first, then bytes are
 counted as they arrive, so an oversized body is refused without being held in
@@ -75,6 +76,12 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope.get("path", ""):
+            # No id or file name holds a NUL; some databases refuse it outright.
+            await refusal(scope, 404, "path", "there is nothing at this address")(
+                scope, receive, send
+            )
             return
         limit = self.limits.for_scope(scope)
         headers = Headers(scope=scope)

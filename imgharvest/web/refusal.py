@@ -8,8 +8,9 @@ from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Scope
 
-TITLES = {400: "Bad request", 403: "Request refused", 413: "Request too large"}
-CODES = {400: "BadRequest", 403: "Forbidden", 413: "InvalidRequest"}
+TITLES = {400: "Bad request", 403: "Request refused", 404: "Page not found",
+          413: "Request too large"}  # fmt: skip
+CODES = {400: "BadRequest", 403: "Forbidden", 404: "ResourceNotFound", 413: "InvalidRequest"}
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} · imgharvest</title>
 <link rel="stylesheet" href="/static/bootstrap/css/bootstrap.min.css"></head>

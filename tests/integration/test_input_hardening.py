@@ -180,6 +180,16 @@ async def test_odd_bytes_in_urls_are_no_500(client: httpx.AsyncClient, url: str)
     assert answer.status_code < 500
 
 
+@pytest.mark.parametrize("url", ["/api/v1/jobs/%00", "/jobs/a%00b", "/status/%00", "/d/%00"])
+async def test_a_nul_in_the_path_is_not_found_before_any_lookup(
+    client: httpx.AsyncClient, url: str
+) -> None:
+    answer = await client.get(url)
+    assert answer.status_code == 404
+    if url.startswith("/api/"):
+        assert answer.json() == {"errors": {"path": "there is nothing at this address"}}
+
+
 async def test_compat_upload_with_nul_is_a_400_in_the_envelope(client: httpx.AsyncClient) -> None:
     answer = await client.post("/", files={"inputs": (None, "http://example.org/\x00")})
     assert answer.status_code == 400
