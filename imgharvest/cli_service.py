@@ -30,8 +30,12 @@ def _start(settings: Settings) -> Services:
     setup_logging(level=_service_log_level(), log_file=settings.log_file)
     for line in where_lines(settings):
         log.info("%s", line)
-    services = _build(settings)
-    services.tasks.recover(startup=True)
+    try:
+        services = _build(settings)
+        services.tasks.recover(startup=True)
+    except Exception as exc:
+        _refuse_damaged(settings, exc)
+        raise
     return services
 
 
@@ -48,6 +52,22 @@ def _settings() -> Settings:
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _refuse_damaged(settings: Settings, exc: Exception) -> None:
+    """A damaged database at start: one line naming the file and the fix, exit 1."""
+    from imgharvest import faults
+
+    if faults.database_fault(exc) != "damaged":
+        return
+    found = faults.damaged_file([settings.database_url, settings.queue_url])
+    name = str(found) if found else "the database"
+    typer.echo(
+        f"imgharvest: {name} is damaged ({faults.short_reason(exc)}); restore it from a backup "
+        "(`imgharvest db check` shows the damage)",
+        err=True,
+    )
+    raise typer.Exit(1)
 
 
 def _build(settings: Settings) -> Services:
@@ -78,7 +98,7 @@ def serve(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
     try:
         uvicorn.run(
             create_app(settings, services), host=settings.host, port=settings.port,
-            log_config=None, access_log=False,
+            log_config=None, access_log=False, proxy_headers=False,
         )  # fmt: skip
     finally:
         # Unfinished runs are picked up by the next start (their heartbeat goes stale).
@@ -148,6 +168,29 @@ def db_upgrade(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
         out.print("database is up to date")
 
 
+def db_check(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
+    """Check the SQLite files (database and queue) with ``PRAGMA integrity_check``; exit 1 if
+    one is damaged."""
+    from imgharvest import faults
+
+    settings = _settings()
+    damaged = False
+    for label, url in (("database", settings.database_url), ("queue", settings.queue_url)):
+        path = faults.sqlite_file(url)
+        if path is None or not path.exists():
+            why = "not SQLite" if path is None else f"{path} not created yet"
+            out.print(f"{label}: {why}, nothing to check", markup=False)
+            continue
+        problems = faults.integrity_problems(path)
+        damaged = damaged or bool(problems)
+        out.print(f"{label} {path}: " + ("ok" if not problems else "DAMAGED"), markup=False)
+        for line in problems:
+            out.print(f"  {line}", markup=False)
+    if damaged:
+        out.print("restore the damaged file from a backup (or delete it to start empty)")
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add the service commands to the ``imgharvest`` CLI."""
     app.command()(serve)
@@ -158,4 +201,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(jobs, name="jobs")
     db = typer.Typer(help="Database schema.", no_args_is_help=True)
     db.command("upgrade")(db_upgrade)
+    db.command("check")(db_check)
     app.add_typer(db, name="db")

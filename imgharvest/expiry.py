@@ -3,7 +3,10 @@
 At expiry the archive, scratch folder, image rows, events, outbox rows and
 ``.eml`` files go, and the job row is scrubbed down to a tombstone (id, kind,
 status ``expired``, counts, dates; no query, request, address or client).
-``RECORD_TTL_SECONDS`` later the tombstone is deleted too. On SQLite the
+``RECORD_TTL_SECONDS`` later the tombstone is deleted too. A job whose mail is
+still unsettled (not sent, not given up) loses its archive on time, but keeps
+its address and request until that mail is settled: the finished mail then
+still arrives, saying the link expired, with a re-submit link. On SQLite the
 database runs with ``secure_delete`` and the WAL is checkpointed after the
 deletes, so the removed bytes are gone from the files on disk.
 """
@@ -73,11 +76,27 @@ class Expiry:
             jobs = session.scalars(
                 select(Job).where(Job.status.in_(ENDED), Job.expires_at <= now)
             ).all()
+            waiting = _mail_pending(session, [job.id for job in jobs])
+            expired = []
             for job in jobs:
+                if job.id in waiting:
+                    self._hold(session, job)
+                    continue
                 self._files(job)
                 self._rows(session, job.id)
                 _tombstone(job)
-            return [job.id for job in jobs]
+                expired.append(job.id)
+            return expired
+
+    def _hold(self, session: Session, job: Job) -> None:
+        """The link expires on time; the address waits for its mail (noted once)."""
+        if not job.archive_key:
+            return
+        self.store.delete(job.archive_key)
+        shutil.rmtree(self.settings.data_dir / "jobs" / job.id, ignore_errors=True)
+        job.archive_key = None
+        note = "link expired: archive deleted; email address kept until its pending mail is sent"
+        session.add(JobEvent(job_id=job.id, at=self.clock.now(), level="info", message=note))
 
     def _files(self, job: Job) -> None:
         shutil.rmtree(self.settings.data_dir / "jobs" / job.id, ignore_errors=True)
@@ -107,6 +126,14 @@ class Expiry:
         with self.sessions() as session:
             if session.get_bind().dialect.name == "sqlite":
                 session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def _mail_pending(session: Session, job_ids: list[str]) -> set[str]:
+    """Jobs with a message not yet settled (a given-up message counts as settled)."""
+    if not job_ids:
+        return set()
+    query = select(Email.job_id).where(Email.sent_at.is_(None), Email.job_id.in_(job_ids))
+    return set(session.scalars(query))
 
 
 def _tombstone(job: Job) -> None:

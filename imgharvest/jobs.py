@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import urlencode
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +27,8 @@ from imgharvest.errors import InputError
 from imgharvest.expiry import Expiry
 from imgharvest.models import Job, JobEvent, JobImage
 from imgharvest.pipeline.records import MANIFEST_FIELDS
-from imgharvest.redact import redact
+from imgharvest.redact import mask_credentials, redact
+from imgharvest.resubmit import make_token
 from imgharvest.schemas import CrawlRequest, SearchRequest
 from imgharvest.settings import Settings
 from imgharvest.storage import Store
@@ -165,7 +165,7 @@ class JobService:
         }  # fmt: skip
         if req.follow:
             request["follow"] = req.follow
-        query = req.urls[0] if len(req.urls) == 1 else f"{len(req.urls)} pages"
+        query = mask_credentials(req.urls[0]) if len(req.urls) == 1 else f"{len(req.urls)} pages"
         wanted = req.count if req.download else 0
         return self._create("crawl", query, wanted, len(req.urls), request, req, client)
 
@@ -372,7 +372,9 @@ class JobService:
         return True
 
     def event(self, job_id: str, level: str, message: str, private: Sequence[str] = ()) -> None:
-        """Keep one event row and write one log line naming the job (``private`` words masked)."""
+        """Keep one event row and write one log line naming the job (``private`` words and URL
+        credentials masked)."""
+        message = mask_credentials(message)
         with self._tx() as session:
             session.add(JobEvent(job_id=job_id, at=self.clock.now(), level=level, message=message))
         line = redact(message, private) if private else message
@@ -449,9 +451,9 @@ class JobService:
             pages_total=job.pages_total, pages_done=job.pages_done, summary=job.summary,
             error=job.error, has_email=bool(job.email), job_url=f"{base}/jobs/{job.id}",
             download_url=self._download_url(job), expires_at=job.expires_at,
-            resubmit_url=resubmit_url(base, job), request=dict(job.request),
-            events=events, images=images, pages_active=job.pages_active or 0,
-            archive_bytes=job.archive_bytes,
+            resubmit_url=resubmit_url(base, job, self.settings.secret()),
+            request=dict(job.request), events=events, images=images,
+            pages_active=job.pages_active or 0, archive_bytes=job.archive_bytes,
         )  # fmt: skip
 
     def _download_url(self, job: Job) -> str | None:
@@ -495,19 +497,12 @@ def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]], start: int = 0
     ]
 
 
-def resubmit_url(base: str, job: Job) -> str | None:
-    """A link that opens the right form pre-filled with this job's request."""
-    req = job.request
-    if job.status == EXPIRED or not req:
+def resubmit_url(base: str, job: Job, secret: str) -> str | None:
+    """A link that opens the right form pre-filled with this job's request: a signed token,
+    no personal data (the address is typed again)."""
+    if job.status == EXPIRED or not job.request:
         return None  # an expired job's request is deleted
-    if job.kind == "crawl":
-        return f"{base}/crawl?" + urlencode({"urls": "\n".join(req.get("urls", []))})
-    values = {"search-query": job.query, "images": str(job.wanted), "tz": req.get("tz", "UTC")}
-    if job.email:
-        values["email"] = job.email
-    if req.get("sources"):
-        values["sources"] = ",".join(req["sources"])
-    return f"{base}/?" + urlencode(values)
+    return f"{base}/resubmit/{make_token(secret, job.kind, job.id, dict(job.request))}"
 
 
 def _search_request(job: Job, now: datetime) -> SearchRequest:

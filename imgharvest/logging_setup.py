@@ -7,6 +7,8 @@ import re
 import sys
 from pathlib import Path
 
+from imgharvest.redact import mask_credentials
+
 EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s [job %(job_id)s] %(message)s"
 
@@ -17,13 +19,13 @@ def mask_emails(text: str) -> str:
 
 
 class JobContext(logging.Filter):
-    """Gives every record a ``job_id`` (``-`` when none) and masks addresses in its message."""
+    """Gives every record a ``job_id`` (``-`` when none); masks addresses and URL credentials."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "job_id"):
             record.job_id = "-"
         message = record.getMessage()
-        masked = mask_emails(message)
+        masked = mask_credentials(mask_emails(message))
         if masked != message:
             record.msg, record.args = masked, None
         return True
@@ -42,3 +44,4 @@ def setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> No
         root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("huey").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,8 +1,8 @@
-"""Log lines without the requester's words: a job's query (every URL spelling) is ``[query]``.
+"""Masking what must not be shown or logged: a job's query (every URL spelling) becomes
+``[query]`` in log lines, and secrets inside URLs (``http://user:pass@host``) are hidden.
 
-Event rows keep the full text (they are deleted at expiry); log files are not
-rewritten, so what they get is redacted when written. Addresses are masked by
-``logging_setup`` on every line.
+Event rows keep the query (they are deleted at expiry); log files are not rewritten, so
+what they get is redacted when written. Addresses are masked by ``logging_setup``.
 """
 
 from __future__ import annotations
@@ -32,3 +32,10 @@ def redact(message: str, hidden: Iterable[str]) -> str:
     for term in hidden:
         message = re.sub(re.escape(term), MASK, message, flags=re.IGNORECASE)
     return message
+
+USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
+
+
+def mask_credentials(text: str) -> str:
+    """``http://user:pass@host/x`` → ``http://***@host/x`` (anywhere in ``text``)."""
+    return USERINFO.sub(r"\1***@", text)

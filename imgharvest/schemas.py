@@ -28,10 +28,15 @@ MAX_CRAWL_URLS = 100
 MAX_URL_LENGTH = 2048
 MAX_DEPTH = 3
 MAX_DIMENSION = 20_000
+MAX_SOURCES = 20
+# Far enough for any real schedule, near enough that no zone or offset overflows a datetime.
+MAX_AHEAD = timedelta(days=366)
+# Only ASCII decimal integers are numbers: no other scripts' digits, no " 5 ", no 5.0, no booleans.
+DIGITS = re.compile(r"-?[0-9]{1,12}")
+FLAGS = {"": False, "0": False, "false": False, "off": False, "no": False,
+         "1": True, "true": True, "on": True, "yes": True}  # fmt: skip
 # A form's time has minute precision; "now" picked a few seconds late is not "the past".
 PAST_GRACE = timedelta(seconds=60)
-# Scheduled jobs wait at most this long (a job a decade ahead is a typo, and holds personal data).
-MAX_AHEAD = timedelta(days=366)
 START_NOW = "start-now"
 ALL_IMAGES = 0
 # The original form accepted "1:45" as well as "01:45" (and seconds).
@@ -104,9 +109,23 @@ class FieldErrors(dict[str, str]):
             raise ValidationFailed(dict(self))
 
 
+def checked_text(key: str, value: object, label: str | None = None) -> str:
+    """``value`` as text: a string with no NUL and no lone surrogate, else ``InputError``."""
+    name = label or key
+    if not isinstance(value, str):
+        raise InputError(key, f"{name} must be text")
+    if "\x00" in value:
+        raise InputError(key, f"{name} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(key, f"{name} contains an invalid character (lone surrogate)") from None
+    return value
+
+
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
-    return "" if value is None else str(value).strip()
+    return "" if value is None else checked_text(key, value).strip()
 
 
 def _required(data: Mapping[str, Any], key: str, label: str) -> str:
@@ -143,21 +162,28 @@ def parse_int(
     data: Mapping[str, Any], key: str, label: str, low: int, high: int, default: int | None = None
 ) -> int:
     """A whole number in ``[low, high]``; missing is an error unless ``default`` is given."""
-    raw = _text(data, key)
-    if not raw:
+    value = _whole(data.get(key), key, label)
+    if value is None:
         if default is None:
             raise InputError(key, f"{label} is required")
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(key, f"{label} must be a whole number") from None
     if value < low:
         bound = "greater than 0" if low == 1 else f"at least {low}"
         raise InputError(key, f"{label} must be {bound}")
     if value > high:
         raise InputError(key, f"{label} cannot be greater than {high}")
     return value
+
+
+def _whole(raw: object, key: str, label: str) -> int | None:
+    """A JSON integer or a string of ASCII digits; None when absent or blank."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and DIGITS.fullmatch(checked_text(key, raw, label)):
+        return int(raw)
+    raise InputError(key, f"{label} must be a whole number")
 
 
 def parse_tz(data: Mapping[str, Any], settings: Settings) -> ZoneInfo:
@@ -178,11 +204,15 @@ def _iso(data: Mapping[str, Any], key: str, parse: Callable[[str], T], shape: st
 
 
 def _not_past(run_at: datetime, now: datetime) -> datetime:
-    if run_at < now - PAST_GRACE:
+    try:
+        at = run_at.astimezone(UTC)
+    except OverflowError:
+        raise InputError("date", "date/time is out of range") from None
+    if at < now - PAST_GRACE:
         raise InputError("date", "date/time is in the past")
-    if run_at > now + MAX_AHEAD:
+    if at > now + MAX_AHEAD:
         raise InputError("date", "date/time is more than a year ahead")
-    return run_at.astimezone(UTC)
+    return at
 
 
 def parse_time(raw: str) -> time:
@@ -206,7 +236,12 @@ def parse_run_at(
 def parse_sources(data: Mapping[str, Any]) -> tuple[str, ...]:
     """Optional source names (comma-separated text or a list), each a known search source."""
     raw = data.get("sources") or ()
-    items = raw.split(",") if isinstance(raw, str) else [str(item) for item in raw]
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    if not isinstance(raw, list | tuple) or len(raw) > MAX_SOURCES:
+        message = f"sources must be a list of at most {MAX_SOURCES} source names"
+        raise InputError("sources", message)
+    items = [checked_text("sources", item, "a source name") for item in raw]
     names = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
     unknown = [name for name in names if name not in SEARCH_SOURCES]
     if unknown:
@@ -263,7 +298,10 @@ def _check_url(line: str) -> str:
 def parse_urls(data: Mapping[str, Any]) -> list[str]:
     """Page URLs, one per line (or a JSON list): http/https only, de-duplicated, bounded."""
     raw = data.get("urls") or ""
-    lines = raw.splitlines() if isinstance(raw, str) else [str(item) for item in raw]
+    if not isinstance(raw, str | list | tuple):
+        raise InputError("urls", "urls must be page URLs: text, one per line, or a list")
+    lines = checked_text("urls", raw).splitlines() if isinstance(raw, str) else raw
+    lines = [checked_text("urls", line, "a page URL") for line in lines]
     urls = list(dict.fromkeys(line.strip() for line in lines if line.strip()))
     if not urls:
         raise InputError("urls", "page URLs are required (one per line)")
@@ -273,11 +311,14 @@ def parse_urls(data: Mapping[str, Any]) -> list[str]:
 
 
 def parse_flag(data: Mapping[str, Any], key: str) -> bool:
-    """A checkbox or JSON boolean: present/true/on/1/yes is true."""
+    """A checkbox or JSON boolean: true/on/1/yes is true, false/off/0/no or absent is false."""
     value = data.get(key)
-    if isinstance(value, bool):
-        return value
-    return _text(data, key).lower() in ("1", "true", "on", "yes")
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    flag = FLAGS.get(value.strip().lower()) if isinstance(value, str) else None
+    if flag is None:
+        raise InputError(key, f"{key} must be true or false")
+    return flag
 
 
 def _crawl_run_at(
@@ -297,7 +338,7 @@ def validate_crawl(data: Mapping[str, Any], settings: Settings, now: datetime) -
     run_at = _crawl_run_at(data, errors, zone, now)
     email = errors.check("email", lambda: parse_email(data, required=False))
     depth = errors.check("depth", lambda: parse_int(data, "depth", "depth", 0, MAX_DEPTH, 0))
-    download = parse_flag(data, "download")
+    download = errors.check("download", lambda: parse_flag(data, "download"))
     limit = settings.max_images
     # No maximum means "every image found" (0), up to MAX_IMAGES: never "fewer than asked".
     count = errors.check(
@@ -306,7 +347,7 @@ def validate_crawl(data: Mapping[str, Any], settings: Settings, now: datetime) -
     render = errors.check("render", lambda: parse_render(data, settings))
     errors.raise_if_any()
     assert urls and run_at and zone and depth is not None and count is not None
-    return CrawlRequest(urls, run_at, email, depth, download, count, zone.key, bool(render))
+    return CrawlRequest(urls, run_at, email, depth, bool(download), count, zone.key, bool(render))
 
 
 def parse_render(data: Mapping[str, Any], settings: Settings) -> bool:

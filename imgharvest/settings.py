@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     secret_key: str = ""
     log_file: Path | None = None
     submit_rate_per_minute: int = Field(30, ge=1)
+    max_request_bytes: int = Field(1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    trusted_proxies: CsvList = Field(default_factory=list)
+    min_free_bytes: int = Field(64 * 1024 * 1024, ge=0)
+    mail_max_attempts: int = Field(12, ge=1)
 
     bing_url: str = "https://www.bing.com"
     duckduckgo_url: str = "https://duckduckgo.com"
@@ -90,7 +95,9 @@ class Settings(BaseSettings):
     )
     bot_user_agent: str = "imgharvest/0.1 (+https://github.com/imgharvest/imgharvest)"
 
-    _split = field_validator("sources", "allowed_networks", mode="before")(_split_csv)
+    _split = field_validator("sources", "allowed_networks", "trusted_proxies", mode="before")(
+        _split_csv
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -105,14 +112,15 @@ class Settings(BaseSettings):
         file_values = config_file.ConfigFileSource(settings_cls)
         return init_settings, env_settings, dotenv_settings, file_values, file_secret_settings
 
-    @field_validator("allowed_networks")
+    @field_validator("allowed_networks", "trusted_proxies")
     @classmethod
-    def _check_networks(cls, value: list[str]) -> list[str]:
+    def _check_networks(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for cidr in value:
             try:
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError as exc:
-                raise ValueError(f"ALLOWED_NETWORKS: {cidr!r} is not a CIDR") from exc
+                name = str(info.field_name).upper()
+                raise ValueError(f"{name}: {cidr!r} is not a CIDR") from exc
         return value
 
     @model_validator(mode="after")
@@ -133,6 +141,11 @@ class Settings(BaseSettings):
     def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         """``ALLOWED_NETWORKS`` parsed."""
         return [ipaddress.ip_network(c, strict=False) for c in self.allowed_networks]
+
+    @property
+    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """``TRUSTED_PROXIES`` parsed."""
+        return [ipaddress.ip_network(c, strict=False) for c in self.trusted_proxies]
 
     def secret(self) -> str:
         """``SECRET_KEY``, or one generated once and kept in ``DATA_DIR``."""

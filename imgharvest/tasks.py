@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from huey import Huey, crontab
+from sqlalchemy.exc import SQLAlchemyError
 
-from imgharvest import reasons, redact
+from imgharvest import faults, reasons, redact
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
-from imgharvest.mail import render
+from imgharvest.mail import Pending, render
 from imgharvest.naming import file_stem
 from imgharvest.pipeline.hop import OneHop
 from imgharvest.pipeline.records import Filters
@@ -104,22 +105,35 @@ class Tasks:
         job = svc.jobs.get(item.job_id, with_images=False)
         if job is None or not item.to:
             svc.outbox.dropped(email_id, "the address was erased")
+            if job is not None:
+                svc.jobs.event(item.job_id, "error", f"{item.kind} email dropped: no address")
             return
         try:
             svc.mailer.send(render(item.kind, job, item.to, svc.settings))
         except (OSError, smtplib.SMTPException) as exc:
-            self._mail_failed(email_id, item.attempts + 1, exc)
+            self._mail_failed(item, exc)
             return
         svc.outbox.sent(email_id)
         svc.jobs.event(item.job_id, "info", f"{item.kind} email sent")
 
-    def _mail_failed(self, email_id: int, attempts: int, exc: Exception) -> None:
+    def _mail_failed(self, item: Pending, exc: Exception) -> None:
         svc = self.services
+        attempts, error = item.attempts + 1, f"{type(exc).__name__}: {exc}"
+        if attempts >= svc.settings.mail_max_attempts:
+            self._mail_given_up(item, attempts, error)
+            return
         delay = mail_delay(attempts)
         retry_at = svc.clock.now() + timedelta(seconds=delay)
-        svc.outbox.failed(email_id, f"{type(exc).__name__}: {exc}", retry_at)
-        log.warning("email %s not sent (%s); retry in %.0f s", email_id, exc, delay)
-        self.send_email(email_id, retry_at)
+        svc.outbox.failed(item.id, error, retry_at)
+        log.warning("email %s not sent (%s); retry in %.0f s", item.id, exc, delay)
+        self.send_email(item.id, retry_at)
+
+    def _mail_given_up(self, item: Pending, attempts: int, error: str) -> None:
+        """Past ``MAIL_MAX_ATTEMPTS``: settled as not delivered, logged, in the job's events."""
+        svc = self.services
+        why = f"gave up after {attempts} attempts ({error})"
+        svc.outbox.dropped(item.id, why)
+        svc.jobs.event(item.job_id, "error", f"{item.kind} email not delivered: {why}")
 
     def housekeeping(self) -> None:
         """Expire old links, re-queue lost work, resend unsent emails."""
@@ -161,18 +175,29 @@ class JobRun:
     def execute(self) -> None:
         """Run to the end and record the outcome; failures of the job are data, not crashes."""
         shutil.rmtree(self.workdir, ignore_errors=True)
-        self.workdir.mkdir(parents=True)
         try:
+            settings = self.svc.settings
+            faults.check_free_space(settings.data_dir, settings.min_free_bytes)
+            self.workdir.mkdir(parents=True)
             self._record(asyncio.run(self._main()))
         except JobCancelled:
             self.events("warning", "run stopped: the job was cancelled")
         except JobError as exc:
             self._fail(str(exc))
         except Exception as exc:
-            log.exception("job %s crashed", self.claim.job_id)
-            self._fail(f"internal error ({type(exc).__name__})")
+            self._crashed(exc)
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _crashed(self, exc: Exception) -> None:
+        if not faults.is_disk_full(exc):
+            log.exception("job %s crashed", self.claim.job_id)
+            self._fail(f"internal error ({type(exc).__name__})")
+            return
+        # Free the run's scratch files first, so the failure itself can be recorded.
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        log.error("job %s: disk full (%s)", self.claim.job_id, exc)
+        self._fail(faults.DISK_FULL)
 
     def _record(self, outcome: Outcome) -> None:
         if self.svc.jobs.finish(self.claim, outcome):
@@ -196,11 +221,18 @@ class JobRun:
     async def _heartbeat(self, cancel: asyncio.Event) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            owned = await asyncio.to_thread(self.svc.jobs.heartbeat, self.claim)
+            try:
+                owned = await asyncio.to_thread(self.svc.jobs.heartbeat, self.claim)
+                if owned:
+                    await asyncio.to_thread(self._save_progress)
+            except SQLAlchemyError as exc:
+                # A beat that cannot be written (full disk, busy database) is skipped; the
+                # run itself meets the same fault on its next write and ends with it.
+                log.warning("job %s: heartbeat not saved (%s)", self.claim.job_id, exc)
+                continue
             if not owned:
                 cancel.set()
                 return
-            await asyncio.to_thread(self._save_progress)
 
     def _save_progress(self) -> None:
         p = self.snapshot

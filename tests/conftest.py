@@ -141,7 +141,8 @@ def run_service(make_settings: Any, smtp_sink: SmtpSink) -> Iterator[Any]:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
         server = uvicorn.Server(uvicorn.Config(create_app(settings, services), port=port,
-                                               log_config=None, access_log=False))  # fmt: skip
+                                               log_config=None, access_log=False,
+                                               proxy_headers=False))  # fmt: skip
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started and thread.is_alive():

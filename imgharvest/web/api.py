@@ -15,9 +15,16 @@ from starlette.concurrency import run_in_threadpool
 from imgharvest.errors import InputError
 from imgharvest.jobs import JobService, JobView
 from imgharvest.schemas import (
+    MAX_CRAWL_URLS,
+    MAX_DEPTH,
+    MAX_DIMENSION,
+    MAX_QUERY_LENGTH,
+    MAX_SOURCES,
+    SEARCH_SOURCES,
     CrawlRequest,
     SearchRequest,
     ValidationFailed,
+    checked_text,
     validate_crawl,
     validate_search,
 )
@@ -31,33 +38,68 @@ SEARCH_KEYS = {"query": "search-query", "count": "images", "min_width": "min-wid
 CRAWL_KEYS = {"count": "images"}
 
 
+# The models document the request (OpenAPI); the shared validator (imgharvest.schemas)
+# decides, with the same strict rules as the form, and names every bad field at once.
+# Numbers are JSON integers (never booleans) or strings of ASCII digits.
+def _number(low: int, high: int | None = None, **extra: Any) -> Any:
+    whole: dict[str, Any] = {"type": "integer", "minimum": low}
+    if high is not None:
+        whole["maximum"] = high
+    digits = "^[0-9]{1,9}$" if low == 0 else "^[1-9][0-9]{0,8}$"
+    return _doc({"anyOf": [whole, {"type": "string", "pattern": digits}], **extra})
+
+
+def _doc(schema: dict[str, Any]) -> Any:
+    """An optional field the validator checks, documented by ``schema``."""
+    return Field(None, json_schema_extra=schema)
+
+
+TEXT_LIST = {"type": "array", "items": {"type": "string"}}
+RUN_AT = {
+    "type": "string", "format": "date-time", "maxLength": 64,
+    "description": "ISO 8601, at most a year ahead; without an offset, in TIMEZONE; omitted: now",
+}  # fmt: skip
+COUNT = "1 to MAX_IMAGES (500 unless configured)"
+
+
 class SearchJobIn(BaseModel):
     """A search job: N images of a query, now or at ``run_at``."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"required": ["query", "count", "email"]}
+    )
 
-    query: str | None = Field(None, examples=["red fox"])
-    count: int | str | None = Field(None, examples=[50], description="1 to MAX_IMAGES")
-    email: str | None = Field(None, examples=["me@example.org"])
-    run_at: str | None = Field(None, description="ISO 8601; without an offset, in TIMEZONE; "
-                               "omitted: now")  # fmt: skip
-    sources: list[str] | str | None = Field(None, examples=[["bing", "duckduckgo"]])
-    min_width: int | str | None = None
-    min_height: int | str | None = None
+    query: Any = _doc({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH,
+                       "examples": ["red fox"]})  # fmt: skip
+    count: Any = _number(1, description=COUNT, examples=[50])
+    email: Any = _doc({"type": "string", "format": "email", "maxLength": 320,
+                       "examples": ["me@example.org"]})  # fmt: skip
+    run_at: Any = _doc(RUN_AT)
+    sources: Any = _doc({
+        "anyOf": [{**TEXT_LIST, "maxItems": MAX_SOURCES}, {"type": "string"}],
+        "description": f"source names, a list or comma-separated: {', '.join(SEARCH_SOURCES)}",
+    })  # fmt: skip
+    min_width: Any = _number(0, MAX_DIMENSION)
+    min_height: Any = _number(0, MAX_DIMENSION)
 
 
 class CrawlJobIn(BaseModel):
     """A crawl job: every image link on the given pages, optionally downloaded."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["urls"]})
 
-    urls: list[str] | str | None = Field(None, examples=[["https://example.org/gallery"]])
-    email: str | None = None
-    run_at: str | None = None
-    depth: int | str | None = 0
-    download: bool | None = False
-    count: int | str | None = None
-    render: bool | None = Field(False, description="Load each page in Chromium first")
+    urls: Any = _doc({
+        "anyOf": [{**TEXT_LIST, "minItems": 1, "maxItems": MAX_CRAWL_URLS}, {"type": "string"}],
+        "description": "http(s) page URLs: a list, or text with one per line",
+        "examples": [["https://example.org/gallery"]],
+    })  # fmt: skip
+    email: Any = _doc({"type": ["string", "null"], "maxLength": 320,
+                       "description": "optional: who gets the emails"})  # fmt: skip
+    run_at: Any = _doc(RUN_AT)
+    depth: Any = _number(0, MAX_DEPTH)
+    download: Any = _doc({"type": "boolean", "description": "also download the images"})
+    count: Any = _number(1, description=COUNT + "; with download")
+    render: Any = _doc({"type": "boolean", "description": "load each page in Chromium first"})
 
 
 class EventOut(BaseModel):
@@ -97,11 +139,22 @@ class ErrorsOut(BaseModel):
     errors: dict[str, str]
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorsOut},
-    404: {"model": ErrorsOut},
-    409: {"model": ErrorsOut},
-}
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers an operation documents (each ``{"errors": {field: message}}``)."""
+    return {status: {"model": ErrorsOut, "description": STATUS_TEXT[status]} for status in statuses}
+
+
+STATUS_TEXT = {
+    400: "Invalid request: a message per bad field", 403: "Cross-site request refused",
+    404: "No job with this id", 409: "The job's status does not allow this",
+    413: "Request body too large", 429: "Too many submissions (see Retry-After)",
+    503: "Database unavailable, damaged or full",
+}  # fmt: skip
+CREATE = errors(400, 403, 413, 429, 503)
+READ = errors(404, 503)
+SOURCES = errors(400)
+CANCEL = errors(403, 404, 409, 413, 503)
+RETRY = errors(403, 404, 409, 413, 429, 503)
 
 
 def service(request: Request) -> JobService:
@@ -126,6 +179,11 @@ def form_data(body: BaseModel, keys: dict[str, str], jobs: JobService) -> dict[s
     """The validator's fields from an API body (``run_at`` split into date, time and zone)."""
     data = {keys.get(k, k): v for k, v in body.model_dump().items() if v is not None}
     run_at = data.pop("run_at", None)
+    if run_at is not None:
+        try:
+            checked_text("run_at", run_at)
+        except InputError as exc:
+            raise ValidationFailed({"run_at": exc.message}) from None
     at = _parse_run_at(run_at, jobs.settings.timezone) if run_at else jobs.clock.now()
     data.update(date=at.date().isoformat(), time=at.time().isoformat("seconds"), tz=at.tzname())
     return data
@@ -137,7 +195,10 @@ def _parse_run_at(text: str, zone: str) -> datetime:
     except ValueError:
         raise ValidationFailed({"run_at": "run_at is not an ISO 8601 date-time"}) from None
     at = at if at.tzinfo else at.replace(tzinfo=ZoneInfo(zone))
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed({"run_at": "run_at is out of range"}) from None
 
 
 def renamed(exc: ValidationFailed, keys: dict[str, str]) -> ValidationFailed:
@@ -176,7 +237,7 @@ def created(view: JobView) -> JSONResponse:
 
 
 def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    return security.client_key(request)
 
 
 def count_submission(request: Request) -> None:
@@ -185,7 +246,7 @@ def count_submission(request: Request) -> None:
     security.submit_limiter(request, limit).check(security.client_key(request))
 
 
-@router.post("/jobs/search", status_code=201, response_model=JobOut, responses=ERRORS)
+@router.post("/jobs/search", status_code=201, response_model=JobOut, responses=CREATE)
 async def create_search(request: Request, body: SearchJobIn) -> JSONResponse:
     """Create a search job; 400 with a message per bad field, 429 past the submit limit."""
     count_submission(request)
@@ -194,7 +255,7 @@ async def create_search(request: Request, body: SearchJobIn) -> JSONResponse:
     return created(view)
 
 
-@router.post("/jobs/crawl", status_code=201, response_model=JobOut, responses=ERRORS)
+@router.post("/jobs/crawl", status_code=201, response_model=JobOut, responses=CREATE)
 async def create_crawl(request: Request, body: CrawlJobIn) -> JSONResponse:
     """Create a crawl job (page URLs); 400 with a message per bad field, 429 past the limit."""
     count_submission(request)
@@ -203,7 +264,7 @@ async def create_crawl(request: Request, body: CrawlJobIn) -> JSONResponse:
     return created(view)
 
 
-@router.get("/sources", tags=["sources"], responses=ERRORS)
+@router.get("/sources", tags=["sources"], responses=SOURCES)
 async def list_sources(
     request: Request, check: str | None = Query(None, max_length=200, description="A query")
 ) -> dict[str, Any]:
@@ -216,7 +277,7 @@ async def list_sources(
     return await report(service(request).settings, query)
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=READ)
 def get_job(request: Request, job_id: str) -> JobOut:
     """A job's status, progress counts, download URL and expiry, and its events."""
     view = service(request).get(job_id, with_images=False) if len(job_id) <= 64 else None
@@ -225,7 +286,7 @@ def get_job(request: Request, job_id: str) -> JobOut:
     return job_out(view)
 
 
-@router.get("/jobs/{job_id}/images", responses=ERRORS)
+@router.get("/jobs/{job_id}/images", responses=READ)
 def job_images(request: Request, job_id: str) -> list[dict[str, str | int]]:
     """The job's images with their manifest fields (found links for a crawl)."""
     rows = service(request).images(job_id) if len(job_id) <= 64 else None
@@ -234,7 +295,7 @@ def job_images(request: Request, job_id: str) -> list[dict[str, str | int]]:
     return rows
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=JobOut, responses=ERRORS)
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut, responses=CANCEL)
 def cancel_job(request: Request, job_id: str) -> JobOut:
     """Cancel a scheduled or running job; 409 if it already ended."""
     try:
@@ -246,7 +307,7 @@ def cancel_job(request: Request, job_id: str) -> JobOut:
     return job_out(view)
 
 
-@router.post("/jobs/{job_id}/retry", status_code=201, response_model=JobOut, responses=ERRORS)
+@router.post("/jobs/{job_id}/retry", status_code=201, response_model=JobOut, responses=RETRY)
 def retry_job(request: Request, job_id: str) -> JSONResponse:
     """A new job with the same request, run now; 409 while the job is still active."""
     count_submission(request)

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from imgharvest import __version__
@@ -21,8 +22,9 @@ log = logging.getLogger("imgharvest.web")
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The web app; builds ``Services`` from ``settings`` unless given, on ``app.state``."""
-    from imgharvest.web import api, compat, docs, myjobs, pages
+    from imgharvest.web import api, compat, docs, myjobs, openapi, pages, resubmit
     from imgharvest.web.assets import mount_static
+    from imgharvest.web.unavailable import database_error
 
     app = FastAPI(title="imgharvest", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services or build_services(settings)
@@ -31,17 +33,35 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(myjobs.router)
     app.include_router(docs.router)
+    app.include_router(resubmit.router)
     mount_static(app)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(ValidationFailed, _validation_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(SQLAlchemyError, database_error)
     app.add_exception_handler(Exception, _crash)
+    protect(app, settings)
+    openapi.install(app)
     return app
 
 
+def protect(app: FastAPI, settings: Settings) -> None:
+    """Bounds and checks that run before any route: body size and JSON shape, cross-site
+    refusal of state changes, security headers (outermost, so refusals carry them too)."""
+    from imgharvest.web.headers import SecurityHeaders
+    from imgharvest.web.limits import BodyLimit, Limits
+    from imgharvest.web.origin import SameOrigin
+
+    limits = Limits(settings.max_request_bytes, settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, limits=limits)
+    app.add_middleware(SameOrigin, public_url=settings.public_url)
+    app.add_middleware(SecurityHeaders)
+
+
 def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
-    return ".".join(parts) or "body"
+    # The top-level field: a union's branch names and list indexes are not field names.
+    parts = [p for p in loc if isinstance(p, str) and p not in ("body", "query", "path")]
+    return parts[0] if parts else "body"
 
 
 async def _request_invalid(request: Request, exc: Exception) -> Response:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from fastapi import HTTPException, Request, Response
 
+from imgharvest.web.client import client_address
+
 CSRF_COOKIE = "imgharvest_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_MAX_AGE = 12 * 3600
@@ -122,8 +124,11 @@ class RateLimiter:
 
 
 def client_key(request: Request) -> str:
-    """Who a request counts against: the peer address (a proxy should set it via uvicorn)."""
-    return request.client.host if request.client else "unknown"
+    """Who a request counts against: the peer, or the client a ``TRUSTED_PROXIES`` peer names."""
+    peer = request.client.host if request.client else None
+    services = getattr(request.app.state, "services", None)
+    proxies = services.settings.proxy_networks if services is not None else []
+    return client_address(peer, request.headers, proxies)
 
 
 def submit_limiter(request: Request, limit: int) -> RateLimiter:

@@ -82,6 +82,15 @@ def page_at(browser: Any, width: str = "desktop", js: bool = True) -> Any:
     return context.new_page()
 
 
+def wait_true(page: Any, expression: str, timeout: float = 20.0) -> None:
+    """Poll ``expression`` in the page. (``wait_for_function`` compiles its predicate with
+    ``eval``, which the pages' Content-Security-Policy rightly forbids.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true within {timeout} s: {expression}"
+        page.wait_for_timeout(100)
+
+
 def shoot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -172,9 +181,7 @@ def test_job_page_refreshes_itself(browser: Any, site: Any) -> None:
     page.goto(f"{url}/jobs/{job_id}")
     assert page.inner_text('[data-count="kept"]') == "0"
     pa.jobs.progress(claim, tried=30, kept=11, rejected={"not_image": 5})
-    page.wait_for_function(
-        "document.querySelector('[data-count=\"kept\"]').textContent === '11'", timeout=20_000
-    )
+    wait_true(page, "document.querySelector('[data-count=\"kept\"]').textContent === '11'")
     assert "not an image" in page.inner_text("#job-live")
     page.context.close()
 
@@ -220,7 +227,7 @@ def test_screenshots(browser: Any, site: Any, width: str, tmp_path: Path) -> Non
     done = submit(pa, "mountain lakes at dawn", 12)
     deliver(pa, done, 12, tmp_path)
     page.goto(f"{url}/jobs/{done}")
-    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    wait_true(page, "[...document.images].every(i => i.complete && i.naturalWidth > 0)")
     assert page.locator(".ih-thumb img").count() == 12
     shoot(page, f"job-done-{width}")
     download = page.get_attribute("#download", "href")

@@ -341,7 +341,7 @@ async def test_failed_job_offers_resubmit(pa: PagesApp, client: httpx.AsyncClien
     assert pa.jobs.fail(claim_now(pa, job_id), "every source failed: bing: blocked")
     page = (await client.get(f"/jobs/{job_id}")).text
     assert "every source failed: bing: blocked" in page
-    resubmit = re.search(r'href="[^"]*(/\?[^"]+)">Submit it again', page)
+    resubmit = re.search(r'href="[^"]*(/resubmit/[^"]+)">Submit it again', page)
     assert resubmit is not None
     form = (await client.get(resubmit.group(1).replace("&amp;", "&"))).text
     assert 'value="owls &amp; &lt;cats&gt;"' in form

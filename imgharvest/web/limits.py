@@ -1,0 +1,166 @@
+"""Request bounds before any parsing: body size (413 at once), JSON nesting depth and item count,
+no NUL in the path.
+
+A pure ASGI middleware: ``Content-Length`` is checked first, then bytes are
+counted as they arrive, so an oversized body is refused without being held in
+memory. JSON bodies (already bounded in size) are scanned for their nesting
+depth before anyone calls ``json.loads``, whose recursion a deep body blows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from fastapi import HTTPException
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from imgharvest.web.refusal import refusal
+
+MAX_JSON_DEPTH = 32
+MAX_JSON_ITEMS = 10_000
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_STEP = np.zeros(256, dtype=np.int8)
+_STEP[list(b"[{")] = 1
+_STEP[list(b"]}")] = -1
+_BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class TooLarge(HTTPException):
+    """The body grew past its limit while it was being read (an HTTP error, so FastAPI's
+    body parsing passes it on as 413 instead of calling it a parse error)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, {"body": f"the request body is larger than {limit} bytes"})
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``MAX_REQUEST_BYTES`` for every request, ``MAX_UPLOAD_BYTES`` for the crawler's upload."""
+
+    body: int
+    upload: int
+
+    def for_scope(self, scope: Scope) -> int:
+        """The crawler's ``POST /`` (multipart page list) has its own, documented limit."""
+        upload = scope.get("method") == "POST" and scope.get("path") == "/"
+        return self.upload if upload else self.body
+
+
+def json_problem(body: bytes) -> str | None:
+    """Why a JSON body is refused before parsing (too deep, too many items), or None."""
+    bare = _STRINGS.sub(b'""', body)
+    if bare.count(b",") >= MAX_JSON_ITEMS:
+        return f"the JSON body has more than {MAX_JSON_ITEMS} items"
+    steps = _STEP[np.frombuffer(bare, dtype=np.uint8)]
+    depth = int(np.cumsum(steps, dtype=np.int32).max(initial=0)) if steps.size else 0
+    if depth > MAX_JSON_DEPTH:
+        return f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
+    return None
+
+
+def _is_json(headers: Headers) -> bool:
+    kind = headers.get("content-type", "").split(";")[0].strip().lower()
+    # FastAPI parses a body without a content type as JSON too.
+    return not kind or kind == "application/json" or kind.endswith("+json")
+
+
+class BodyLimit:
+    """The ASGI middleware that applies ``Limits`` and the JSON shape bounds."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app, self.limits = app, limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope.get("path", ""):
+            # No id or file name holds a NUL; some databases refuse it outright.
+            await refusal(scope, 404, "path", "there is nothing at this address")(
+                scope, receive, send
+            )
+            return
+        limit = self.limits.for_scope(scope)
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared is not None and not declared.strip().isdigit():
+            await refusal(scope, 400, "body", "Content-Length is invalid")(scope, receive, send)
+            return
+        if declared is not None and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
+            return
+        if scope["method"] in _BODY_METHODS and _is_json(headers):
+            await self._json(scope, receive, send, limit)
+            return
+        await self._streamed(scope, receive, send, limit)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        message = f"the request body is larger than {limit} bytes"
+        await refusal(scope, 413, "body", message)(scope, receive, send)
+
+    async def _streamed(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        seen, started = 0, False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise TooLarge(limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except TooLarge:
+            if not started:
+                await self._too_large(scope, receive, send, limit)
+
+    async def _json(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        body = await _read(receive, limit)
+        if body is None:
+            await self._too_large(scope, receive, send, limit)
+            return
+        problem = json_problem(body)
+        if problem is not None:
+            await refusal(scope, 400, "body", problem)(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+async def _read(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it passes ``limit``."""
+    parts: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -1,0 +1,36 @@
+"""Database faults met while serving: a 503 answer and one logged error, never a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from imgharvest import faults
+
+log = logging.getLogger("imgharvest.web")
+
+RETRY_AFTER = "60"
+MESSAGES = {
+    "damaged": "The database is damaged. The operator must restore it from a backup "
+    "(`imgharvest db check` shows the damage).",
+    "full": "The disk holding the database is full. Try again later.",
+    "unavailable": "The database cannot be reached right now. Try again later.",
+}
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """503 for a damaged, full or unreachable database (JSON for the APIs, a page otherwise)."""
+    cause = faults.database_fault(exc) or "unavailable"
+    log.error("database %s on %s %s: %s", cause, request.method, request.url.path, exc)
+    message = MESSAGES[cause]
+    headers = {"Retry-After": RETRY_AFTER}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"errors": {"database": message}}, 503, headers=headers)
+    if request.method == "POST" and request.url.path == "/":
+        status = {"statusMsg": message, "statusDetails": {}, "statusCode": "ServiceUnavailable"}
+        return JSONResponse({"status": status, "result": None}, 503, headers=headers)
+    from imgharvest.web.pages import error_page
+
+    return error_page(request, 503, "Service unavailable", message, headers=headers)

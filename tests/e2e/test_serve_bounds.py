@@ -1,0 +1,153 @@
+"""Issue 8, acceptances 2 and 4 against a real ``imgharvest serve``: an oversized body is refused
+at once with flat memory; ``X-Forwarded-For`` from an untrusted client buys no new allowance."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+BIG = 50 * 1024 * 1024
+CHUNK = 64 * 1024
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    env = {**os.environ, "IMGHARVEST_DATA_DIR": str(tmp_path / "data"),
+           "IMGHARVEST_PORT": str(port), "IMGHARVEST_WORKERS": "1",
+           "IMGHARVEST_SECRET_KEY": "bounds"}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "imgharvest", "serve"], env=env, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    yield proc, base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def send_big(base: str, path: str, head: str, upto: int = BIG) -> tuple[bytes, int, float]:
+    """Send ``upto`` bytes of a body of 50 MB (then stop, without ending it); return the
+    answer, the bytes sent by the time it came, and the seconds it took."""
+    port = int(base.rsplit(":", 1)[1])
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n".encode())
+    sent = [0]
+
+    def pump() -> None:
+        block = b"[" * CHUNK
+        try:
+            while sent[0] < upto:
+                sock.sendall(block if "chunked" not in head else _chunk(block))
+                sent[0] += CHUNK
+        except OSError:
+            return
+
+    started = time.monotonic()
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    sock.settimeout(10)
+    answer = sock.recv(65536)
+    elapsed, at_answer = time.monotonic() - started, sent[0]
+    answer += _rest(sock, answer)
+    sock.close()
+    thread.join(timeout=10)
+    return answer, at_answer, elapsed
+
+
+def _rest(sock: socket.socket, head: bytes) -> bytes:
+    """The rest of an answer whose first bytes are ``head`` (by its Content-Length)."""
+    more = b""
+    while b"\r\n\r\n" not in head + more:
+        more += sock.recv(65536)
+    headers, _, body = (head + more).partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in headers.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))  # fmt: skip
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+        more += chunk
+    return more
+
+
+def _chunk(block: bytes) -> bytes:
+    return f"{len(block):x}\r\n".encode() + block + b"\r\n"
+
+
+NOT_ENDED = {
+    "declared JSON": ("/api/v1/jobs/search", f"Content-Type: application/json\r\n"
+                      f"Content-Length: {BIG}\r\n", 0),
+    "chunked JSON": ("/api/v1/jobs/search", "Content-Type: application/json\r\n"
+                     "Transfer-Encoding: chunked\r\n", 2 * 2**20),
+    "chunked form": ("/jobs", "Content-Type: application/x-www-form-urlencoded\r\n"
+                     "Transfer-Encoding: chunked\r\n", 2 * 2**20),
+    "crawler upload": ("/", f"Content-Type: multipart/form-data; boundary=x\r\n"
+                       f"Content-Length: {BIG}\r\n", 0),
+}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_50_mb_body_is_refused_at_once_and_memory_stays_flat(
+    serve: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    proc, base = serve
+    before = rss_bytes(proc.pid)
+    # Deterministic "at once": the body is never finished, so an answer means nobody waited.
+    for name, (path, head, upto) in NOT_ENDED.items():
+        answer, _, elapsed = send_big(base, path, head, upto)
+        assert answer.startswith(b"HTTP/1.1 413"), (name, answer[:200])
+        print(f"\n{name}: 413 after {elapsed:.3f} s")
+    declared = send_big(base, "/api/v1/jobs/search", NOT_ENDED["declared JSON"][1])
+    chunked = send_big(base, "/jobs", NOT_ENDED["chunked form"][1])
+    grown = rss_bytes(proc.pid) - before
+    for answer, at_answer, elapsed in (declared, chunked):
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        print(f"50 MB pumped: 413 after {elapsed:.3f} s, {at_answer / 2**20:.1f} MiB sent by then")
+    assert b'"errors"' in declared[0] and b'"body"' in declared[0]
+    print(f"RSS of serve grew by {grown / 2**20:.1f} MiB")
+    assert grown < 20 * 2**20, f"RSS grew by {grown / 2**20:.1f} MiB"
+    assert httpx.get(base + "/", timeout=5).status_code == 200
+
+
+def test_forwarded_for_from_an_untrusted_client_buys_no_new_allowance(
+    serve: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    _, base = serve
+    run_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    body = {"query": "red fox", "count": 1, "email": "a@example.org", "run_at": run_at}
+    with httpx.Client(base_url=base, timeout=10) as client:
+        statuses = [client.post("/api/v1/jobs/search", json=body).status_code for _ in range(31)]
+        forged = []
+        for i in range(5):
+            spoofed = {"X-Forwarded-For": f"203.0.113.{i}", "Forwarded": f"for=198.51.100.{i}"}
+            forged.append(client.post("/api/v1/jobs/search", json=body, headers=spoofed))
+    assert statuses[:30] == [201] * 30 and statuses[30] == 429
+    assert [answer.status_code for answer in forged] == [429] * 5
+    assert all(int(answer.headers["retry-after"]) > 0 for answer in forged)
