@@ -33,6 +33,7 @@ def redact(message: str, hidden: Iterable[str]) -> str:
         message = re.sub(re.escape(term), MASK, message, flags=re.IGNORECASE)
     return message
 
+
 USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
 
 

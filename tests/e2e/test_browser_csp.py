@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_browser_pages import browser, fill_form, local_now, page_at, site, submit
+from tests.waiting import wait_for
 from tests.web_support import claim_now, deliver
 
 # ``browser`` and ``site`` are the page tests' fixtures (Chromium, a live site), shared.
@@ -41,7 +42,8 @@ def test_pages_run_under_their_policy_without_violations(
     pa.jobs.progress(claim, tried=10, kept=6, rejected={})
     page.goto(f"{url}/jobs/{running}")
     bar = page.locator(".progress-bar").first
-    assert bar.evaluate("el => el.getBoundingClientRect().width") > 0
+    # the live part is swapped in by the page's first poll; its bar is drawn in the next frame
+    wait_for(lambda: bar.evaluate("el => el.getBoundingClientRect().width") > 0, timeout=5)
     done = submit(pa, "mountain lakes at dawn", 3)
     deliver(pa, done, 3, tmp_path)
     page.goto(f"{url}/jobs/{done}")
