@@ -24,7 +24,7 @@ ALL_LOADED = "[...document.images].every(i => i.complete && i.naturalWidth > 0)"
 def load_all_images(page: Any) -> None:
     """Lazy thumbnails below the fold load too (for full-page screenshots)."""
     page.evaluate("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
-    page.wait_for_function(ALL_LOADED)
+    base.wait_true(page, ALL_LOADED)
 
 
 def test_start_now_form(browser: Any, site: Any) -> None:
