@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from imgharvest.errors import ConfigError
 from imgharvest.logging_setup import setup_logging
+from imgharvest.runtime import consumer
 from imgharvest.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from huey.consumer import Consumer
-
     from imgharvest.services import Services
+
+__all__ = ["consumer", "register"]
 
 # The service stack (SQLAlchemy, Huey, the web app) is imported inside each command,
 # so one-shot commands such as ``get`` and ``fetch`` start without paying for it.
@@ -23,11 +26,29 @@ out = Console()
 log = logging.getLogger("imgharvest.service")
 
 
-def _start(settings: Settings) -> Services:
+def _start(settings: Settings, runs_jobs: bool = True) -> Services:
+    from imgharvest import fleet
+
     setup_logging(log_file=settings.log_file)
-    services = _build(settings)
-    services.tasks.recover(startup=True)
+    try:
+        fleet.require_shared(settings)
+        services = _build(settings)
+        _check_fleet(services, runs_jobs)
+    except ConfigError as exc:
+        out.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    if runs_jobs:
+        services.tasks.recover(startup=True)
     return services
+
+
+def _check_fleet(services: Services, runs_jobs: bool) -> None:
+    from imgharvest.fleet import Fleet, check_settings
+
+    check_settings(services.settings, Fleet(services.sessions, services.clock, "start"))
+    check = getattr(services.store, "check", None)
+    if check is not None:
+        check()
 
 
 def _build(settings: Settings) -> Services:
@@ -36,41 +57,63 @@ def _build(settings: Settings) -> Services:
     return build_services(settings)
 
 
-def consumer(services: Services, workers: int) -> Consumer:
-    """Huey workers (threads) plus its scheduler; polls at least every second."""
-    return services.queue.create_consumer(
-        workers=workers, worker_type="thread", periodic=True, initial_delay=0.1,
-        max_delay=1.0, scheduler_interval=1, check_worker_health=True, shutdown_timeout=30,
-    )  # fmt: skip
+def _listen(host: str | None, port: int | None) -> dict[str, object]:
+    # Platforms such as Heroku hand the port over in $PORT.
+    overrides: dict[str, object] = {}
+    if host:
+        overrides["host"] = host
+    if port is None and os.environ.get("PORT", "").isdigit():
+        port = int(os.environ["PORT"])
+    if port is not None:
+        overrides["port"] = port
+    return overrides
 
 
-def serve() -> None:
+def serve(
+    web_only: Annotated[
+        bool, typer.Option("--web-only", help="Web app and API only; `worker`s run the jobs.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Bind address, e.g. 0.0.0.0 (HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (PORT, or $PORT).")] = None,
+) -> None:
     """Run the web app with in-process workers and the scheduler (SQLite: nothing else to start)."""
     import uvicorn
 
+    from imgharvest.recovery import Upkeep
+    from imgharvest.runtime import Runtime
     from imgharvest.web.app import create_app
 
-    settings = load_settings()
-    services = _start(settings)
-    workers = consumer(services, settings.workers)
-    workers.start()
-    log.info("serving on %s with %d workers", settings.public_url, settings.workers)
+    settings = load_settings(**_listen(host, port))
+    runs_jobs = not web_only and settings.workers > 0
+    services = _start(settings, runs_jobs)
+    parts: Runtime | Upkeep = (
+        Runtime(services, settings.workers) if runs_jobs else Upkeep(services, None, "web")
+    )
+    parts.start()
+    what = f"{settings.workers} workers" if runs_jobs else "no workers (web only)"
+    log.info("serving on %s:%d with %s", settings.host, settings.port, what)
     try:
         uvicorn.run(
             create_app(settings, services), host=settings.host, port=settings.port,
             log_config=None, access_log=False,
         )  # fmt: skip
     finally:
-        # Unfinished runs are picked up by the next start (their heartbeat goes stale).
-        workers.stop()
+        # Unfinished runs are picked up elsewhere or at the next start (their heartbeat stops).
+        parts.stop()
         services.close()
 
 
 def worker() -> None:
-    """Run workers only (WORKERS threads), for scale-out next to ``serve``."""
+    """Run jobs, the scheduler, mail and housekeeping (WORKERS threads), next to ``serve``."""
+    from imgharvest.runtime import Runtime
+
     settings = load_settings()
     services = _start(settings)
-    consumer(services, settings.workers).run()
+    log.info("worker with %d threads", max(1, settings.workers))
+    try:
+        Runtime(services, max(1, settings.workers)).run()
+    finally:
+        services.close()
 
 
 def jobs_list(

@@ -71,6 +71,9 @@ class Job(Base):
     link_nonce: Mapped[str | None] = mapped_column(String(64))
     link_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    worker: Mapped[str | None] = mapped_column(String(128))
 
 
 class JobEvent(Base):
@@ -84,6 +87,7 @@ class JobEvent(Base):
     at: Mapped[datetime]
     level: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(128))
 
 
 class JobImage(Base):
@@ -125,3 +129,36 @@ class Email(Base):
     claimed_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Lease(Base):
+    """A named lease (e.g. housekeeping): one holder at a time until ``expires_at``."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+
+
+class WorkerRow(Base):
+    """A running process (web or worker) and when it last said it was alive."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FleetSetting(Base):
+    """A digest of one setting every process of the fleet must agree on."""
+
+    __tablename__ = "fleet_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]

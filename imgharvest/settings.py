@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""
-    workers: int = Field(4, ge=1, le=256)
+    workers: int = Field(4, ge=0, le=256)  # 0: serve runs the web tier only
     smtp_url: str | None = None
     mail_from: str = "imgharvest@localhost"
     link_ttl_seconds: int = Field(1800, ge=1)
@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     log_file: Path | None = None
     submit_rate_per_minute: int = Field(30, ge=1)
+    s3_endpoint_url: str | None = None
+    queue_name: str = "imgharvest"
+    housekeeping_seconds: float = Field(60.0, gt=0)
 
     bing_url: str = "https://www.bing.com"
     duckduckgo_url: str = "https://duckduckgo.com"

@@ -3,12 +3,15 @@
 Tasks are registered on a Huey instance built at the edge (``Tasks(huey)``)
 and bound to the ``Services`` they use. Every task is safe to run twice: a
 job runs only after ``JobService.claim`` succeeded, an email only after
-``Outbox.claim`` did.
+``Outbox.claim`` did. Emails do not go through the job queue: the outbox
+table is their queue and a process's own mail threads (``MailPump``) send
+them, so a "started" mail never waits behind long job runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import logging
@@ -19,9 +22,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from huey import Huey, crontab
+from huey import Huey
 
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
+from imgharvest.fleet import worker_id
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
 from imgharvest.mail import render
 from imgharvest.naming import slugify
@@ -31,6 +35,7 @@ from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
 from imgharvest.sources.base import Candidate, SourceOptions
 
 if TYPE_CHECKING:
+    from imgharvest.mailpump import MailPump
     from imgharvest.services import Services
 
 log = logging.getLogger("imgharvest.tasks")
@@ -52,10 +57,8 @@ class Tasks:
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
         self._services: Services | None = None
+        self.pump: MailPump | None = None
         self._run = huey.task(name="run_job")(self._run_job)
-        self._send = huey.task(name="send_email")(self._send_email)
-        every_minute = crontab(minute="*")
-        self._house = huey.periodic_task(every_minute, name="housekeeping")(self.housekeeping)
 
     def bind(self, services: Services) -> None:
         """Attach the services the tasks work with (built after the queue)."""
@@ -68,15 +71,24 @@ class Tasks:
 
     # -- dispatching ------------------------------------------------------
     def run_job(self, job_id: str, at: datetime) -> None:
-        """Queue a run of ``job_id`` at ``at``."""
-        self._run.schedule(args=(job_id,), eta=at)
+        """Queue a run of ``job_id`` at ``at``; with the queue down, the job waits in the
+        database and a worker's recovery loop queues it once the queue is back."""
+        self.try_run_job(job_id, at)
+
+    def try_run_job(self, job_id: str, at: datetime) -> bool:
+        """Queue a run; False (logged) when the queue cannot be reached."""
+        try:
+            self._run.schedule(args=(job_id,), eta=at)
+        except Exception as exc:  # any queue backend's connection error
+            log.warning("queue unavailable, job %s waits in the database: %s", job_id, exc)
+            return False
+        return True
 
     def send_email(self, email_id: int, at: datetime | None = None) -> None:
-        """Queue a sending attempt of one outbox message, now or at ``at``."""
-        if at is None:
-            self._send(email_id)
-        else:
-            self._send.schedule(args=(email_id,), eta=at)
+        """Hand a message to this process's mail threads now; a later one (``at``) or one
+        without mail threads here is sent by a worker's outbox sweep when it is due."""
+        if at is None and self.pump is not None:
+            self.pump.put(email_id)
 
     def queue_email(self, job_id: str, kind: str) -> None:
         """Add the job's ``kind`` message to the outbox (once) and queue its sending."""
@@ -87,7 +99,7 @@ class Tasks:
     # -- the tasks --------------------------------------------------------
     def _run_job(self, job_id: str) -> None:
         jobs = self.services.jobs
-        claim = jobs.claim(job_id)
+        claim = jobs.claim(job_id, worker_id())
         if claim is None:
             return
         self.queue_email(job_id, "started")
@@ -116,7 +128,6 @@ class Tasks:
         retry_at = svc.clock.now() + timedelta(seconds=delay)
         svc.outbox.failed(email_id, f"{type(exc).__name__}: {exc}", retry_at)
         log.warning("email %s not sent (%s); retry in %.0f s", email_id, exc, delay)
-        self.send_email(email_id, retry_at)
 
     def housekeeping(self) -> None:
         """Expire old links, re-queue lost work, resend unsent emails."""
@@ -131,7 +142,7 @@ class Tasks:
         for job_id, when, running in svc.jobs.due():
             # A scheduled job is normally on the queue already; only a long-overdue one was lost.
             if startup or when <= now - (timedelta(0) if running else OVERDUE):
-                self.run_job(job_id, when)
+                self.try_run_job(job_id, when)
         for email_id in svc.outbox.unsent():
             self.send_email(email_id)
 
@@ -141,13 +152,15 @@ class JobRun:
 
     def __init__(self, services: Services, claim: Claim, tasks: Tasks) -> None:
         self.svc, self.claim, self.tasks = services, claim, tasks
-        self.workdir = services.jobs.workdir(claim.job_id)
+        self.worker = worker_id()
+        self.workdir = services.jobs.workdir(claim.job_id, claim.attempt)
         self.snapshot: Progress | None = None
         self.pages_done = 0
 
     def events(self, level: str, message: str) -> None:
-        """The engine's event sink: one row and one log line per event."""
-        self.svc.jobs.event(self.claim.job_id, level, message)
+        """The engine's event sink: one row and one log line per event, while this run owns
+        the job (a run presumed dead and replaced writes nothing)."""
+        self.svc.jobs.run_event(self.claim, level, message, self.worker)
 
     def execute(self) -> None:
         """Run to the end and record the outcome; failures of the job are data, not crashes."""
@@ -164,10 +177,14 @@ class JobRun:
             self._fail(f"internal error ({type(exc).__name__})")
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
+            _remove_if_empty(self.workdir.parent)
 
     def _record(self, outcome: Outcome) -> None:
         if self.svc.jobs.finish(self.claim, outcome):
             self.tasks.queue_email(self.claim.job_id, "finished")
+        elif outcome.archive_key:
+            # This run lost the job while packing: its own archive is nobody's.
+            self.svc.store.delete(outcome.archive_key)
 
     def _fail(self, error: str) -> None:
         if self.svc.jobs.fail(self.claim, error):
@@ -186,11 +203,16 @@ class JobRun:
     async def _heartbeat(self, cancel: asyncio.Event) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            owned = await asyncio.to_thread(self.svc.jobs.heartbeat, self.claim)
+            try:
+                owned = await asyncio.to_thread(self.svc.jobs.heartbeat, self.claim)
+                if owned:
+                    await asyncio.to_thread(self._save_progress)
+            except Exception as exc:  # an outage longer than the retries: keep working
+                log.warning("heartbeat of job %s failed: %s", self.claim.job_id, exc)
+                continue
             if not owned:
                 cancel.set()
                 return
-            await asyncio.to_thread(self._save_progress)
 
     def _save_progress(self) -> None:
         p = self.snapshot
@@ -258,7 +280,11 @@ class JobRun:
         rows: list[dict[str, Any]] = []
         if result.archive is not None:
             rows = _manifest(result.archive)
-            key = f"{self.claim.job_id}/{result.archive.name}"
+            # The attempt is part of the key: a stale run can never overwrite the archive of
+            # the run that replaced it, and it stores nothing once it knows it was replaced.
+            key = f"{self.claim.job_id}/{self.claim.attempt}/{result.archive.name}"
+            if not self.svc.jobs.heartbeat(self.claim):
+                raise JobCancelled("the job was taken over before its archive was stored")
             self.svc.store.put(key, result.archive)
         status = SHORT if result.short else DONE
         summary = result.reason if result.short else result.summary()
@@ -267,6 +293,12 @@ class JobRun:
             status, summary, result.tried, kept, dict(result.rejected), key, rows,
             self.pages_done,
         )  # fmt: skip
+
+
+def _remove_if_empty(folder: Path) -> None:
+    # Other attempts' folders may still be there, or it is gone already.
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _manifest(archive: Path) -> list[dict[str, Any]]:

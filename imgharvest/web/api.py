@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from imgharvest.errors import InputError
-from imgharvest.jobs import JobService, JobView
+from imgharvest.jobs import Idempotency, JobService, JobView
 from imgharvest.schemas import (
     CrawlRequest,
     SearchRequest,
@@ -21,6 +21,7 @@ from imgharvest.schemas import (
     validate_search,
 )
 from imgharvest.web import security
+from imgharvest.web.idempotency import idempotency
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -154,14 +155,26 @@ def _validated(jobs: JobService, body: BaseModel, keys: dict[str, str], validate
         raise renamed(exc, keys) from None
 
 
-def _create_search(jobs: JobService, body: SearchJobIn, client: str | None) -> JobView:
+def _create_search(
+    jobs: JobService, body: SearchJobIn, client: str | None, idem: Idempotency | None
+) -> JobView:
     req: SearchRequest = _validated(jobs, body, SEARCH_KEYS, validate_search)
-    return jobs.create_search(req, client=client)
+    return _conflict_409(lambda: jobs.create_search(req, client=client, idem=idem))
 
 
-def _create_crawl(jobs: JobService, body: CrawlJobIn, client: str | None) -> JobView:
+def _create_crawl(
+    jobs: JobService, body: CrawlJobIn, client: str | None, idem: Idempotency | None
+) -> JobView:
     req: CrawlRequest = _validated(jobs, body, CRAWL_KEYS, validate_crawl)
-    return jobs.create_crawl(req, client=client)
+    return _conflict_409(lambda: jobs.create_crawl(req, client=client, idem=idem))
+
+
+def _conflict_409(create: Any) -> JobView:
+    try:
+        view: JobView = create()
+    except InputError as exc:
+        raise HTTPException(409, {exc.field: exc.message}) from None
+    return view
 
 
 def created(view: JobView) -> JSONResponse:
@@ -184,18 +197,20 @@ def count_submission(request: Request) -> None:
 @router.post("/jobs/search", status_code=201, response_model=JobOut, responses=ERRORS)
 async def create_search(request: Request, body: SearchJobIn) -> JSONResponse:
     """Create a search job; 400 with a message per bad field, 429 past the submit limit."""
+    idem = idempotency(request, "search", body)
     count_submission(request)
     jobs = service(request)
-    view = await run_in_threadpool(_create_search, jobs, body, _client(request))
+    view = await run_in_threadpool(_create_search, jobs, body, _client(request), idem)
     return created(view)
 
 
 @router.post("/jobs/crawl", status_code=201, response_model=JobOut, responses=ERRORS)
 async def create_crawl(request: Request, body: CrawlJobIn) -> JSONResponse:
     """Create a crawl job (page URLs); 400 with a message per bad field, 429 past the limit."""
+    idem = idempotency(request, "crawl", body)
     count_submission(request)
     jobs = service(request)
-    view = await run_in_threadpool(_create_crawl, jobs, body, _client(request))
+    view = await run_in_threadpool(_create_crawl, jobs, body, _client(request), idem)
     return created(view)
 
 
