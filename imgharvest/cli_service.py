@@ -45,7 +45,8 @@ def _start(settings: Settings, runs_jobs: bool = True) -> Services:
 def _check_fleet(services: Services, runs_jobs: bool) -> None:
     from imgharvest.fleet import Fleet, check_settings
 
-    check_settings(services.settings, Fleet(services.sessions, services.clock, "start"))
+    role = "worker" if runs_jobs else "web"
+    check_settings(services.settings, Fleet(services.sessions, services.clock, role))
     check = getattr(services.store, "check", None)
     if check is not None:
         check()

@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +18,7 @@ from imgharvest.models import FleetSetting, WorkerRow
 from imgharvest.settings import Settings
 
 ALIVE_SECONDS = 10.0
+FLEET_LOCK = 7_144_801_924
 FORGET_AFTER = timedelta(hours=1)
 SHARED = ("SECRET_KEY", "PUBLIC_URL", "STORAGE_URL", "S3_ENDPOINT_URL", "QUEUE_URL",
           "QUEUE_NAME", "LINK_TTL_SECONDS", "MAX_IMAGES")  # fmt: skip
@@ -100,10 +101,10 @@ def require_shared(settings: Settings) -> None:
     if not settings.secret_key:
         raise ConfigError("SECRET_KEY must be set (the same on every process) with a shared "
                           "DATABASE_URL; a key generated per DATA_DIR would differ")  # fmt: skip
-    if settings.public_url == f"http://{settings.host}:{settings.port}":
+    if "public_url" in settings.derived:
         raise ConfigError("PUBLIC_URL must be set (the address users reach the web tier at) "
                           "with a shared DATABASE_URL")  # fmt: skip
-    if settings.storage_url == f"file://{(settings.data_dir / 'archives').resolve()}":
+    if "storage_url" in settings.derived:
         raise ConfigError("STORAGE_URL must be set with a shared DATABASE_URL: s3://bucket/prefix, "
                           "or a file:// folder every process shares")  # fmt: skip
     if settings.queue_url.startswith("sqlite"):
@@ -123,27 +124,35 @@ def fingerprint(settings: Settings) -> dict[str, str]:
 
 
 def check_settings(settings: Settings, fleet: Fleet) -> None:
-    """Refuse to join a live fleet whose shared settings differ; else record ours."""
+    """Refuse to join a live fleet whose shared settings differ; else record ours and join.
+
+    Processes starting together take turns (an advisory lock on PostgreSQL), so the first
+    one's settings are recorded and every later one is compared with them."""
     mine = fingerprint(settings)
-    with fleet.sessions() as session:
-        kept = {r.name: r.digest for r in session.scalars(select(FleetSetting))}
-    others = [m for m in fleet.alive() if m.id != fleet.id]
-    differ = [name for name in SHARED if kept.get(name, mine[name]) != mine[name]]
-    if others and differ:
-        raise ConfigError(
-            f"{differ[0]} differs from the running fleet's ({len(others)} live processes, e.g. "
-            f"{others[0].id}); every process needs the same {', '.join(differ)}"
-        )
-    if differ or len(kept) < len(mine):
-        _record(fleet, mine)
-
-
-def _record(fleet: Fleet, digests: dict[str, str]) -> None:
-    now = fleet.clock.now()
     with fleet.sessions.begin() as session:
-        for name, digest in digests.items():
-            row = session.get(FleetSetting, name)
-            if row is None:
-                session.add(FleetSetting(name=name, digest=digest, updated_at=now))
-            else:
-                row.digest, row.updated_at = digest, now
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FLEET_LOCK})
+        kept = {r.name: r for r in session.scalars(select(FleetSetting))}
+        since = fleet.clock.now() - timedelta(seconds=ALIVE_SECONDS)
+        others = session.scalars(
+            select(WorkerRow.id).where(WorkerRow.seen_at >= since, WorkerRow.id != fleet.id)
+        ).all()
+        differ = [n for n in SHARED if n in kept and kept[n].digest != mine[n]]
+        if others and differ:
+            raise ConfigError(
+                f"{differ[0]} differs from the running fleet's ({len(others)} live processes, "
+                f"e.g. {others[0]}); every process needs the same {', '.join(differ)}"
+            )
+        _record(session, kept, mine, fleet.clock.now())
+    fleet.beat()
+
+
+def _record(
+    session: Session, kept: dict[str, FleetSetting], digests: dict[str, str], now: datetime
+) -> None:
+    for name, digest in digests.items():
+        row = kept.get(name)
+        if row is None:
+            session.add(FleetSetting(name=name, digest=digest, updated_at=now))
+        elif row.digest != digest:
+            row.digest, row.updated_at = digest, now

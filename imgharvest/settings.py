@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from imgharvest.errors import ConfigError
@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     )
     bot_user_agent: str = "imgharvest/0.1 (+https://github.com/imgharvest/imgharvest)"
 
+    # Names whose value was derived here rather than given (scale-out needs some given).
+    _derived: set[str] = PrivateAttr(default_factory=set)
+
     _split = field_validator("sources", "allowed_networks", mode="before")(_split_csv)
 
     @field_validator("allowed_networks")
@@ -96,6 +99,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         data = self.data_dir
+        self._derived = {
+            name for name in ("database_url", "queue_url", "storage_url", "public_url")
+            if not getattr(self, name)
+        }  # fmt: skip
         if not self.database_url:
             self.database_url = f"sqlite:///{data / 'imgharvest.db'}"
         if not self.queue_url:
@@ -106,6 +113,11 @@ class Settings(BaseSettings):
             self.public_url = f"http://{self.host}:{self.port}"
         self.public_url = self.public_url.rstrip("/")
         return self
+
+    @property
+    def derived(self) -> frozenset[str]:
+        """Which of DATABASE_URL, QUEUE_URL, STORAGE_URL, PUBLIC_URL were derived, not given."""
+        return frozenset(self._derived)
 
     @property
     def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

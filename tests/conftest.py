@@ -11,6 +11,9 @@ import pytest
 from imgharvest.settings import Settings
 from tests.fakeweb import FakeWeb
 
+# Fixtures of the real outside services (S3, Redis, PostgreSQL) and of a scale-out fleet.
+pytest_plugins = ["tests.services", "tests.e2e.cluster"]
+
 
 @pytest.fixture(scope="session")
 def fakeweb() -> Iterator[FakeWeb]:
