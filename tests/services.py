@@ -70,7 +70,7 @@ class MotoS3:
         keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1", **keys)
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listed = self.client().list_objects_v2(Bucket=self.bucket)
         return [obj["Key"] for obj in listed.get("Contents", [])]
 
