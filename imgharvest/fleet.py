@@ -44,9 +44,11 @@ class Member:
 class Fleet:
     """This process's row in ``workers``: written at start, refreshed by ``beat``."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, role: str) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, role: str, name: str | None = None
+    ) -> None:
         self.sessions, self.clock, self.role = sessions, clock, role
-        self.id = worker_id()
+        self.id = name or worker_id()
         self.started_at = clock.now()
 
     def beat(self) -> None:
