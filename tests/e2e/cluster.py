@@ -131,7 +131,7 @@ class Cluster:
         return dict(wait_for(ready, timeout=timeout))
 
     def submit(self, query: str, count: int, email: str, **extra: Any) -> str:
-        body = {"query": query, "count": count, "email": email, **extra}
+        body = {"query": query, "count": count, **({"email": email} if email else {}), **extra}
         got = httpx.post(f"{self.web}/api/v1/jobs/search", json=body, timeout=30)
         assert got.status_code == 201, got.text
         return str(got.json()["id"])

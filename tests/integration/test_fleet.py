@@ -17,7 +17,7 @@ from imgharvest.fleet import Fleet, check_settings, require_shared
 from imgharvest.leases import Leases
 from imgharvest.services import build_services
 from imgharvest.web.app import create_app
-from tests.services import FreshDatabase
+from tests.services import FreshDatabase, TcpProxy
 
 pytestmark = pytest.mark.services
 
@@ -95,3 +95,27 @@ async def test_healthz_lists_live_processes_and_the_heartbeat_table(
     assert body["database"] is True and body["workers"] == 1
     assert [p["role"] for p in body["processes"]] == ["worker"]
     services.close()
+
+
+async def test_the_api_answers_503_not_500_while_the_database_is_away(
+    make_settings: Any, fresh_db: FreshDatabase
+) -> None:
+    proxy = TcpProxy(5432)  # cut between this app and the shared server, not the server
+    proxy.start()
+    via = fresh_db.url.replace(":5432/", f":{proxy.port}/")
+    services = build_services(shared(make_settings, fresh_db, database_url=via, queue_url=""))
+    transport = httpx.ASGITransport(create_app(services.settings, services))
+    body = {"query": "503 sparrow", "count": 3, "email": "s@example.org"}
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            proxy.cut()
+            away = await client.post("/api/v1/jobs/search", json=body)
+            assert away.status_code == 503 and away.headers["retry-after"] == "5"
+            assert "database" in away.json()["errors"]["server"]
+            assert (await client.get("/healthz")).status_code == 503
+            proxy.restore()
+            back = await client.post("/api/v1/jobs/search", json=body)
+            assert back.status_code == 201
+    finally:
+        services.close()
+        proxy.stop()
