@@ -150,8 +150,9 @@ class Cluster:
         return self.sql("SELECT * FROM job_events WHERE job_id = %s ORDER BY id", job_id)
 
     def mails_to(self, address: str) -> list[str]:
-        return sorted(str(m["Subject"]).split("”")[-1].strip()
-                      for m in self.smtp.messages if m["To"] == address)  # fmt: skip
+        """Subjects' endings of the messages to ``address``, in the order they arrived."""
+        return [str(m["Subject"]).split("”")[-1].strip()
+                for m in list(self.smtp.messages) if m["To"] == address]  # fmt: skip
 
     def local_zips(self) -> list[Path]:
         return [p for proc in self.procs for p in proc.data_dir.rglob("*.zip")]

@@ -75,8 +75,10 @@ def test_web_tier_and_two_workers_share_only_postgres_redis_and_s3(
     thumb = httpx.get(f"{cluster.web}/jobs/{job_id}/thumbs/0", timeout=30)
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
     wait_for(lambda: all(len(cluster.mails_to(f"u{i}@example.org")) == 2 for i in range(8)), 30)
-    for i in range(8):
+    for i in range(8):  # once each, "started" first
         assert cluster.mails_to(f"u{i}@example.org") == ["are being collected", "are ready"]
+    holders = cluster.sql("SELECT holder FROM leases WHERE name = 'housekeeping'")
+    assert len(holders) == 1 and holders[0]["holder"] in {w["id"] for w in health["processes"]}
 
     # At expiry the objects go, whichever machine keeps house.
     wait_for(lambda: cluster.s3.object_keys() == [], timeout=60)
