@@ -1,7 +1,7 @@
 """Scale-out bench: jobs per minute with 1, 2, 3 ``worker`` processes, and how long a job waits
 from its ``run_at`` to its start under that load.
 
-``python -m bench.scaleout [--workers 1,2,3] [--jobs 16] [--images 10]``
+``python -m bench.scaleout [--workers 1,2,3] [--jobs 32] [--images 10] [--runs 2]``
 
 Everything real and on loopback, as in the e2e tests: a fresh PostgreSQL database per run,
 a private redis-server, moto's S3 server, the fake web (50 ms per request) in this process,
@@ -94,16 +94,28 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def medians(rows: list[dict[str, Any]]) -> str:
+    """Median jobs per minute and scheduled wait per worker count."""
+    lines = ["| workers | median jobs/min | median scheduled wait (s) |", "|---|---|---|"]
+    for n in sorted({r["workers"] for r in rows}):
+        mine = [r for r in rows if r["workers"] == n]
+        rate = statistics.median(r["jobs_per_minute"] for r in mine)
+        wait = statistics.median(r["scheduled_wait_median"] for r in mine)
+        lines.append(f"| {n} | {rate:.1f} | {wait:.2f} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run each worker count once against the same Redis, S3 and fake web."""
     parser = argparse.ArgumentParser(prog="python -m bench.scaleout", description=__doc__)
     parser.add_argument("--workers", default="1,2,3")
-    parser.add_argument("--jobs", type=int, default=16)
+    parser.add_argument("--jobs", type=int, default=32)
     parser.add_argument("--images", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=2, help="runs per worker count (interleaved)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="imgharvest-scaleout-") as tmp:
         rows = _run_all([int(w) for w in args.workers.split(",")], args, Path(tmp))
-    text = table(rows)
+    text = table(rows) + "\n\n" + medians(rows)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"scaleout-{time.strftime('%Y%m%d-%H%M%S')}.md").write_text(text + "\n")
     print(text, flush=True)
@@ -118,9 +130,11 @@ def _run_all(counts: list[int], args: argparse.Namespace, tmp: Path) -> list[dic
     try:
         with FakeWeb(latency=0.05) as web:
             shared = {"redis": redis, "s3": s3, "smtp": smtp, "web": web}
-            for n in counts:
-                rows.append(run_once(n, args.jobs, args.images, tmp / f"w{n}", shared))
-                print(table(rows[-1:]), flush=True)
+            for run in range(args.runs):  # interleaved, so a change in load hits every count
+                for n in counts:
+                    where = tmp / f"r{run}w{n}"
+                    rows.append(run_once(n, args.jobs, args.images, where, shared))
+                    print(table(rows[-1:]), flush=True)
     finally:
         smtp.stop()
         s3.stop()

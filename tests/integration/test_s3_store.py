@@ -38,7 +38,7 @@ def test_put_moves_the_archive_up_and_reads_single_members_by_range(
     local = make_zip(tmp_path / "a.zip", {"images/0001.jpg": b"one" * 1000, "manifest.csv": b"x"})
     store.put("job1/1/a.zip", local)
     assert not local.exists()  # the local copy is gone once uploaded
-    assert moto_s3.keys() == ["archives/job1/1/a.zip"] and store.exists("job1/1/a.zip")
+    assert moto_s3.object_keys() == ["archives/job1/1/a.zip"] and store.exists("job1/1/a.zip")
     assert store.local_path("job1/1/a.zip") is None
     reader = store.open("job1/1/a.zip")
     assert reader is not None
@@ -46,7 +46,7 @@ def test_put_moves_the_archive_up_and_reads_single_members_by_range(
         assert zf.read("images/0001.jpg") == b"one" * 1000
     assert store.open("job1/1/missing.zip") is None
     store.delete("job1/1/a.zip")
-    assert moto_s3.keys() == [] and not store.exists("job1/1/a.zip")
+    assert moto_s3.object_keys() == [] and not store.exists("job1/1/a.zip")
 
 
 def test_large_archives_go_up_in_parts(
