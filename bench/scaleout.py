@@ -1,7 +1,7 @@
 """Scale-out bench: jobs per minute with 1, 2, 3 ``worker`` processes, and how long a job waits
 from its ``run_at`` to its start under that load.
 
-``python -m bench.scaleout [--workers 1,2,3] [--jobs 32] [--images 10] [--runs 2]``
+``python -m bench.scaleout [--workers 1,2,3] [--jobs 24] [--images 40] [--runs 2]``
 
 Everything real and on loopback, as in the e2e tests: a fresh PostgreSQL database per run,
 a private redis-server, moto's S3 server, the fake web (50 ms per request) in this process,
@@ -14,6 +14,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,12 @@ def run_once(n: int, jobs: int, images: int, tmp: Path, shared: dict[str, Any]) 
         cluster.wait_ready(workers=n, timeout=120)
         load = _loadavg()
         start = datetime.now(UTC)
-        burst = [cluster.submit(f"bench {n} {i}", images, f"b{i}@example.org") for i in range(jobs)]
-        due = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
+        due = (start + timedelta(seconds=3)).isoformat()
+        with ThreadPoolExecutor(8) as pool:  # submitting must not be what limits the rate
+            burst = list(pool.map(
+                lambda i: cluster.submit(f"bench {n} {i}", images, f"b{i}@example.org"),
+                range(jobs),
+            ))  # fmt: skip
         later = [
             cluster.submit(f"bench {n} s{i}", images, f"s{i}@example.org", run_at=due)
             for i in range(SCHEDULED)
@@ -109,8 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     """Run each worker count once against the same Redis, S3 and fake web."""
     parser = argparse.ArgumentParser(prog="python -m bench.scaleout", description=__doc__)
     parser.add_argument("--workers", default="1,2,3")
-    parser.add_argument("--jobs", type=int, default=32)
-    parser.add_argument("--images", type=int, default=10)
+    parser.add_argument("--jobs", type=int, default=24)
+    parser.add_argument("--images", type=int, default=40)
     parser.add_argument("--runs", type=int, default=2, help="runs per worker count (interleaved)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="imgharvest-scaleout-") as tmp:
