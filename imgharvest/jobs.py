@@ -58,6 +58,7 @@ class EventView:
     at: datetime
     level: str
     message: str
+    worker: str | None = None  # host:pid of the process whose run wrote it
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +237,7 @@ class JobService:
                 .limit(EVENTS_SHOWN)
             ).all()
             images = self._image_rows(session, job_id) if with_images else []
-        shown = [EventView(e.at, e.level, e.message) for e in reversed(events)]
+        shown = [EventView(e.at, e.level, e.message, e.worker) for e in reversed(events)]
         return self._view(job, shown, images)
 
     def images(self, job_id: str) -> list[dict[str, str | int]] | None:

@@ -63,6 +63,7 @@ class EventOut(BaseModel):
     at: datetime
     level: str
     message: str
+    worker: str | None = None
 
 
 class JobOut(BaseModel):
@@ -112,7 +113,8 @@ def service(request: Request) -> JobService:
 def job_out(view: JobView) -> JobOut:
     """The API shape of a job."""
     fields = {name: getattr(view, name) for name in JobOut.model_fields if name != "events"}
-    events = [EventOut(at=e.at, level=e.level, message=e.message) for e in view.events]
+    events = [EventOut(at=e.at, level=e.level, message=e.message, worker=e.worker)
+              for e in view.events]  # fmt: skip
     return JobOut(**fields, events=events)
 
 

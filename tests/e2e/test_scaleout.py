@@ -138,6 +138,8 @@ def test_a_killed_workers_job_is_finished_by_another_without_a_second_mail(
     print(f"takeover after kill -9: {takeover:.1f} s")
     assert takeover <= 25, takeover  # about 20 s asked: stale after 10 s, a 2 s recovery loop
     assert runner_of(cluster, procs, job_id) is not victim and body["kept"] == 30
+    named = {e["worker"].rsplit(":", 1)[-1] for e in body["events"] if e["worker"]}
+    assert named == {str(victim.pid), str(runner_of(cluster, procs, job_id).pid)}
     time.sleep(3)  # a duplicate mail would arrive now
     assert cluster.mails_to("k@example.org") == ["are being collected", "are ready"]
     assert len(cluster.s3.object_keys()) == 1 and cluster.local_zips() == []
