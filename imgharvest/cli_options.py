@@ -7,7 +7,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,9 +37,10 @@ def reset(config: Path | None, quiet: bool, verbose: int) -> None:
     state.config, state.verbosity = config, -1 if quiet else (verbose or 0)
 
 
-def settings() -> Settings:
-    """Settings for a command: ``IMGHARVEST_*`` variables, then the config file, then defaults."""
-    return load_settings(state.config)
+def settings(**overrides: Any) -> Settings:
+    """Settings for a command: explicit ``overrides``, ``IMGHARVEST_*`` variables, then the
+    config file, then defaults."""
+    return load_settings(state.config, **overrides)
 
 
 def log_level() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,14 +11,16 @@ from rich.console import Console
 
 from imgharvest import cli_options
 from imgharvest.cli_options import Quiet, Verbose
+from imgharvest.errors import ConfigError
 from imgharvest.logging_setup import setup_logging
+from imgharvest.runtime import consumer
 from imgharvest.settings import Settings
 from imgharvest.startup import where_lines
 
 if TYPE_CHECKING:
-    from huey.consumer import Consumer
-
     from imgharvest.services import Services
+
+__all__ = ["consumer", "register"]
 
 # The service stack (SQLAlchemy, Huey, the web app) is imported inside each command,
 # so one-shot commands such as ``get`` and ``fetch`` start without paying for it.
@@ -26,17 +29,35 @@ out = Console()
 log = logging.getLogger("imgharvest.service")
 
 
-def _start(settings: Settings) -> Services:
+def _start(settings: Settings, runs_jobs: bool = True) -> Services:
+    from imgharvest import fleet
+
     setup_logging(level=_service_log_level(), log_file=settings.log_file)
     for line in where_lines(settings):
         log.info("%s", line)
     try:
+        fleet.require_shared(settings)
         services = _build(settings)
-        services.tasks.recover(startup=True)
+        _check_fleet(services, runs_jobs)
+        if runs_jobs:
+            services.tasks.recover(startup=True)
+    except ConfigError as exc:
+        out.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
     except Exception as exc:
         _refuse_damaged(settings, exc)
         raise
     return services
+
+
+def _check_fleet(services: Services, runs_jobs: bool) -> None:
+    from imgharvest.fleet import Fleet, check_settings
+
+    role = "worker" if runs_jobs else "web"
+    check_settings(services.settings, Fleet(services.sessions, services.clock, role))
+    check = getattr(services.store, "check", None)
+    if check is not None:
+        check()
 
 
 def _service_log_level() -> int:
@@ -44,11 +65,9 @@ def _service_log_level() -> int:
     return {-1: logging.WARNING, 0: logging.INFO}.get(cli_options.state.verbosity, logging.DEBUG)
 
 
-def _settings() -> Settings:
-    from imgharvest.errors import ConfigError
-
+def _settings(**overrides: object) -> Settings:
     try:
-        return cli_options.settings()
+        return cli_options.settings(**overrides)
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -76,41 +95,65 @@ def _build(settings: Settings) -> Services:
     return build_services(settings)
 
 
-def consumer(services: Services, workers: int) -> Consumer:
-    """Huey workers (threads) plus its scheduler; polls at least every second."""
-    return services.queue.create_consumer(
-        workers=workers, worker_type="thread", periodic=True, initial_delay=0.1,
-        max_delay=1.0, scheduler_interval=1, check_worker_health=True, shutdown_timeout=30,
-    )  # fmt: skip
+def _listen(host: str | None, port: int | None) -> dict[str, object]:
+    # Platforms such as Heroku hand the port over in $PORT.
+    overrides: dict[str, object] = {}
+    if host:
+        overrides["host"] = host
+    if port is None and os.environ.get("PORT", "").isdigit():
+        port = int(os.environ["PORT"])
+    if port is not None:
+        overrides["port"] = port
+    return overrides
 
 
-def serve(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
+def serve(
+    web_only: Annotated[
+        bool, typer.Option("--web-only", help="Web app and API only; `worker`s run the jobs.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Bind address, e.g. 0.0.0.0 (HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (PORT, or $PORT).")] = None,
+    _quiet: Quiet = False,
+    _verbose: Verbose = 0,
+) -> None:
     """Run the web app with in-process workers and the scheduler (SQLite: nothing else to start)."""
     import uvicorn
 
+    from imgharvest.recovery import Upkeep
+    from imgharvest.runtime import Runtime
     from imgharvest.web.app import create_app
 
-    settings = _settings()
-    services = _start(settings)
-    workers = consumer(services, settings.workers)
-    workers.start()
-    log.info("serving on %s with %d workers", settings.public_url, settings.workers)
+    settings = _settings(**_listen(host, port))
+    runs_jobs = not web_only and settings.workers > 0
+    services = _start(settings, runs_jobs)
+    parts: Runtime | Upkeep = (
+        Runtime(services, settings.workers) if runs_jobs else Upkeep(services, None, "web")
+    )
+    parts.start()
+    what = f"{settings.workers} workers" if runs_jobs else "no workers (web only)"
+    log.info("serving on %s:%d with %s", settings.host, settings.port, what)
     try:
         uvicorn.run(
             create_app(settings, services), host=settings.host, port=settings.port,
             log_config=None, access_log=False, proxy_headers=False,
         )  # fmt: skip
     finally:
-        # Unfinished runs are picked up by the next start (their heartbeat goes stale).
-        workers.stop()
+        # Unfinished runs are picked up elsewhere or at the next start (their heartbeat stops).
+        parts.stop()
         services.close()
 
 
 def worker(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
-    """Run workers only (WORKERS threads), for scale-out next to ``serve``."""
+    """Run jobs, the scheduler, mail and housekeeping (WORKERS threads), next to ``serve``."""
+    from imgharvest.runtime import Runtime
+
     settings = _settings()
     services = _start(settings)
-    consumer(services, settings.workers).run()
+    log.info("worker with %d threads", max(1, settings.workers))
+    try:
+        Runtime(services, max(1, settings.workers)).run()
+    finally:
+        services.close()
 
 
 def jobs_list(

@@ -6,12 +6,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from imgharvest.errors import ConfigError
 
 BUSY_TIMEOUT_MS = 30_000
+# Any constant both sides agree on: every process takes this lock before migrating.
+MIGRATION_LOCK = 7_144_801_923
 
 
 def normalize_url(url: str) -> str:
@@ -63,6 +65,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Processes started together on a new database migrate one after the other;
+            # the lock is released with this transaction, the others then find nothing to do.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config = alembic_config(engine.url.render_as_string(hide_password=False))
         config.attributes["connection"] = conn
         command.upgrade(config, revision)

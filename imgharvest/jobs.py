@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from imgharvest import links
 from imgharvest.clock import Clock
+from imgharvest.dbretry import retrying
 from imgharvest.errors import InputError
 from imgharvest.expiry import Expiry
 from imgharvest.models import Job, JobEvent, JobImage
@@ -57,6 +59,7 @@ class EventView:
     at: datetime
     level: str
     message: str
+    worker: str | None = None  # host:pid of the process whose run wrote it
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,7 @@ class LinkTarget:
     path: Path | None = None
     filename: str | None = None
     job_id: str | None = None
+    url: str | None = None  # a pre-signed URL of a remote store, valid for the link's rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,14 @@ class Claim:
     kind: str
     request: dict[str, Any]
     email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """A client's ``Idempotency-Key`` and the digest of the request it came with."""
+
+    key: str
+    digest: str
 
 
 class JobService:
@@ -149,15 +161,19 @@ class JobService:
             yield session
 
     # -- creating ---------------------------------------------------------
-    def create_search(self, req: SearchRequest, *, client: str | None = None) -> JobView:
+    def create_search(
+        self, req: SearchRequest, *, client: str | None = None, idem: Idempotency | None = None
+    ) -> JobView:
         """Store a search job as scheduled and queue it for ``req.run_at``."""
         request = {
             "query": req.query, "count": req.count, "sources": list(req.sources),
             "min_width": req.min_width, "min_height": req.min_height, "tz": req.tz,
         }  # fmt: skip
-        return self._create("search", req.query, req.count, 0, request, req, client)
+        return self._create("search", req.query, req.count, 0, request, req, client, idem)
 
-    def create_crawl(self, req: CrawlRequest, *, client: str | None = None) -> JobView:
+    def create_crawl(
+        self, req: CrawlRequest, *, client: str | None = None, idem: Idempotency | None = None
+    ) -> JobView:
         """Store a crawl job (every image link on ``req.urls``) and queue it."""
         request = {
             "urls": list(req.urls), "depth": req.depth, "download": req.download,
@@ -167,7 +183,7 @@ class JobService:
             request["follow"] = req.follow
         query = mask_credentials(req.urls[0]) if len(req.urls) == 1 else f"{len(req.urls)} pages"
         wanted = req.count if req.download else 0
-        return self._create("crawl", query, wanted, len(req.urls), request, req, client)
+        return self._create("crawl", query, wanted, len(req.urls), request, req, client, idem)
 
     def _create(
         self,
@@ -178,24 +194,44 @@ class JobService:
         request: dict[str, Any],
         req: SearchRequest | CrawlRequest,
         client: str | None,
+        idem: Idempotency | None = None,
     ) -> JobView:
+        if idem is not None and (known := self.by_idempotency(idem)) is not None:
+            return known
         now = self.clock.now()
         job = Job(
             id=secrets.token_urlsafe(12), kind=kind, status=SCHEDULED, query=query,
             request=request, email=req.email, client=client, wanted=wanted, pages_total=pages,
             pages_done=0, run_at=req.run_at, created_at=now, attempts=0, tried=0, kept=0,
-            rejected={},
+            rejected={}, idempotency_key=idem.key if idem else None,
+            request_hash=idem.digest if idem else None,
         )  # fmt: skip
         message = f"{kind} job scheduled for {req.run_at:%Y-%m-%d %H:%M} UTC"
-        with self._tx() as session:
-            session.add(job)
-            session.add(JobEvent(job_id=job.id, at=now, level="info", message=message))
+        try:
+            with self._tx() as session:
+                session.add(job)
+                session.add(JobEvent(job_id=job.id, at=now, level="info", message=message))
+        except IntegrityError:
+            known = self.by_idempotency(idem) if idem is not None else None
+            if known is None:
+                raise
+            return known  # the same key won a race a moment ago
         log.info("%s", message, extra={"job_id": job.id})
         if self.dispatcher is not None:
             self.dispatcher.run_job(job.id, req.run_at)
         view = self.get(job.id, with_images=False)
         assert view is not None
         return view
+
+    def by_idempotency(self, idem: Idempotency) -> JobView | None:
+        """The job created earlier with this key; ``InputError`` if its request differed."""
+        with self.sessions() as session:
+            job = session.scalars(select(Job).where(Job.idempotency_key == idem.key)).first()
+        if job is None:
+            return None
+        if job.request_hash != idem.digest:
+            raise InputError("Idempotency-Key", "this key was used for a different request")
+        return self.get(job.id, with_images=False)
 
     # -- reading ----------------------------------------------------------
     def get(self, job_id: str, *, with_images: bool = True) -> JobView | None:
@@ -211,7 +247,7 @@ class JobService:
                 .limit(EVENTS_SHOWN)
             ).all()
             images = self._image_rows(session, job_id) if with_images else []
-        shown = [EventView(e.at, e.level, e.message) for e in reversed(events)]
+        shown = [EventView(e.at, e.level, e.message, e.worker) for e in reversed(events)]
         return self._view(job, shown, images)
 
     def images(self, job_id: str) -> list[dict[str, str | int]] | None:
@@ -247,10 +283,10 @@ class JobService:
         with self.sessions() as session:
             job = session.get(Job, job_id)
             key = job.archive_key if job is not None and job.status in DELIVERED else None
-        path = self.store.local_path(key) if key else None
-        if path is None or not file.startswith("images/"):
+        reader = self.store.open(key) if key and file.startswith("images/") else None
+        if reader is None:
             return None
-        with zipfile.ZipFile(path) as archive:
+        with reader, zipfile.ZipFile(reader) as archive:
             try:
                 return archive.read(file)
             except KeyError:
@@ -264,10 +300,15 @@ class JobService:
             return LinkTarget("unknown")
         if self._expired(job) or not job.archive_key:
             return LinkTarget("expired", job_id=job.id)
+        name = Path(job.archive_key).name
+        left = job.expires_at - self.clock.now() if job.expires_at else timedelta(0)
+        url = self.store.presign(job.archive_key, max(1, int(left.total_seconds())), name)
+        if url is not None:
+            return LinkTarget("ok", filename=name, job_id=job.id, url=url)
         path = self.store.local_path(job.archive_key)
         if path is None:
             return LinkTarget("expired", job_id=job.id)
-        return LinkTarget("ok", path=path, filename=Path(job.archive_key).name, job_id=job.id)
+        return LinkTarget("ok", path=path, filename=name, job_id=job.id)
 
     def _expired(self, job: Job) -> bool:
         return job.status == EXPIRED or (
@@ -308,7 +349,8 @@ class JobService:
         return self.create_search(_search_request(job, now), client=job.client)
 
     # -- worker side ------------------------------------------------------
-    def claim(self, job_id: str) -> Claim | None:
+    @retrying
+    def claim(self, job_id: str, worker: str | None = None) -> Claim | None:
         """Take the job if it is due and scheduled, or running with a stale heartbeat."""
         now = self.clock.now()
         stale = now - self.stale_after
@@ -320,7 +362,13 @@ class JobService:
             result = session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.run_at <= now, runnable)
-                .values(status=RUNNING, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1)
+                .values(
+                    status=RUNNING,
+                    started_at=now,
+                    heartbeat_at=now,
+                    attempts=Job.attempts + 1,
+                    worker=worker,
+                )
                 .execution_options(synchronize_session=False)
             )
             if getattr(result, "rowcount", 0) != 1:
@@ -329,7 +377,8 @@ class JobService:
             self._reset_run(session, job)
             claim = Claim(job.id, job.attempts, job.kind, dict(job.request), job.email)
         note = "" if claim.attempt == 1 else f" (attempt {claim.attempt}, after a lost worker)"
-        self.event(job_id, "info", f"job started{note}")
+        where = f" on {worker}" if worker else ""
+        self.run_event(claim, "info", f"job started{where}{note}", worker)
         return claim
 
     def _reset_run(self, session: Session, job: Job) -> None:
@@ -339,6 +388,7 @@ class JobService:
     def _fenced(self, claim: Claim) -> Any:
         return and_(Job.id == claim.job_id, Job.status == RUNNING, Job.attempts == claim.attempt)
 
+    @retrying
     def heartbeat(self, claim: Claim) -> bool:
         """Mark the run alive; False when it no longer owns the job (cancelled or replaced)."""
         with self._tx() as session:
@@ -347,6 +397,7 @@ class JobService:
             )
             return getattr(result, "rowcount", 0) == 1
 
+    @retrying
     def progress(
         self,
         claim: Claim,
@@ -362,6 +413,7 @@ class JobService:
         with self._tx() as session:
             session.execute(update(Job).where(self._fenced(claim)).values(**values))
 
+    @retrying
     def add_links(self, claim: Claim, rows: Sequence[Mapping[str, Any]], start: int) -> bool:
         """Store found links while the run goes on (positions from ``start``); False if lost."""
         with self._tx() as session:
@@ -371,6 +423,33 @@ class JobService:
             session.add_all(_image_rows(claim.job_id, rows, start))
         return True
 
+    @retrying
+    def run_event(
+        self,
+        claim: Claim,
+        level: str,
+        message: str,
+        worker: str | None,
+        private: Sequence[str] = (),
+    ) -> bool:
+        """An event of one run, kept only while that run owns the job (a stale run writes none);
+        its log line hides ``private`` words, both hide URL credentials."""
+        message = mask_credentials(message)
+        row = select(
+            literal(claim.job_id), literal(self.clock.now(), Job.started_at.type), literal(level),
+            literal(message), literal(worker),
+        ).where(self._fenced(claim))  # fmt: skip
+        columns = ["job_id", "at", "level", "message", "worker"]
+        with self._tx() as session:
+            result = session.execute(insert(JobEvent).from_select(columns, row))
+            kept = getattr(result, "rowcount", 0) == 1
+        if kept:
+            extra = {"job_id": claim.job_id, "worker": worker}
+            line = redact(message, private) if private else message
+            log.log(logging.getLevelName(level.upper()), "%s", line, extra=extra)
+        return kept
+
+    @retrying
     def event(self, job_id: str, level: str, message: str, private: Sequence[str] = ()) -> None:
         """Keep one event row and write one log line naming the job (``private`` words and URL
         credentials masked)."""
@@ -380,6 +459,7 @@ class JobService:
         line = redact(message, private) if private else message
         log.log(logging.getLevelName(level.upper()), "%s", line, extra={"job_id": job_id})
 
+    @retrying
     def finish(self, claim: Claim, outcome: Outcome) -> bool:
         """Record a finished run (images, archive, link); False if the run lost the job."""
         now = self.clock.now()
@@ -395,6 +475,7 @@ class JobService:
         self.event(claim.job_id, "info", f"job {outcome.status}: {outcome.summary}")
         return True
 
+    @retrying
     def fail(self, claim: Claim, error: str) -> bool:
         """Record a failed run; False if the run no longer owned the job."""
         now = self.clock.now()
@@ -435,9 +516,10 @@ class JobService:
         """Ended jobs past their link's lifetime become tombstones; old tombstones go."""
         return Expiry(self.sessions, self.settings, self.clock, self.store).sweep().expired
 
-    def workdir(self, job_id: str) -> Path:
-        """The scratch folder of a job's run (deleted when the run ends)."""
-        return self.settings.data_dir / "jobs" / job_id
+    def workdir(self, job_id: str, attempt: int | None = None) -> Path:
+        """The scratch folder of a job, or of one attempt (a stale attempt never shares one)."""
+        folder = self.settings.data_dir / "jobs" / job_id
+        return folder if attempt is None else folder / f"attempt-{attempt}"
 
     # -- views ------------------------------------------------------------
     def _view(

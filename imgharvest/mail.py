@@ -22,12 +22,13 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from imgharvest import reasons
 from imgharvest.clock import Clock
+from imgharvest.dbretry import retrying
 from imgharvest.errors import ConfigError
 from imgharvest.jobs import JobView
 from imgharvest.models import Email, Job
@@ -205,6 +206,7 @@ class Outbox:
     def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
         self.sessions, self.clock = sessions, clock
 
+    @retrying
     def queue(self, job_id: str, kind: str) -> int | None:
         """Add the job's ``kind`` message; None if the job has no address or it exists already."""
         with self.sessions.begin() as session:
@@ -219,14 +221,20 @@ class Outbox:
                 return None
         return row.id
 
+    @retrying
     def claim(self, email_id: int) -> Pending | None:
-        """Take an unsent message for one sending attempt (None if sent or taken)."""
+        """Take an unsent message for one sending attempt (None if sent or taken, or while an
+        earlier message of the same job is unsent: "started" always goes before "finished")."""
         now = self.clock.now()
         free = or_(Email.claimed_until.is_(None), Email.claimed_until <= now)
+        earlier = aliased(Email)
+        waiting = exists().where(
+            earlier.job_id == Email.job_id, earlier.id < Email.id, earlier.sent_at.is_(None)
+        )
         with self.sessions.begin() as session:
             result = session.execute(
                 update(Email)
-                .where(Email.id == email_id, Email.sent_at.is_(None), free)
+                .where(Email.id == email_id, Email.sent_at.is_(None), free, ~waiting)
                 .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
             )
             if getattr(result, "rowcount", 0) != 1:
@@ -235,6 +243,7 @@ class Outbox:
             job = session.get_one(Job, row.job_id)
             return Pending(row.id, row.job_id, row.kind, job.email, row.attempts)
 
+    @retrying
     def sent(self, email_id: int) -> None:
         """Record that the server accepted the message."""
         now = self.clock.now()
@@ -269,7 +278,7 @@ class Outbox:
                 session.scalars(
                     select(Email.id).where(
                         Email.sent_at.is_(None),
-                        or_(Email.claimed_until.is_(None), Email.claimed_until < now),
+                        or_(Email.claimed_until.is_(None), Email.claimed_until <= now),
                     )
                 )
             )

@@ -73,6 +73,9 @@ class Job(Base):
     expires_at: Mapped[datetime | None]
     pages_active: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     archive_bytes: Mapped[int | None] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    worker: Mapped[str | None] = mapped_column(String(128))
 
 
 class JobEvent(Base):
@@ -86,6 +89,7 @@ class JobEvent(Base):
     at: Mapped[datetime]
     level: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(128))
 
 
 class JobImage(Base):
@@ -138,3 +142,36 @@ class CompatJob(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
+
+
+class Lease(Base):
+    """A named lease (e.g. housekeeping): one holder at a time until ``expires_at``."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+
+
+class WorkerRow(Base):
+    """A running process (web or worker) and when it last said it was alive."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FleetSetting(Base):
+    """A digest of one setting every process of the fleet must agree on."""
+
+    __tablename__ = "fleet_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]

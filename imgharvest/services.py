@@ -17,7 +17,7 @@ from imgharvest.settings import Settings
 from imgharvest.storage import Store, from_url
 from imgharvest.tasks import Tasks
 
-STALE_AFTER_SECONDS = 15.0
+STALE_AFTER_SECONDS = 10.0
 
 
 @dataclass
@@ -54,8 +54,8 @@ def build_services(
         upgrade(engine)
     sessions = make_sessions(engine)
     clock = clock or SystemClock()
-    store = from_url(settings.storage_url)
-    tasks = Tasks(make_huey(settings.queue_url))
+    store = from_url(settings.storage_url, settings.s3_endpoint_url)
+    tasks = Tasks(make_huey(settings.queue_url, settings.queue_name))
     jobs = JobService(sessions, settings, clock, store, tasks, stale_after=stale_after)
     services = Services(
         settings, engine, sessions, jobs, Outbox(sessions, clock), store,

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""
-    workers: int = Field(4, ge=1, le=256)
+    workers: int = Field(4, ge=0, le=256)  # 0: serve runs the web tier only
     smtp_url: str | None = None
     mail_from: str = "imgharvest@localhost"
     link_ttl_seconds: int = Field(1800, ge=1)
@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     trusted_proxies: CsvList = Field(default_factory=list)
     min_free_bytes: int = Field(64 * 1024 * 1024, ge=0)
     mail_max_attempts: int = Field(12, ge=1)
+    s3_endpoint_url: str | None = None
+    queue_name: str = "imgharvest"
+    housekeeping_seconds: float = Field(60.0, gt=0)
 
     bing_url: str = "https://www.bing.com"
     duckduckgo_url: str = "https://duckduckgo.com"
@@ -95,6 +98,9 @@ class Settings(BaseSettings):
     )
     bot_user_agent: str = "imgharvest/0.1 (+https://github.com/imgharvest/imgharvest)"
 
+    # Names whose value was derived here rather than given (scale-out needs some given).
+    _derived: set[str] = PrivateAttr(default_factory=set)
+
     _split = field_validator("sources", "allowed_networks", "trusted_proxies", mode="before")(
         _split_csv
     )
@@ -126,6 +132,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         data = self.data_dir
+        self._derived = {
+            name for name in ("database_url", "queue_url", "storage_url", "public_url")
+            if not getattr(self, name)
+        }  # fmt: skip
         if not self.database_url:
             self.database_url = f"sqlite:///{data / 'imgharvest.db'}"
         if not self.queue_url:
@@ -136,6 +146,11 @@ class Settings(BaseSettings):
             self.public_url = f"http://{self.host}:{self.port}"
         self.public_url = self.public_url.rstrip("/")
         return self
+
+    @property
+    def derived(self) -> frozenset[str]:
+        """Which of DATABASE_URL, QUEUE_URL, STORAGE_URL, PUBLIC_URL were derived, not given."""
+        return frozenset(self._derived)
 
     @property
     def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

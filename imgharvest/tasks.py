@@ -3,12 +3,15 @@
 Tasks are registered on a Huey instance built at the edge (``Tasks(huey)``)
 and bound to the ``Services`` they use. Every task is safe to run twice: a
 job runs only after ``JobService.claim`` succeeded, an email only after
-``Outbox.claim`` did.
+``Outbox.claim`` did. Emails do not go through the job queue: the outbox
+table is their queue and a process's own mail threads (``MailPump``) send
+them, so a "started" mail never waits behind long job runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import logging
@@ -20,11 +23,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from huey import Huey, crontab
+from huey import Huey
 from sqlalchemy.exc import SQLAlchemyError
 
 from imgharvest import faults, reasons, redact
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
+from imgharvest.fleet import worker_id
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
 from imgharvest.mail import Pending, render
 from imgharvest.naming import file_stem
@@ -35,6 +39,7 @@ from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
 from imgharvest.sources.base import Candidate, SourceOptions
 
 if TYPE_CHECKING:
+    from imgharvest.mailpump import MailPump
     from imgharvest.services import Services
 
 log = logging.getLogger("imgharvest.tasks")
@@ -56,10 +61,8 @@ class Tasks:
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
         self._services: Services | None = None
+        self.pump: MailPump | None = None
         self._run = huey.task(name="run_job")(self._run_job)
-        self._send = huey.task(name="send_email")(self._send_email)
-        every_minute = crontab(minute="*")
-        self._house = huey.periodic_task(every_minute, name="housekeeping")(self.housekeeping)
 
     def bind(self, services: Services) -> None:
         """Attach the services the tasks work with (built after the queue)."""
@@ -72,15 +75,24 @@ class Tasks:
 
     # -- dispatching ------------------------------------------------------
     def run_job(self, job_id: str, at: datetime) -> None:
-        """Queue a run of ``job_id`` at ``at``."""
-        self._run.schedule(args=(job_id,), eta=at)
+        """Queue a run of ``job_id`` at ``at``; with the queue down, the job waits in the
+        database and a worker's recovery loop queues it once the queue is back."""
+        self.try_run_job(job_id, at)
+
+    def try_run_job(self, job_id: str, at: datetime) -> bool:
+        """Queue a run; False (logged) when the queue cannot be reached."""
+        try:
+            self._run.schedule(args=(job_id,), eta=at)
+        except Exception as exc:  # any queue backend's connection error
+            log.warning("queue unavailable, job %s waits in the database: %s", job_id, exc)
+            return False
+        return True
 
     def send_email(self, email_id: int, at: datetime | None = None) -> None:
-        """Queue a sending attempt of one outbox message, now or at ``at``."""
-        if at is None:
-            self._send(email_id)
-        else:
-            self._send.schedule(args=(email_id,), eta=at)
+        """Hand a message to this process's mail threads now; a later one (``at``) or one
+        without mail threads here is sent by a worker's outbox sweep when it is due."""
+        if at is None and self.pump is not None:
+            self.pump.put(email_id)
 
     def queue_email(self, job_id: str, kind: str) -> None:
         """Add the job's ``kind`` message to the outbox (once) and queue its sending."""
@@ -91,7 +103,7 @@ class Tasks:
     # -- the tasks --------------------------------------------------------
     def _run_job(self, job_id: str) -> None:
         jobs = self.services.jobs
-        claim = jobs.claim(job_id)
+        claim = jobs.claim(job_id, worker_id())
         if claim is None:
             return
         self.queue_email(job_id, "started")
@@ -126,7 +138,6 @@ class Tasks:
         retry_at = svc.clock.now() + timedelta(seconds=delay)
         svc.outbox.failed(item.id, error, retry_at)
         log.warning("email %s not sent (%s); retry in %.0f s", item.id, exc, delay)
-        self.send_email(item.id, retry_at)
 
     def _mail_given_up(self, item: Pending, attempts: int, error: str) -> None:
         """Past ``MAIL_MAX_ATTEMPTS``: settled as not delivered, logged, in the job's events."""
@@ -148,7 +159,7 @@ class Tasks:
         for job_id, when, running in svc.jobs.due():
             # A scheduled job is normally on the queue already; only a long-overdue one was lost.
             if startup or when <= now - (timedelta(0) if running else OVERDUE):
-                self.run_job(job_id, when)
+                self.try_run_job(job_id, when)
         for email_id in svc.outbox.unsent():
             self.send_email(email_id)
 
@@ -158,7 +169,8 @@ class JobRun:
 
     def __init__(self, services: Services, claim: Claim, tasks: Tasks) -> None:
         self.svc, self.claim, self.tasks = services, claim, tasks
-        self.workdir = services.jobs.workdir(claim.job_id)
+        self.worker = worker_id()
+        self.workdir = services.jobs.workdir(claim.job_id, claim.attempt)
         self.snapshot: Progress | None = None
         self.pages_done = 0
         self.pages_active = 0
@@ -169,8 +181,9 @@ class JobRun:
         self._store_lock = threading.Lock()
 
     def events(self, level: str, message: str) -> None:
-        """The engine's event sink: one row and one log line (without the query) per event."""
-        self.svc.jobs.event(self.claim.job_id, level, message, self.private)
+        """The engine's event sink: one row and one log line (without the query) per event,
+        while this run owns the job (a run presumed dead and replaced writes nothing)."""
+        self.svc.jobs.run_event(self.claim, level, message, self.worker, self.private)
 
     def execute(self) -> None:
         """Run to the end and record the outcome; failures of the job are data, not crashes."""
@@ -188,6 +201,7 @@ class JobRun:
             self._crashed(exc)
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
+            _remove_if_empty(self.workdir.parent)
 
     def _crashed(self, exc: Exception) -> None:
         if not faults.is_disk_full(exc):
@@ -202,6 +216,9 @@ class JobRun:
     def _record(self, outcome: Outcome) -> None:
         if self.svc.jobs.finish(self.claim, outcome):
             self.tasks.queue_email(self.claim.job_id, "finished")
+        elif outcome.archive_key:
+            # This run lost the job while packing: its own archive is nobody's.
+            self.svc.store.delete(outcome.archive_key)
 
     def _fail(self, error: str) -> None:
         self._save_progress()  # the counts say why, next to the reason
@@ -226,8 +243,8 @@ class JobRun:
                 if owned:
                     await asyncio.to_thread(self._save_progress)
             except SQLAlchemyError as exc:
-                # A beat that cannot be written (full disk, busy database) is skipped; the
-                # run itself meets the same fault on its next write and ends with it.
+                # A beat that cannot be written (full disk, an outage longer than the retries)
+                # is skipped; the run itself meets the same fault on its next write.
                 log.warning("job %s: heartbeat not saved (%s)", self.claim.job_id, exc)
                 continue
             if not owned:
@@ -357,7 +374,11 @@ class JobRun:
         if result.archive is not None:
             rows = _manifest(result.archive)
             size = result.archive.stat().st_size
-            key = f"{self.claim.job_id}/{result.archive.name}"
+            # The attempt is part of the key: a stale run can never overwrite the archive of
+            # the run that replaced it, and it stores nothing once it knows it was replaced.
+            key = f"{self.claim.job_id}/{self.claim.attempt}/{result.archive.name}"
+            if not self.svc.jobs.heartbeat(self.claim):
+                raise JobCancelled("the job was taken over before its archive was stored")
             self.svc.store.put(key, result.archive)
         if every is not None:
             status, summary = DONE, reasons.all_summary(kept, every[0], result.tried, every[1])
@@ -368,6 +389,12 @@ class JobRun:
             status, summary, result.tried, kept, dict(result.rejected), key, rows,
             self.pages_done, size,
         )  # fmt: skip
+
+
+def _remove_if_empty(folder: Path) -> None:
+    # Other attempts' folders may still be there, or it is gone already.
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _manifest(archive: Path) -> list[dict[str, Any]]:

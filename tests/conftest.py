@@ -11,6 +11,9 @@ import pytest
 from imgharvest.settings import Settings
 from tests.fakeweb import FakeWeb
 
+# Fixtures of the real outside services (S3, Redis, PostgreSQL) and of a scale-out fleet.
+pytest_plugins = ["tests.services", "tests.e2e.cluster"]
+
 
 @pytest.fixture(scope="session")
 def fakeweb() -> Iterator[FakeWeb]:
@@ -124,7 +127,7 @@ def run_service(make_settings: Any, smtp_sink: SmtpSink) -> Iterator[Any]:
 
     import uvicorn
 
-    from imgharvest.cli_service import consumer
+    from imgharvest.runtime import Runtime
     from imgharvest.services import build_services
     from imgharvest.web.app import create_app
 
@@ -136,7 +139,7 @@ def run_service(make_settings: Any, smtp_sink: SmtpSink) -> Iterator[Any]:
         settings = make_settings(port=port, workers=2, **overrides)
         services = build_services(settings, clock=clock, stale_after=stale_after)
         saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-        workers = consumer(services, 2)
+        workers = Runtime(services, 2)
         workers.start()
         for sig, handler in saved.items():
             signal.signal(sig, handler)
@@ -154,5 +157,5 @@ def run_service(make_settings: Any, smtp_sink: SmtpSink) -> Iterator[Any]:
     for services, workers, server, thread in running:
         server.should_exit = True
         thread.join(timeout=10)
-        workers.stop(graceful=True)
+        workers.stop()
         services.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 
 class LocalStore:
@@ -36,8 +37,19 @@ class LocalStore:
         return self._path(key).is_file()
 
     def delete(self, key: str) -> None:
-        """Remove the file and its folder when that becomes empty."""
+        """Remove the file and the folders that it leaves empty."""
         path = self._path(key)
         path.unlink(missing_ok=True)
-        if path.parent != self.root and path.parent.exists() and not any(path.parent.iterdir()):
-            path.parent.rmdir()
+        folder = path.parent
+        while folder != self.root and folder.exists() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+
+    def open(self, key: str) -> BinaryIO | None:
+        """The file for ``key`` opened for reading, or None if missing."""
+        path = self.local_path(key)
+        return path.open("rb") if path is not None else None
+
+    def presign(self, key: str, seconds: int, filename: str) -> str | None:
+        """Local files are streamed by the web app itself: no URL."""
+        return None

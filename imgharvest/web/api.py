@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from imgharvest.errors import InputError
-from imgharvest.jobs import JobService, JobView
+from imgharvest.jobs import Idempotency, JobService, JobView
 from imgharvest.schemas import (
     MAX_CRAWL_URLS,
     MAX_DEPTH,
@@ -29,6 +29,7 @@ from imgharvest.schemas import (
     validate_search,
 )
 from imgharvest.web import security
+from imgharvest.web.idempotency import idempotency
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -106,6 +107,7 @@ class EventOut(BaseModel):
     at: datetime
     level: str
     message: str
+    worker: str | None = None
 
 
 class JobOut(BaseModel):
@@ -166,7 +168,8 @@ def service(request: Request) -> JobService:
 def job_out(view: JobView) -> JobOut:
     """The API shape of a job."""
     fields = {name: getattr(view, name) for name in JobOut.model_fields if name != "events"}
-    events = [EventOut(at=e.at, level=e.level, message=e.message) for e in view.events]
+    events = [EventOut(at=e.at, level=e.level, message=e.message, worker=e.worker)
+              for e in view.events]  # fmt: skip
     return JobOut(**fields, events=events)
 
 
@@ -217,16 +220,28 @@ def _validated(jobs: JobService, body: BaseModel, keys: dict[str, str], validate
         raise renamed(exc, keys) from None
 
 
-def _create_search(jobs: JobService, body: SearchJobIn, client: str | None) -> JobView:
+def _create_search(
+    jobs: JobService, body: SearchJobIn, client: str | None, idem: Idempotency | None
+) -> JobView:
     # Programs may omit the address: the job page and the API show the result.
     validate = functools.partial(validate_search, email_required=False)
     req: SearchRequest = _validated(jobs, body, SEARCH_KEYS, validate)
-    return jobs.create_search(req, client=client)
+    return _conflict_409(lambda: jobs.create_search(req, client=client, idem=idem))
 
 
-def _create_crawl(jobs: JobService, body: CrawlJobIn, client: str | None) -> JobView:
+def _create_crawl(
+    jobs: JobService, body: CrawlJobIn, client: str | None, idem: Idempotency | None
+) -> JobView:
     req: CrawlRequest = _validated(jobs, body, CRAWL_KEYS, validate_crawl)
-    return jobs.create_crawl(req, client=client)
+    return _conflict_409(lambda: jobs.create_crawl(req, client=client, idem=idem))
+
+
+def _conflict_409(create: Any) -> JobView:
+    try:
+        view: JobView = create()
+    except InputError as exc:
+        raise HTTPException(409, {exc.field: exc.message}) from None
+    return view
 
 
 def created(view: JobView) -> JSONResponse:
@@ -249,18 +264,20 @@ def count_submission(request: Request) -> None:
 @router.post("/jobs/search", status_code=201, response_model=JobOut, responses=CREATE)
 async def create_search(request: Request, body: SearchJobIn) -> JSONResponse:
     """Create a search job; 400 with a message per bad field, 429 past the submit limit."""
+    idem = idempotency(request, "search", body)
     count_submission(request)
     jobs = service(request)
-    view = await run_in_threadpool(_create_search, jobs, body, _client(request))
+    view = await run_in_threadpool(_create_search, jobs, body, _client(request), idem)
     return created(view)
 
 
 @router.post("/jobs/crawl", status_code=201, response_model=JobOut, responses=CREATE)
 async def create_crawl(request: Request, body: CrawlJobIn) -> JSONResponse:
     """Create a crawl job (page URLs); 400 with a message per bad field, 429 past the limit."""
+    idem = idempotency(request, "crawl", body)
     count_submission(request)
     jobs = service(request)
-    view = await run_in_threadpool(_create_crawl, jobs, body, _client(request))
+    view = await run_in_threadpool(_create_crawl, jobs, body, _client(request), idem)
     return created(view)
 
 

@@ -22,7 +22,7 @@ log = logging.getLogger("imgharvest.web")
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The web app; builds ``Services`` from ``settings`` unless given, on ``app.state``."""
-    from imgharvest.web import api, compat, docs, myjobs, openapi, pages, resubmit
+    from imgharvest.web import api, compat, docs, health, myjobs, openapi, pages, resubmit
     from imgharvest.web.assets import mount_static
     from imgharvest.web.unavailable import database_error
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(resubmit.router)
     mount_static(app)
+    health.register(app)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(ValidationFailed, _validation_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
@@ -280,6 +280,9 @@ def job_links_csv(request: Request, job_id: str) -> Response:
 def download(request: Request, token: str) -> Response:
     """The zip behind a link, or "This link has expired" (410), or an unknown link (404)."""
     target = jobs_of(request).resolve_link(token) if len(token) <= 128 else None
+    if target is not None and target.kind == "ok" and target.url is not None:
+        # A remote store: the browser fetches the archive itself, for the link's remaining life.
+        return RedirectResponse(target.url, status_code=307, headers={"Cache-Control": "no-store"})
     if target is not None and target.kind == "ok" and target.path is not None:
         name = target.filename or "images.zip"
         return FileResponse(target.path, media_type="application/zip", filename=name)

@@ -12,6 +12,7 @@ from imgharvest.db import make_engine, normalize_url, upgrade
 from imgharvest.errors import ConfigError
 
 TABLES = {"alembic_version", "compat_jobs", "emails", "job_events", "job_images", "jobs"}
+TABLES |= {"leases", "workers", "fleet_settings"}  # scale-out (issue 9)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
