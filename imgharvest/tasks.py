@@ -274,7 +274,7 @@ def _manifest(archive: Path) -> list[dict[str, Any]]:
     with zipfile.ZipFile(archive) as zf, zf.open("manifest.csv") as raw:
         rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
     for row in rows:
-        for name in ("width", "height", "bytes"):
+        for name in ("width", "height", "bytes", "rank"):
             row[name] = int(row.get(name) or 0)
     return rows
 

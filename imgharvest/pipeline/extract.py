@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
@@ -49,6 +49,7 @@ class ImageRef:
     width: int | None = None
     height: int | None = None
     alt: str | None = None
+    figcaption: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class _Raw:
     width: int | None = None
     height: int | None = None
     alt: str | None = None
+    figcaption: str | None = None
 
 
 def extract_images(html: str, page_url: str) -> list[ImageRef]:
@@ -151,7 +153,7 @@ def _resolve_refs(raws: list[_Raw], base: str) -> list[ImageRef]:
         url = resolve(raw.value, base)
         if url and url not in seen:
             seen.add(url)
-            refs.append(ImageRef(url, raw.kind, raw.width, raw.height, raw.alt))
+            refs.append(ImageRef(url, raw.kind, raw.width, raw.height, raw.alt, raw.figcaption))
     return refs
 
 
@@ -177,6 +179,22 @@ def _node_refs(node: LexborNode) -> Iterator[_Raw]:
 
 
 def _img_refs(node: LexborNode) -> Iterator[_Raw]:
+    """An ``<img>``'s references, each with the caption of the ``<figure>`` around it."""
+    caption = _figcaption(node)
+    for raw in _img_sources(node):
+        yield replace(raw, figcaption=caption) if caption else raw
+
+
+def _figcaption(node: LexborNode) -> str | None:
+    """The text of the ``<figcaption>`` of the nearest enclosing ``<figure>``, if any."""
+    parent = node.parent
+    while parent is not None and parent.tag != "figure":
+        parent = parent.parent
+    caption = parent.css_first("figcaption") if parent is not None else None
+    return _clean(" ".join(caption.text().split())) if caption is not None else None
+
+
+def _img_sources(node: LexborNode) -> Iterator[_Raw]:
     """An ``<img>``: full-size lazy attributes, largest srcsets, lazy sources, then ``src``."""
     attrs = node.attributes
     alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from imgharvest import licences
 from imgharvest.sources.base import Candidate
 
 
@@ -30,6 +31,8 @@ class Reason(StrEnum):
     DUPLICATE_EXACT = "duplicate_exact"
     DUPLICATE_NEAR = "duplicate_near"
     ROBOTS = "robots_disallowed"
+    ASPECT = "aspect_filtered"
+    LICENCE = "licence_filtered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,9 @@ class Filters:
     min_width: int = 0
     min_height: int = 0
     formats: frozenset[str] = frozenset()
+    min_side: int = 0
+    max_aspect: float = 0.0
+    licence: str = "any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +92,22 @@ class ImageRecord:
     sha256: str
     info: Verified
     final_url: str
+    query: str = ""
+    fetched_at: str = ""
+
+    @property
+    def licence(self) -> str:
+        """The licence as an SPDX-like name, or ``unknown``."""
+        return licences.normalise(self.candidate.licence, self.candidate.licence_url)
+
+    @property
+    def caption(self) -> str:
+        """The source's description, else alt text, else figure caption, else the title."""
+        c = self.candidate
+        return c.caption or c.title or ""
 
     def manifest_row(self, file: str) -> dict[str, str | int]:
-        """One manifest.csv row (DESIGN §2 columns)."""
+        """One manifest.csv row (DESIGN §2 columns, then the dataset ones)."""
         c = self.candidate
         return {
             "file": file,
@@ -102,13 +121,20 @@ class ImageRecord:
             "bytes": self.size,
             "sha256": self.sha256,
             "phash": self.info.phash,
-            "licence": c.licence or "",
+            "licence": self.licence,
             "licence_url": c.licence_url or "",
             "creator": c.creator or "",
+            "query": self.query,
+            "rank": c.rank or "",
+            "caption": self.caption,
+            "fetched_at": self.fetched_at,
+            "label": "",
+            "split": "",
         }
 
 
 MANIFEST_FIELDS = (
     "file", "url", "page_url", "source", "title", "width", "height", "format",
     "bytes", "sha256", "phash", "licence", "licence_url", "creator",
+    "query", "rank", "caption", "fetched_at", "label", "split",
 )  # fmt: skip

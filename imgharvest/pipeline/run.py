@@ -9,16 +9,18 @@ import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from imgharvest import licences
 from imgharvest.errors import JobCancelled, JobError
 from imgharvest.events import EventSink
 from imgharvest.naming import slugify
 from imgharvest.pipeline import package
 from imgharvest.pipeline.dedupe import Deduper
 from imgharvest.pipeline.fetch import Fetcher
-from imgharvest.pipeline.records import Filters, ImageRecord, Rejected, Verified
+from imgharvest.pipeline.records import Filters, ImageRecord, Reason, Rejected, Verified
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.streams import Stream, chain, closing
 from imgharvest.pipeline.verify import verify
@@ -53,11 +55,15 @@ async def harvest(
     progress: ProgressSink | None = None,
     cancel: asyncio.Event | None = None,
     archive: Path | None = None,
+    deduper: Deduper | None = None,
 ) -> HarvestResult:
-    """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given."""
+    """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given.
+
+    A ``deduper`` shared between harvests keeps an image out of every later one.
+    """
     return await harvest_streams(
         lambda http: source_streams(spec, settings, http, events),
-        Target(spec.count, spec.filters, spec.query),
+        Target(spec.count, spec.filters, spec.query, spec.query, deduper),
         settings, workdir, events=events, progress=progress, cancel=cancel, archive=archive,
     )  # fmt: skip
 
@@ -90,6 +96,8 @@ class Target:
     count: int
     filters: Filters
     slug: str
+    query: str = ""
+    deduper: Deduper | None = None
 
 
 async def harvest_streams(
@@ -106,6 +114,9 @@ async def harvest_streams(
     """The fill-to-N loop over candidate streams, all sharing one fetcher."""
     async with Fetcher(settings, events) as http:
         run = _Run(settings, workdir, target.count, target.filters, events, progress, cancel)
+        run.query = target.query
+        if target.deduper is not None:  # an empty Deduper is falsy: no ``or`` here
+            run.deduper = target.deduper
         result = await run.execute(http, open_streams(http))
     return _finish(result, archive, target.slug)
 
@@ -180,6 +191,7 @@ class _Run:
         self.pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
         self.errors: dict[str, str] = {}
         self.used: list[str] = []
+        self.query = ""
 
     async def execute(self, http: Fetcher, streams: list[Stream]) -> HarvestResult:
         """Run the fill-to-N loop over the streams, then trim to exactly N."""
@@ -251,6 +263,11 @@ class _Run:
 
     async def _process(self, index: int, cand: Candidate) -> None:
         dest = self.files / f"{index:06d}"
+        if not licences.allowed(
+            self.filters.licence, licences.normalise(cand.licence, cand.licence_url)
+        ):
+            self._reject(str(Reason.LICENCE), dest)  # known before download: nothing fetched
+            return
         got = await self.http.download(cand.url, dest, referer=cand.page_url)
         self.progress.tried += 1
         if not got.ok or got.path is None or got.sha256 is None:
@@ -278,7 +295,8 @@ class _Run:
             return
         self.deduper.add(sha, info.phash)
         # no rename to add the extension: packaging names members from ``info.ext``
-        self.kept[index] = ImageRecord(cand, path, size, sha, info, url)
+        fetched = datetime.now(UTC).isoformat(timespec="seconds")
+        self.kept[index] = ImageRecord(cand, path, size, sha, info, url, self.query, fetched)
         self.progress.kept = len(self.kept)
         self._tick()
 

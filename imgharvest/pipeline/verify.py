@@ -101,6 +101,16 @@ def _precheck(
     if width < filters.min_width or height < filters.min_height:
         need = f"{filters.min_width}x{filters.min_height}"
         return Rejected(Reason.TOO_SMALL, f"{width}x{height} is smaller than {need}")
+    return _shape(width, height, filters)
+
+
+def _shape(width: int, height: int, filters: Filters) -> Rejected | None:
+    """The shorter-side and aspect-ratio filters."""
+    if min(width, height) < filters.min_side:
+        return Rejected(Reason.TOO_SMALL, f"{width}x{height}: a side is under {filters.min_side}")
+    aspect = max(width, height) / max(1, min(width, height))
+    if filters.max_aspect and aspect > filters.max_aspect:
+        return Rejected(Reason.ASPECT, f"{width}x{height} is wider than {filters.max_aspect}:1")
     return None
 
 

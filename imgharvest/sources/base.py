@@ -28,6 +28,8 @@ class Candidate:
     licence_url: str | None = None
     creator: str | None = None
     thumbnail_url: str | None = None
+    caption: str | None = None
+    rank: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class SourceOptions:
     max_pages: int = 50
     respect_robots: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    licence: str = "any"
 
 
 class Source(abc.ABC):

@@ -67,6 +67,7 @@ def _candidate(ref: ImageRef, page: Page) -> Candidate:
         title=ref.alt or page.title,
         width=ref.width,
         height=ref.height,
+        caption=ref.alt or ref.figcaption,
     )
 
 
