@@ -28,7 +28,7 @@ from imgharvest.clock import Clock
 from imgharvest.errors import InputError
 from imgharvest.models import Job, JobEvent, JobImage
 from imgharvest.pipeline.records import MANIFEST_FIELDS
-from imgharvest.schemas import CrawlRequest, SearchRequest
+from imgharvest.schemas import CrawlRequest, SearchRequest, dataset_values
 from imgharvest.settings import Settings
 from imgharvest.storage import Store
 
@@ -146,6 +146,7 @@ class JobService:
         request = {
             "query": req.query, "count": req.count, "sources": list(req.sources),
             "min_width": req.min_width, "min_height": req.min_height, "tz": req.tz,
+            "format": req.format, "max_side": req.max_side, "licence": req.licence,
         }  # fmt: skip
         return self._create("search", req.query, req.count, 0, request, req, client)
 
@@ -495,6 +496,9 @@ def resubmit_url(base: str, job: Job) -> str | None:
         values["email"] = job.email
     if req.get("sources"):
         values["sources"] = ",".join(req["sources"])
+    values |= dataset_values(
+        str(req.get("format", "zip")), int(req.get("max_side", 0)), str(req.get("licence", "any"))
+    )
     return f"{base}/?" + urlencode(values)
 
 
@@ -504,6 +508,8 @@ def _search_request(job: Job, now: datetime) -> SearchRequest:
         query=job.query, run_at=now, email=job.email or "", count=int(req["count"]),
         sources=tuple(req.get("sources", ())), min_width=int(req.get("min_width", 0)),
         min_height=int(req.get("min_height", 0)), tz=str(req.get("tz", "UTC")),
+        format=str(req.get("format", "zip")), max_side=int(req.get("max_side", 0)),
+        licence=str(req.get("licence", "any")),
     )  # fmt: skip
 
 

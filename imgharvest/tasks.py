@@ -21,6 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from huey import Huey, crontab
 
+from imgharvest import licences
+from imgharvest.dataset import build
+from imgharvest.dataset.deliver import job_spec, pack
+from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
 from imgharvest.mail import render
@@ -208,11 +212,27 @@ class JobRun:
             sources=tuple(req.get("sources") or ()), filters=Filters(min_w, min_h),
             options=SourceOptions(min_width=min_w, min_height=min_h),
         )  # fmt: skip
+        dataset = job_spec(req)
+        if dataset is not None:
+            return self._delivered(await self._dataset(spec, dataset, cancel))
         result = await harvest(
             spec, self.svc.settings, self.workdir, events=self.events,
             progress=self._on_progress, cancel=cancel, archive=self._archive(spec.query),
         )  # fmt: skip
         return self._delivered(result)
+
+    async def _dataset(
+        self, spec: HarvestSpec, dataset: DatasetSpec, cancel: asyncio.Event
+    ) -> HarvestResult:
+        """A search delivered as a dataset (another format, resized, licence-filtered)."""
+        built = await build.build(
+            [QueryClass(slugify(spec.query), spec.query)], build.harvest_spec(spec, dataset),
+            dataset, self.svc.settings, self.workdir, events=self.events,
+            progress=self._on_progress, cancel=cancel,
+        )  # fmt: skip
+        result = built.classes[0].result
+        result.archive = pack(built, self._archive(spec.query), self.workdir)
+        return result
 
     async def _crawl(self, cancel: asyncio.Event) -> Outcome:
         req = self.claim.request
@@ -262,6 +282,8 @@ class JobRun:
             self.svc.store.put(key, result.archive)
         status = SHORT if result.short else DONE
         summary = result.reason if result.short else result.summary()
+        licence_line = licences.summary_line(r.licence for r in result.records)
+        summary = f"{summary}; {licence_line}" if licence_line else summary
         kept = len(result.records)
         return Outcome(
             status, summary, result.tried, kept, dict(result.rejected), key, rows,

@@ -91,6 +91,14 @@ async def build(
     return Built(Dataset(samples, spec, info), done)
 
 
+def harvest_spec(base: HarvestSpec, spec: DatasetSpec) -> HarvestSpec:
+    """The harvest filters and source options the spec adds (licence filtered at the source)."""
+    filters = replace(
+        base.filters, min_side=spec.min_side, max_aspect=spec.max_aspect, licence=spec.licence
+    )
+    return replace(base, filters=filters, options=replace(base.options, licence=spec.licence))
+
+
 def write(built: Built, dest: Path) -> Path:
     """Write the dataset in its spec's format to ``dest``."""
     return get_writer(built.dataset.spec.format)(built.dataset, dest)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -44,7 +44,7 @@ def wanted(queries_file: Path | None, named_format: str, spec: DatasetSpec) -> b
 def run_get(request: GetRequest, spec: DatasetSpec, settings: Settings) -> build.Built:
     """Harvest, write and summarise; the caller turns ``short`` into the exit code."""
     classes = _classes(request)
-    base = _with_spec(request.base, spec)
+    base = build.harvest_spec(request.base, spec)
     dest = request.out or _default_dest(request, classes, spec)
     events = EventList()
     dest.absolute().parent.mkdir(parents=True, exist_ok=True)
@@ -71,14 +71,6 @@ def _classes(request: GetRequest) -> list[QueryClass]:
     if not request.query or not request.query.strip():
         raise InputError("query", "is required (or -Q FILE)")
     return single_class(request.query)
-
-
-def _with_spec(base: HarvestSpec, spec: DatasetSpec) -> HarvestSpec:
-    """The harvest filters and source options the spec adds (licence filtered at the source)."""
-    filters = replace(
-        base.filters, min_side=spec.min_side, max_aspect=spec.max_aspect, licence=spec.licence
-    )
-    return replace(base, filters=filters, options=replace(base.options, licence=spec.licence))
 
 
 def _default_dest(request: GetRequest, classes: list[QueryClass], spec: DatasetSpec) -> Path:

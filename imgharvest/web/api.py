@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
 # API names -> the validator's (form) names; errors are reported under the API names.
 SEARCH_KEYS = {"query": "search-query", "count": "images", "min_width": "min-width",
-               "min_height": "min-height"}  # fmt: skip
+               "min_height": "min-height", "max_side": "max-side"}  # fmt: skip
 CRAWL_KEYS = {"count": "images"}
 
 
@@ -43,6 +43,10 @@ class SearchJobIn(BaseModel):
     sources: list[str] | str | None = Field(None, examples=[["bing", "duckduckgo"]])
     min_width: int | str | None = None
     min_height: int | str | None = None
+    format: str | None = Field(None, description="zip (default), imagefolder, webdataset or "
+                               "parquet, delivered as one zip")  # fmt: skip
+    max_side: int | str | None = Field(None, description="shrink to fit this many pixels")
+    licence: str | None = Field(None, description="any (default), open or commercial")
 
 
 class CrawlJobIn(BaseModel):
