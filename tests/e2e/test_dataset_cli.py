@@ -239,6 +239,7 @@ def test_open_licence_only_from_openverse_and_wikimedia(
     assert result.exit_code == EXIT_OK, result.output
     assert not all(licences.is_open(r["licence"]) for r in manifest(control))
     fakeweb.state["openverse_license_type"] = []
+    hits_before = dict(fakeweb.hits)
     out = tmp_path / "open"
     result = run_cli(cli_env, "get", query, "-n", "15", "-s", "wikimedia,openverse",
                      "--licence", "open", "--format", "dir", "-o", str(out))  # fmt: skip
@@ -251,6 +252,9 @@ def test_open_licence_only_from_openverse_and_wikimedia(
         "CC-BY-SA-4.0", "public-domain", "CC-BY-NC-2.0"
     }  # fmt: skip
     assert set(fakeweb.state["openverse_license_type"]) == {"all-cc"}
+    closed = [i for i in fakeweb.catalog(f"{query} commons") if i.seed % 6 in (1, 2, 5)]
+    assert len(closed) == 6, "Fair use, no licence, all rights reserved"
+    assert all(fakeweb.hits[i.path] == hits_before.get(i.path) for i in closed), "downloaded"
     info = json.loads((out / "dataset.json").read_text())
     assert (
         sum(info["counts"]["licence"].values()) == 15 and "unknown" not in info["counts"]["licence"]
