@@ -9,9 +9,7 @@ own; a short class is reported with its shortfall and the others go on.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from imgharvest.events import EventSink
 from imgharvest.pipeline.dedupe import Deduper
 from imgharvest.pipeline.records import ImageRecord
 from imgharvest.pipeline.result import HarvestResult, Progress
-from imgharvest.pipeline.run import HarvestSpec, harvest
+from imgharvest.pipeline.run import HarvestSpec, PostStep, harvest
 from imgharvest.settings import Settings
 
 
@@ -83,10 +81,10 @@ async def build(
         result = await harvest(
             replace(base, query=cls.query), settings, workdir / f"class-{number:04d}",
             events=events, progress=_offset(progress, done, base.count * len(classes)),
-            cancel=cancel, deduper=deduper,
+            cancel=cancel, deduper=deduper, post=_reshaper(spec),
         )  # fmt: skip
         done.append(ClassResult(cls.label, cls.query, result))
-    samples = await asyncio.to_thread(_samples, done, spec, workdir / "reshaped")
+    samples = _samples(done, spec)
     info = dataset_info(samples, [c.as_dict() for c in done], spec, command)
     return Built(Dataset(samples, spec, info), done)
 
@@ -119,21 +117,21 @@ def _offset(
     return report
 
 
-def _samples(done: list[ClassResult], spec: DatasetSpec, workdir: Path) -> list[Sample]:
-    """Every kept image, reshaped (in parallel) and given its class, split and position."""
+def _samples(done: list[ClassResult], spec: DatasetSpec) -> list[Sample]:
+    """Every kept image with its class, split and position."""
     pairs = [(c.label, r) for c in done for r in c.result.records]
-    records = reshape_all([r for _, r in pairs], spec, workdir)
     return [
         Sample(record, label, splits.assign(record.sha256, spec.split), index)
-        for index, ((label, _), record) in enumerate(zip(pairs, records, strict=True), 1)
+        for index, (label, record) in enumerate(pairs, 1)
     ]
 
 
-def reshape_all(records: list[ImageRecord], spec: DatasetSpec, workdir: Path) -> list[ImageRecord]:
-    """``records`` reshaped per ``spec``, on a thread per core (Pillow releases the GIL)."""
+def _reshaper(spec: DatasetSpec) -> PostStep | None:
+    """The per-image step that resizes/converts as ``spec`` asks (None when it asks nothing)."""
     if not spec.reshapes:
-        return records
-    workdir.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        jobs = [pool.submit(reshape, r, spec, workdir / f"{i:06d}") for i, r in enumerate(records)]
-        return [job.result() for job in jobs]
+        return None
+
+    def step(record: ImageRecord) -> ImageRecord:
+        return reshape(record, spec, record.path.with_name(record.path.name + "-final"))
+
+    return step

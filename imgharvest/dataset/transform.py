@@ -70,9 +70,13 @@ def _save(
 
 
 def _fitted(img: Image.Image, max_side: int) -> Image.Image:
-    """The image within ``max_side`` (aspect kept); ``thumbnail`` uses JPEG draft mode itself."""
+    """The image within ``max_side`` (aspect kept); a JPEG decodes at the smallest DCT scale
+    that still covers the target (draft), so only a fraction of its pixels is decoded."""
     if max_side and max(img.size) > max_side:
-        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        if img.format in ("JPEG", "MPO"):
+            ratio = max_side / max(img.size)
+            img.draft(img.mode, (round(img.width * ratio), round(img.height * ratio)))
+        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=None)
     else:
         img.load()
     return img

@@ -28,6 +28,7 @@ from imgharvest.settings import Settings
 from imgharvest.sources.base import Candidate, Http, SourceOptions, get_source
 
 ProgressSink = Callable[[Progress], None]
+PostStep = Callable[[ImageRecord], ImageRecord]
 
 __all__ = [
     "HarvestResult", "HarvestSpec", "Progress", "Stream", "Target",
@@ -56,14 +57,17 @@ async def harvest(
     cancel: asyncio.Event | None = None,
     archive: Path | None = None,
     deduper: Deduper | None = None,
+    post: PostStep | None = None,
 ) -> HarvestResult:
     """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given.
 
     A ``deduper`` shared between harvests keeps an image out of every later one.
+    ``post`` runs on each kept image in the worker threads, while others still
+    download (resizing, re-encoding), and its record replaces the kept one.
     """
     return await harvest_streams(
         lambda http: source_streams(spec, settings, http, events),
-        Target(spec.count, spec.filters, spec.query, spec.query, deduper),
+        Target(spec.count, spec.filters, spec.query, spec.query, deduper, post),
         settings, workdir, events=events, progress=progress, cancel=cancel, archive=archive,
     )  # fmt: skip
 
@@ -98,6 +102,7 @@ class Target:
     slug: str
     query: str = ""
     deduper: Deduper | None = None
+    post: PostStep | None = None
 
 
 async def harvest_streams(
@@ -114,7 +119,7 @@ async def harvest_streams(
     """The fill-to-N loop over candidate streams, all sharing one fetcher."""
     async with Fetcher(settings, events) as http:
         run = _Run(settings, workdir, target.count, target.filters, events, progress, cancel)
-        run.query = target.query
+        run.query, run.post = target.query, target.post
         if target.deduper is not None:  # an empty Deduper is falsy: no ``or`` here
             run.deduper = target.deduper
         result = await run.execute(http, open_streams(http))
@@ -192,12 +197,16 @@ class _Run:
         self.errors: dict[str, str] = {}
         self.used: list[str] = []
         self.query = ""
+        self.post: PostStep | None = None
+        self.posted: dict[int, asyncio.Future[ImageRecord]] = {}
 
     async def execute(self, http: Fetcher, streams: list[Stream]) -> HarvestResult:
         """Run the fill-to-N loop over the streams, then trim to exactly N."""
         self.http = http
         try:
             await self._loop(streams)
+            for index, pending in self.posted.items():
+                self.kept[index] = await pending
         finally:
             self.pool.shutdown(wait=False, cancel_futures=True)
         records = self._trim()
@@ -297,6 +306,9 @@ class _Run:
         # no rename to add the extension: packaging names members from ``info.ext``
         fetched = datetime.now(UTC).isoformat(timespec="seconds")
         self.kept[index] = ImageRecord(cand, path, size, sha, info, url, self.query, fetched)
+        if self.post is not None:
+            loop = asyncio.get_running_loop()
+            self.posted[index] = loop.run_in_executor(self.pool, self.post, self.kept[index])
         self.progress.kept = len(self.kept)
         self._tick()
 

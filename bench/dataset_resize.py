@@ -1,0 +1,97 @@
+"""Issue 12 speed: ``get --max-side 256`` against the same run without resizing.
+
+``python -m bench.dataset_resize [--runs 5] [--count 200] [--side 1280]``: the
+fake Bing (50 ms latency per request, as in the other scenarios) serves
+``count`` + 10% distinct JPEGs of ``side`` x 3/4 ``side`` pixels; each round
+runs ``imgharvest get -n COUNT -s bing --format dir`` once without and once
+with ``--max-side 256``, alternating which goes first. The figures are the
+medians of wall and CPU time and their ratio; the load average is printed
+before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from PIL import Image
+
+from bench import tools
+from bench.measure import Measured, run_measured
+from tests.fakeweb import FakeWeb
+from tests.fakeweb.catalog import FakeImage
+
+LATENCY = 0.05
+QUERY = "bench resize"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the rounds and print one line per run, then the medians and the ratio."""
+    args = _parser().parse_args(argv)
+    print(f"load average before: {_load()}", flush=True)
+    results: dict[str, list[Measured]] = {"plain": [], "max-side 256": []}
+    with (
+        TemporaryDirectory(prefix="imgharvest-bench-resize-") as tmp,
+        FakeWeb(latency=LATENCY) as web,
+    ):
+        items = [FakeImage(f"rs{i}", 900_000 + i, width=args.side, height=args.side * 3 // 4)
+                 for i in range(args.count + args.count // 10)]  # fmt: skip
+        web.add_catalog(QUERY, items)
+        for item in items:
+            item.body()  # made once, before any clock starts
+        for run in range(args.runs):
+            order = list(results) if run % 2 == 0 else list(reversed(results))
+            for name in order:
+                results[name].append(_once(web.url, name, args.count, Path(tmp) / f"{name}-{run}"))
+    print(f"load average after: {_load()}")
+    _report(results)
+
+
+def _once(bing_url: str, name: str, count: int, place: Path) -> Measured:
+    place.mkdir(parents=True)
+    env = tools.base_env() | {
+        "IMGHARVEST_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "IMGHARVEST_DATA_DIR": str(place / "data"),
+        "IMGHARVEST_BING_URL": bing_url,
+    }
+    out = place / "out"
+    argv = [*tools.imgharvest_cli(), "get", QUERY, "-n", str(count), "-s", "bing"]
+    argv += ["--format", "dir", "-o", str(out)]
+    if name != "plain":
+        argv += ["--max-side", "256"]
+    measured = run_measured(argv, env, place, place / "tool.log")
+    files = sorted((out / "images").iterdir())
+    biggest = max(max(Image.open(f).size) for f in files) if files else 0
+    line = f"{name:<13} {measured.wall:6.2f} s wall, {measured.cpu:5.2f} s cpu"
+    print(f"{line}, exit {measured.returncode}, {len(files)} files, longest side {biggest}")
+    shutil.rmtree(place)
+    return measured
+
+
+def _report(results: dict[str, list[Measured]]) -> None:
+    wall = {k: statistics.median(m.wall for m in v) for k, v in results.items()}
+    cpu = {k: statistics.median(m.cpu for m in v) for k, v in results.items()}
+    for name in results:
+        print(f"median {name:<13} {wall[name]:6.2f} s wall, {cpu[name]:5.2f} s cpu")
+    print(f"ratio max-side/plain: wall {wall['max-side 256'] / wall['plain']:.2f}x, "
+          f"cpu {cpu['max-side 256'] / cpu['plain']:.2f}x")  # fmt: skip
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.dataset_resize", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--side", type=int, default=1280)
+    return parser
+
+
+if __name__ == "__main__":
+    main()
