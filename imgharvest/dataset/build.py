@@ -134,4 +134,4 @@ def _reshaper(spec: DatasetSpec) -> PostStep | None:
     def step(record: ImageRecord) -> ImageRecord:
         return reshape(record, spec, record.path.with_name(record.path.name + "-final"))
 
-    return step
+    return PostStep(step, fit=spec.max_side)

@@ -3,9 +3,11 @@
 An image that needs none of it keeps its original bytes. Otherwise it is
 re-encoded once and its record gets the final width, height, format, byte
 count and SHA-256 of the file written (the perceptual hash stays that of the
-picture as found: resizing does not change what it shows). JPEGs are opened
+picture as found: resizing does not change what it shows). JPEGs are decoded
 in draft mode (DCT scaling), so shrinking a large photo decodes only a
-fraction of its pixels.
+fraction of its pixels, and verification keeps that decode for us when asked
+(``verify(fit=...)``). The rest is resampled bicubic (antialiased when
+shrinking): as sharp as Lanczos to the eye at half its cost.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ _ANIMATABLE = frozenset({"GIF", "WEBP", "PNG"})
 
 def reshape(record: ImageRecord, spec: DatasetSpec, dest: Path) -> ImageRecord:
     """``record`` as ``spec`` wants it; a re-encoded file is written at ``dest`` (+ extension)."""
+    if record.info.pixels is not None:  # decoded by verification already, at the right scale
+        fmt, ext = _target(record.info, spec)
+        out = dest.with_suffix("." + ext)
+        size = _save(record.info.pixels, out, fmt, spec, all_frames=False)
+        record.path.unlink(missing_ok=True)
+        return _updated(record, out, fmt, ext, size)
     with Image.open(record.path) as img:
         animated = getattr(img, "is_animated", False)
         if not _needs_work(record.info, spec, animated):
@@ -76,7 +84,7 @@ def _fitted(img: Image.Image, max_side: int) -> Image.Image:
         if img.format in ("JPEG", "MPO"):
             ratio = max_side / max(img.size)
             img.draft(img.mode, (round(img.width * ratio), round(img.height * ratio)))
-        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=None)
+        img.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=None)
     else:
         img.load()
     return img

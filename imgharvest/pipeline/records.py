@@ -6,9 +6,10 @@ the job's result, never an exception.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from imgharvest import licences
 from imgharvest.sources.base import Candidate
@@ -60,6 +61,9 @@ class Verified:
     width: int
     height: int
     phash: str
+    # The picture decoded at a reduced scale, kept only when a later step resizes it
+    # (``verify(fit=...)``), so a JPEG's bytes are decoded once, not twice.
+    pixels: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

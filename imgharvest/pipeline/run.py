@@ -28,12 +28,21 @@ from imgharvest.settings import Settings
 from imgharvest.sources.base import Candidate, Http, SourceOptions, get_source
 
 ProgressSink = Callable[[Progress], None]
-PostStep = Callable[[ImageRecord], ImageRecord]
 
 __all__ = [
-    "HarvestResult", "HarvestSpec", "Progress", "Stream", "Target",
+    "HarvestResult", "HarvestSpec", "PostStep", "Progress", "Stream", "Target",
     "crawl", "harvest", "harvest_links", "harvest_streams",
 ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PostStep:
+    """A step run on each kept image in the worker threads while others still download
+    (resizing, re-encoding); its record replaces the kept one. ``fit`` > 0 asks verification
+    to keep a JPEG decoded at that size for it (one decode instead of two)."""
+
+    run: Callable[[ImageRecord], ImageRecord]
+    fit: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,8 +71,7 @@ async def harvest(
     """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given.
 
     A ``deduper`` shared between harvests keeps an image out of every later one.
-    ``post`` runs on each kept image in the worker threads, while others still
-    download (resizing, re-encoding), and its record replaces the kept one.
+    ``post`` runs on each kept image (see ``PostStep``).
     """
     return await harvest_streams(
         lambda http: source_streams(spec, settings, http, events),
@@ -292,7 +300,12 @@ class _Run:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self.pool,
-            lambda: verify(path, max_pixels=self.settings.max_pixels, filters=self.filters),
+            lambda: verify(
+                path,
+                max_pixels=self.settings.max_pixels,
+                filters=self.filters,
+                fit=self.post.fit if self.post is not None else 0,
+            ),
         )
 
     def _keep(
@@ -308,7 +321,7 @@ class _Run:
         self.kept[index] = ImageRecord(cand, path, size, sha, info, url, self.query, fetched)
         if self.post is not None:
             loop = asyncio.get_running_loop()
-            self.posted[index] = loop.run_in_executor(self.pool, self.post, self.kept[index])
+            self.posted[index] = loop.run_in_executor(self.pool, self.post.run, self.kept[index])
         self.progress.kept = len(self.kept)
         self._tick()
 

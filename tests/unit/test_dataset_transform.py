@@ -101,3 +101,20 @@ def test_animated_gif_reduced_to_its_first_frame(tmp_path: Path) -> None:
 def test_still_image_untouched_by_first_frame_option(tmp_path: Path) -> None:
     record = _record(tmp_path, make_image(5, 64, 48, fmt="GIF"))
     assert reshape(record, DatasetSpec(animated="first"), tmp_path / "o") is record
+
+
+def test_verification_keeps_a_large_jpeg_decoded_for_the_resize(tmp_path: Path) -> None:
+    big, small = tmp_path / "big", tmp_path / "small"
+    big.write_bytes(make_image(6, 1280, 960))
+    small.write_bytes(make_image(7, 200, 150))
+    kept = verify(big, max_pixels=10**8, filters=Filters(), fit=256)
+    plain = verify(big, max_pixels=10**8, filters=Filters())
+    assert isinstance(kept, Verified) and isinstance(plain, Verified)
+    assert kept.pixels is not None and kept.pixels.size == (320, 240)  # DCT scale 1/4
+    assert plain.pixels is None and kept == plain  # pixels do not take part in equality
+    distance = (int(kept.phash, 16) ^ int(plain.phash, 16)).bit_count()
+    assert distance <= 4, "the hash of the larger decode stays close"
+    assert verify(small, max_pixels=10**8, filters=Filters(), fit=256).pixels is None  # type: ignore[union-attr]
+    record = ImageRecord(Candidate(url="u", source="b"), big, 1, "0" * 64, kept, "u")
+    out = reshape(record, DatasetSpec(max_side=256), tmp_path / "o")
+    assert _matches(out).size == (256, 192) and out.info.pixels is None
