@@ -228,7 +228,7 @@ class JobRun:
         built = await build.build(
             [QueryClass(slugify(spec.query), spec.query)], build.harvest_spec(spec, dataset),
             dataset, self.svc.settings, self.workdir, events=self.events,
-            progress=self._on_progress, cancel=cancel,
+            progress=self._on_progress, cancel=cancel, command=f"job {self.claim.job_id}",
         )  # fmt: skip
         result = built.classes[0].result
         result.archive = pack(built, self._archive(spec.query), self.workdir)
