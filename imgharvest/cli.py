@@ -15,6 +15,7 @@ from rich.console import Console
 
 from imgharvest.cli_report import ProgressBar, print_links, print_summary
 from imgharvest.cli_service import register as register_service_commands
+from imgharvest.cli_sources import register as register_sources_command
 from imgharvest.dataset import command as dscommand
 from imgharvest.dataset import help as dshelp
 from imgharvest.dataset import options as dsopts
@@ -94,11 +95,12 @@ def crawl_cmd(
     download: Annotated[bool, typer.Option(help="Also download the images.")] = False,
     n: Annotated[int, typer.Option("-n", "--count", help="With --download: at most N.")] = 0,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="With --download.")] = None,
+    render: Annotated[bool, typer.Option(help="Load each page in Chromium first.")] = False,
 ) -> None:
     """List every image link on the given pages; with --download, fetch them too."""
     with _guarded() as settings:
         urls = _read_targets(targets)
-        options = SourceOptions(depth=max(0, depth), max_pages=max(1, max_pages))
+        options = SourceOptions(depth=max(0, depth), max_pages=max(1, max_pages), render=render)
         links = run_async(crawl(urls, settings, events=EventList(), options=options))
         print_links(links)
         if download:
@@ -229,6 +231,7 @@ def _lines(text: str) -> list[str]:
 
 
 register_service_commands(app)
+register_sources_command(app)
 
 
 def main() -> None:

@@ -154,7 +154,7 @@ class JobService:
         """Store a crawl job (every image link on ``req.urls``) and queue it."""
         request = {
             "urls": list(req.urls), "depth": req.depth, "download": req.download,
-            "count": req.count, "tz": req.tz,
+            "count": req.count, "tz": req.tz, "render": req.render,
         }  # fmt: skip
         query = req.urls[0] if len(req.urls) == 1 else f"{len(req.urls)} pages"
         wanted = req.count if req.download else 0
@@ -518,5 +518,5 @@ def _crawl_request(job: Job, now: datetime) -> CrawlRequest:
     return CrawlRequest(
         urls=list(req["urls"]), run_at=now, email=job.email, depth=int(req.get("depth", 0)),
         download=bool(req.get("download")), count=int(req.get("count", 0)),
-        tz=str(req.get("tz", "UTC")),
+        tz=str(req.get("tz", "UTC")), render=bool(req.get("render")),
     )  # fmt: skip

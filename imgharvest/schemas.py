@@ -91,6 +91,7 @@ class CrawlRequest:
     download: bool = False
     count: int = 0
     tz: str = "UTC"
+    render: bool = False
 
 
 class FieldErrors(dict[str, str]):
@@ -309,6 +310,19 @@ def validate_crawl(data: Mapping[str, Any], settings: Settings, now: datetime) -
     count = errors.check(
         "images", lambda: parse_int(data, "images", "number of images", 1, limit, limit)
     )
+    render = errors.check("render", lambda: parse_render(data, settings))
     errors.raise_if_any()
     assert urls and run_at and zone and depth is not None and count
-    return CrawlRequest(urls, run_at, email, depth, download, count, zone.key)
+    return CrawlRequest(urls, run_at, email, depth, download, count, zone.key, bool(render))
+
+
+def parse_render(data: Mapping[str, Any], settings: Settings) -> bool:
+    """The "render pages" switch; refused, with the reason, when the browser cannot run."""
+    if not parse_flag(data, "render"):
+        return False
+    from imgharvest.browser import unavailable
+
+    why = unavailable(settings)
+    if why is not None:
+        raise InputError("render", f"rendering needs the browser, which is unavailable: {why}")
+    return True

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = Field(1800, ge=1)
     max_images: int = Field(500, ge=1)
     timezone: str = "UTC"
-    sources: CsvList = Field(default_factory=lambda: ["bing", "duckduckgo"])
+    sources: CsvList = Field(
+        default_factory=lambda: ["bing", "duckduckgo", "google", "openverse", "wikimedia"]
+    )
     allowed_networks: CsvList = Field(default_factory=list)
     secret_key: str = ""
     log_file: Path | None = None
@@ -55,6 +57,7 @@ class Settings(BaseSettings):
     pexels_url: str = "https://api.pexels.com"
     pixabay_url: str = "https://pixabay.com"
     unsplash_url: str = "https://api.unsplash.com"
+    google_url: str = "https://www.google.com"
     flickr_api_key: str | None = None
     pexels_api_key: str | None = None
     pixabay_api_key: str | None = None
@@ -71,6 +74,8 @@ class Settings(BaseSettings):
     max_redirects: int = Field(5, ge=0)
     retries: int = Field(3, ge=0)
     retry_max_wait: float = Field(30.0, ge=0)
+    browser_path: Path = Path("/usr/bin/chromium")
+    browser_concurrency: int = Field(2, ge=1, le=32)
     near_duplicate_distance: int = Field(8, ge=0, le=64)
     user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -236,7 +236,8 @@ class JobRun:
 
     async def _crawl(self, cancel: asyncio.Event) -> Outcome:
         req = self.claim.request
-        found = await self._crawl_pages(list(req["urls"]), int(req.get("depth", 0)), cancel)
+        options = SourceOptions(depth=int(req.get("depth", 0)), render=bool(req.get("render")))
+        found = await self._crawl_pages(list(req["urls"]), options, cancel)
         if not req.get("download"):
             rows = [_link_row(c) for c in found]
             summary = f"{len(rows)} image links found on {self.pages_done} pages"
@@ -249,7 +250,7 @@ class JobRun:
         return self._delivered(result)
 
     async def _crawl_pages(
-        self, urls: list[str], depth: int, cancel: asyncio.Event
+        self, urls: list[str], options: SourceOptions, cancel: asyncio.Event
     ) -> list[Candidate]:
         found: dict[str, Candidate] = {}
         failures: list[str] = []
@@ -257,8 +258,7 @@ class JobRun:
             if cancel.is_set():
                 raise JobCancelled("cancelled while crawling")
             try:
-                got = await crawl([url], self.svc.settings, events=self.events,
-                                  options=SourceOptions(depth=depth))  # fmt: skip
+                got = await crawl([url], self.svc.settings, events=self.events, options=options)
             except ImgHarvestError as exc:
                 self.events("warning", f"page failed: {exc}")
                 failures.append(str(exc))

@@ -36,6 +36,7 @@ def make_settings(tmp_path: Path, fakeweb: FakeWeb) -> Any:
             "pexels_url": fakeweb.url,
             "pixabay_url": fakeweb.url,
             "unsplash_url": fakeweb.url,
+            "google_url": fakeweb.url,
             "connect_timeout": 2.0,
             "read_timeout": 2.0,
             "total_timeout": 5.0,

@@ -7,6 +7,7 @@ import importlib
 MODULES = (
     "bing",
     "duckduckgo",
+    "google",
     "openverse",
     "wikimedia",
     "flickr",

@@ -74,6 +74,7 @@ class SourceOptions:
     depth: int = 0
     max_pages: int = 50
     respect_robots: bool = True
+    render: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     licence: str = "any"
 
@@ -89,6 +90,8 @@ class Source(abc.ABC):
     name: ClassVar[str]
     example: ClassVar[str]
     key_setting: ClassVar[str | None] = None
+    # Whether the source falls back to the browser (reported by ``imgharvest sources``).
+    browser_fallback: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncGenerator
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from imgharvest.errors import LayoutChanged, SourceBlocked
 from imgharvest.sources.base import Candidate, register
 from imgharvest.sources.common import (
     PagedSource,
     http_url,
+    json_object,
     looks_like_captcha,
     nonempty_parse,
     require_list,
@@ -20,12 +21,18 @@ from imgharvest.sources.common import (
     to_int,
 )
 
-# The token appears in three spellings in the wild; tried in this order.
+# The token appears in these spellings in the wild (script forms, then the html form's
+# hidden input, attributes in either order); tried in this order.
 _VQD_PATTERNS = (
     re.compile(r'vqd="([\w-]+)"'),
     re.compile(r"vqd=([\w-]+)&"),
     re.compile(r"vqd='([\w-]+)'"),
+    re.compile(r"""<input[^>]*\bname=["']?vqd["']?[^>]*\bvalue=["']?([\w-]+)""", re.I),
+    re.compile(r"""<input[^>]*\bvalue=["']?([\w-]+)["']?[^>]*\bname=["']?vqd\b""", re.I),
 )
+# What DuckDuckGo shows a client it takes for a bot (with HTTP 202 or 418, or even 200).
+BOT_MARKERS = ("anomaly-modal", "bots use duckduckgo too", "challenge-form", "anomaly.js")
+BOT_STATUSES = frozenset({202, 418})
 
 
 @register
@@ -45,7 +52,7 @@ class DuckDuckGo(PagedSource):
         page = 0
         while True:
             page += 1
-            data = await self.fetch_json(url, page, params=params, headers=headers)
+            data = await self._json(url, page, params, headers)
             results = require_list(self.name, data, "results", page)
             batch = [c for c in map(parse_result, results) if c is not None]
             nonempty_parse(self.name, page, results, batch)
@@ -53,11 +60,21 @@ class DuckDuckGo(PagedSource):
             follow = data.get("next")
             if not isinstance(follow, str) or not follow:
                 return
-            url, params = urljoin(base + "/", follow), None
+            url, params = with_vqd(urljoin(base + "/", follow), vqd), None
+
+    async def _json(
+        self, url: str, page: int, params: dict[str, str | int] | None, headers: dict[str, str]
+    ) -> dict[str, Any]:
+        response = await self.fetch(url, page, params=params, headers=headers)
+        if is_bot_page(response.status, response.text):
+            raise SourceBlocked(self.name, f"bot protection page (HTTP {response.status})")
+        return json_object(self.name, response, page)
 
     async def _vqd(self, base: str, query: str) -> str:
         headers = {"User-Agent": self.settings.user_agent}
         response = await self.fetch(base + "/", 1, params={"q": query}, headers=headers)
+        if is_bot_page(response.status, response.text):
+            raise SourceBlocked(self.name, f"bot protection page (HTTP {response.status})")
         token = extract_vqd(response.text)
         if token:
             return token
@@ -70,8 +87,23 @@ class DuckDuckGo(PagedSource):
         return {"l": "us-en", "o": "json", "q": query, "vqd": vqd, "f": ",,,,,", "p": safe}
 
 
+def is_bot_page(status: int, text: str) -> bool:
+    """Whether DuckDuckGo answered with its bot protection instead of the search page."""
+    lowered = text[:200_000].lower()
+    return status in BOT_STATUSES or any(marker in lowered for marker in BOT_MARKERS)
+
+
+def with_vqd(url: str, vqd: str) -> str:
+    """``url`` carrying the ``vqd`` token (a ``next`` link without it is refused)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "vqd" for key, _ in query):
+        return url
+    return urlunsplit(parts._replace(query=urlencode([*query, ("vqd", vqd)])))
+
+
 def extract_vqd(html: str) -> str | None:
-    """The ``vqd`` token in any of its three spellings, or None."""
+    """The ``vqd`` token in any of its spellings, or None."""
     for pattern in _VQD_PATTERNS:
         match = pattern.search(html)
         if match:

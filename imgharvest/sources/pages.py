@@ -13,6 +13,7 @@ from imgharvest.pipeline.robots import RobotsCache
 from imgharvest.sources.base import Candidate, Http, Source, SourceOptions, register
 
 if TYPE_CHECKING:
+    from imgharvest.browser.crawl import RenderedReader
     from imgharvest.events import EventSink
     from imgharvest.settings import Settings
 
@@ -83,11 +84,20 @@ class _Crawler:
             RobotsCache(self.http, self.user_agent) if self.options.respect_robots else None
         )
         self.budget = self.options.max_pages
+        self.renderer = _renderer(source) if self.options.render else None
         self.seen: set[str] = set()
         self.sites: set[str] = set()
 
     async def pages(self, starts: list[str]) -> AsyncIterator[Page]:
         """Every page read, level by level down to ``options.depth``."""
+        try:
+            async for page in self._levels(starts):
+                yield page
+        finally:
+            if self.renderer is not None:
+                await self.renderer.close()
+
+    async def _levels(self, starts: list[str]) -> AsyncIterator[Page]:
         self.seen.update(starts)
         self.sites.update(_site(u) for u in starts)
         level, depth = starts, 0
@@ -121,6 +131,8 @@ class _Crawler:
             self.events("warning", f"pages: {url} is disallowed by robots.txt; skipped")
             return None
         self.budget -= 1
+        if self.renderer is not None:
+            return await self._render(url)
         try:
             response = await self.http.get(url, headers={"User-Agent": self.user_agent})
         except FetchError as exc:
@@ -137,11 +149,28 @@ class _Crawler:
         self.events("info", f"pages: {len(page.images)} image links on {response.url}")
         return page
 
+    async def _render(self, url: str) -> Page | None:
+        assert self.renderer is not None
+        page = await self.renderer.read(url)
+        if page is not None:
+            self.seen.add(page.url)
+            self.events("info", f"pages: {len(page.images)} image links on {page.url} (rendered)")
+        return page
+
     def _follow(self, links: list[str]) -> list[str]:
         """Links not seen yet on the sites being crawled (never off-site)."""
         fresh = [u for u in links if u not in self.seen and _on_sites(u, self.sites)]
         self.seen.update(fresh)
         return fresh
+
+
+def _renderer(source: Pages) -> RenderedReader:
+    """The browser reader for ``--render`` crawls (a clear error when there is no browser)."""
+    from imgharvest.browser.crawl import RenderedReader
+    from imgharvest.browser.host import require
+
+    require(source.settings)
+    return RenderedReader(source.settings, source.events)
 
 
 def _none_read(count: int) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -60,6 +60,7 @@ class CrawlJobIn(BaseModel):
     depth: int | str | None = 0
     download: bool | None = False
     count: int | str | None = None
+    render: bool | None = Field(False, description="Load each page in Chromium first")
 
 
 class EventOut(BaseModel):
@@ -201,6 +202,19 @@ async def create_crawl(request: Request, body: CrawlJobIn) -> JSONResponse:
     jobs = service(request)
     view = await run_in_threadpool(_create_crawl, jobs, body, _client(request))
     return created(view)
+
+
+@router.get("/sources", tags=["sources"], responses=ERRORS)
+async def list_sources(
+    request: Request, check: str | None = Query(None, max_length=200, description="A query")
+) -> dict[str, Any]:
+    """Every source: available or why not, base URL; with ``check``, one page from each."""
+    from imgharvest.source_health import report
+
+    query = check.strip() if check else None
+    if check is not None and not query:
+        raise HTTPException(400, {"check": "give a query to check the sources with"})
+    return await report(service(request).settings, query)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=ERRORS)

@@ -31,7 +31,7 @@ LABELS = {
     "search-query": "Search query", "date": "Date", "time": "Time", "email": "Email",
     "images": "Number of images", "tz": "Time zone", "sources": "Sources",
     "min-width": "Minimum width", "min-height": "Minimum height", "urls": "Page URLs",
-    "depth": "Link depth", "body": "Request",
+    "depth": "Link depth", "body": "Request", "render": "Render pages",
     "format": "Dataset format", "max-side": "Maximum side", "licence": "Licence",
 }  # fmt: skip
 FORM_KEYS = (*LABELS, "download", "kind")

@@ -9,7 +9,9 @@ query, so tests sharing the session-wide fake never collide:
 - ``LAYOUT_PAGE2``: page 1 as usual, later pages in an unknown shape;
 - Bing only: ``REPEATS`` serves the last page again, forever, past the end;
 - DuckDuckGo only: ``VQD_AMP`` / ``VQD_SINGLE`` pick the other token spellings,
-  ``NO_VQD`` a search page without one.
+  ``VQD_INPUT`` the html form's hidden input, ``NO_VQD`` a search page without one;
+  ``DDG_ANOMALY`` the bot-protection page (HTTP 202); ``DDG_BARE_NEXT`` ``next`` links
+  without the token (the client must send it on every page).
 
 Full-size URLs are ``fw.image_url(item)``; thumbnails live under ``/thumb/``
 and are small, so a parser that picks them is caught by size too.
@@ -43,6 +45,9 @@ REPEATS = "__repeats__"
 VQD_AMP = "__vqd_amp__"
 VQD_SINGLE = "__vqd_single__"
 NO_VQD = "__novqd__"
+VQD_INPUT = "__vqd_input__"
+DDG_ANOMALY = "__ddg_anomaly__"
+DDG_BARE_NEXT = "__ddg_bare_next__"
 BAD_KEY = "bad-key"
 
 BING_PAGE = 35
@@ -54,6 +59,13 @@ CAPTCHA_PAGE = (
     '<div id="b_captcha"><h1>Please solve the challenge below to continue</h1>'
     '<form action="/challenge/verify"><div class="captcha-box"></div></form></div>'
     "</body></html>"
+)
+DDG_ANOMALY_PAGE = (
+    "<!DOCTYPE html><html><head><title>DuckDuckGo</title></head><body>"
+    '<div class="anomaly-modal__mask"><div class="anomaly-modal__modal">'
+    "<p>Unfortunately, bots use DuckDuckGo too.</p><p>Please complete the following "
+    'challenge to confirm this search was made by a human.</p><form id="challenge-form" '
+    'action="/anomaly.js" method="POST"></form></div></div></body></html>'
 )
 # Commons answers queries starting with this with a mix of licences, some not open at all,
 # from the catalog "<query> commons" (so other sources can serve other pictures).
@@ -223,10 +235,17 @@ def ddg_home(fw: FakeWeb, request: web.Request) -> web.Response:
     token = vqd_for(query)
     spelled = {VQD_AMP: f"vqd={token}&", VQD_SINGLE: f"vqd='{token}'", NO_VQD: ""}
     snippet = spelled.get(query, f'vqd="{token}"')
+    if query == DDG_ANOMALY:
+        return web.Response(status=202, text=DDG_ANOMALY_PAGE, content_type="text/html")
+    if query == VQD_INPUT:
+        snippet = ""
+        form = f'<form action="/html/"><input type="hidden" name="vqd" value="{token}"></form>'
+    else:
+        form = ""
     page = (
         "<!DOCTYPE html><html><head><title>DuckDuckGo</title>"
         f"<script>DDG.deep.initialize('/d.js?q=x&t=D&l=us-en&s=0&dl=en&{snippet}&p_ent=');"
-        "</script></head><body><div id=links></div></body></html>"
+        f"</script></head><body>{form}<div id=links></div></body></html>"
     )
     return web.Response(text=page, content_type="text/html")
 
@@ -248,10 +267,11 @@ def ddg_json(fw: FakeWeb, request: web.Request) -> web.Response:
     answer: dict[str, Any] = {"ads": None, "query": query, "response_type": "images"}
     answer["data" if query == LAYOUT else "results"] = results
     if offset + DDG_PAGE < len(items):
-        answer["next"] = "i.js?" + urlencode(
-            {"q": query, "o": "json", "p": "1", "s": offset + DDG_PAGE, "u": "bing",
-             "f": ",,,,,", "l": "us-en", "vqd": request.query["vqd"]}
-        )  # fmt: skip
+        follow = {"q": query, "o": "json", "p": "1", "s": offset + DDG_PAGE, "u": "bing",
+                  "f": ",,,,,", "l": "us-en", "vqd": request.query["vqd"]}  # fmt: skip
+        if query == DDG_BARE_NEXT:
+            del follow["vqd"]
+        answer["next"] = "i.js?" + urlencode(follow)
     return web.json_response(answer)
 
 

@@ -56,9 +56,9 @@ class FakeWeb:
     def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024**2)
         app.router.add_get("/img/{name}", self._image)
-        from tests.fakeweb import hosts, pages, search
+        from tests.fakeweb import google, hosts, pages, render, search
 
-        for module in (hosts, search, pages):
+        for module in (hosts, search, pages, render, google):
             module.add_routes(app, self)
         return app
 

@@ -1,0 +1,135 @@
+"""Acceptance (issue 6, case 2): ``get -s google`` delivers originals and never a thumbnail;
+Google's captcha and "enable JavaScript" wall are clear blocks that fall through."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from imgharvest.cli import EXIT_FAILED, EXIT_OK, app
+from tests.fakeweb import FakeWeb
+from tests.fakeweb import google as fake_google
+
+NO_BROWSER = "/nonexistent/chromium"
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, fakeweb: FakeWeb) -> dict[str, str]:
+    env = {f"IMGHARVEST_{k}_URL": fakeweb.url for k in ("BING", "DUCKDUCKGO", "GOOGLE")}
+    env.update(
+        IMGHARVEST_DATA_DIR=str(tmp_path / "data"),
+        IMGHARVEST_ALLOWED_NETWORKS="127.0.0.0/8",
+        IMGHARVEST_READ_TIMEOUT="3",
+        IMGHARVEST_TOTAL_TIMEOUT="10",
+        IMGHARVEST_RETRIES="0",
+    )
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str) -> Any:
+    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+def manifest(path: Path) -> list[dict[str, str]]:
+    with zipfile.ZipFile(path) as zf:
+        return list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8"))))
+
+
+def thumbnail_hits(fw: FakeWeb) -> int:
+    return sum(count for path, count in fw.hits.items() if path.startswith("/thumb/"))
+
+
+def originals(fw: FakeWeb, query: str) -> set[str]:
+    return {fw.image_url(item) for item in fw.catalog(query)}
+
+
+def assert_30_originals(fw: FakeWeb, query: str, out: Path) -> None:
+    rows = manifest(out)
+    assert len(rows) == 30
+    assert {r["source"] for r in rows} == {"google"}
+    assert {r["url"] for r in rows} <= originals(fw, query)
+    assert all(int(r["width"]) == 320 for r in rows)  # thumbnails are 64 px wide
+
+
+def test_get_30_from_google_delivers_originals_and_fetches_no_thumbnail(
+    cli_env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path
+) -> None:
+    query, out = "google wml foxes", tmp_path / "foxes.zip"
+    before, pages_before = thumbnail_hits(fakeweb), fakeweb.hits["/wml/search"]
+    result = run_cli(cli_env, "get", query, "-s", "google", "-n", "30", "-o", str(out))
+    assert result.exit_code == EXIT_OK, result.output
+    assert_30_originals(fakeweb, query, out)
+    assert thumbnail_hits(fakeweb) == before
+    assert fakeweb.hits["/wml/search"] - pages_before >= 3  # 10 a page
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        (fake_google.SORRY, "captcha (redirected to /sorry/)"),
+        (fake_google.RECAPTCHA, "reCAPTCHA page"),
+        (fake_google.JSWALL, "'enable JavaScript' page"),
+    ],
+)
+def test_google_blocks_are_clear_failures_naming_google(
+    cli_env: dict[str, str], tmp_path: Path, query: str, says: str
+) -> None:
+    env = {**cli_env, "IMGHARVEST_BROWSER_PATH": NO_BROWSER}
+    result = run_cli(env, "get", query, "-s", "google", "-n", "5", "-o", str(tmp_path / "o.zip"))
+    assert result.exit_code == EXIT_FAILED, result.output
+    text = " ".join(result.output.split())
+    assert "every source failed: google:" in text and says in text
+    assert "no browser to fall back on" in text
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o.zip").exists()
+
+
+@pytest.mark.parametrize("query", [fake_google.SORRY, fake_google.JSWALL])
+def test_a_google_block_falls_through_to_the_next_source(
+    cli_env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path, query: str
+) -> None:
+    env = {**cli_env, "IMGHARVEST_BROWSER_PATH": NO_BROWSER}
+    out = tmp_path / "o.zip"
+    result = run_cli(env, "get", query, "-s", "google,bing", "-n", "5", "-o", str(out))
+    assert result.exit_code == EXIT_OK, result.output
+    assert {r["source"] for r in manifest(out)} == {"bing"}
+    assert "source failed" in result.output and "google:" in result.output
+
+
+@pytest.mark.browser
+def test_google_images_page_in_chromium_when_the_wml_route_is_walled(
+    cli_env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path
+) -> None:
+    """Consent page accepted, results built by script and more loaded by scrolling."""
+    query, out = fake_google.JSWALL, tmp_path / "walled.zip"
+    before, grid_before = thumbnail_hits(fakeweb), fakeweb.hits["/search/more"]
+    result = run_cli(cli_env, "get", query, "-s", "google", "-n", "30", "-o", str(out))
+    assert result.exit_code == EXIT_OK, result.output
+    assert_30_originals(fakeweb, query, out)
+    assert thumbnail_hits(fakeweb) == before
+    assert fakeweb.hits["/consent/save"] >= 1
+    assert fakeweb.hits["/search/more"] > grid_before  # results beyond the first screen
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        (fake_google.SORRY, "captcha (redirected to /sorry/) on the Images page"),
+        (fake_google.JSWALL_ALL, "the Images page asks to enable JavaScript"),
+    ],
+)
+def test_google_blocks_in_chromium_too_are_clear_failures(
+    cli_env: dict[str, str], tmp_path: Path, query: str, says: str
+) -> None:
+    out = str(tmp_path / "x.zip")
+    result = run_cli(cli_env, "get", query, "-s", "google", "-n", "5", "-o", out)
+    assert result.exit_code == EXIT_FAILED, result.output
+    assert says in " ".join(result.output.split())
+    assert "Traceback" not in result.output
