@@ -282,3 +282,10 @@ def test_bad_dataset_options_are_bad_input(
     assert result.exit_code == EXIT_BAD_INPUT
     assert field in result.output
     assert not out.exists()
+
+
+def test_get_help_lists_the_dataset_options(cli_env: dict[str, str]) -> None:
+    result = run_cli(cli_env, "get", "--help")
+    assert result.exit_code == EXIT_OK, result.output
+    for option in ("--queries", "--format", "--max-side", "--licence", "--split", "--convert"):
+        assert option in result.output
