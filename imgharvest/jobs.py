@@ -27,6 +27,7 @@ from imgharvest import links
 from imgharvest.clock import Clock
 from imgharvest.errors import InputError
 from imgharvest.models import Job, JobEvent, JobImage
+from imgharvest.pipeline.extract import is_image_path
 from imgharvest.pipeline.records import MANIFEST_FIELDS
 from imgharvest.schemas import CrawlRequest, SearchRequest, dataset_values
 from imgharvest.settings import Settings
@@ -233,7 +234,7 @@ class JobService:
             job = session.get(Job, job_id)
             key = job.archive_key if job is not None and job.status in DELIVERED else None
         path = self.store.local_path(key) if key else None
-        if path is None or not file.startswith("images/"):
+        if path is None or not in_archive(file):
             return None
         with zipfile.ZipFile(path) as archive:
             try:
@@ -484,6 +485,12 @@ def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]]) -> list[JobIma
         JobImage(job_id=job_id, position=i, **{k: v for k, v in row.items() if k in names})
         for i, row in enumerate(images)
     ]
+
+
+def in_archive(file: str) -> bool:
+    """Whether a manifest ``file`` is an image member of the job's zip (``images/…`` or an
+    image-folder ``<class>/…``), not a sample inside a tar shard or a parquet file."""
+    return "#" not in file and is_image_path(file) and not file.startswith(("/", "."))
 
 
 def resubmit_url(base: str, job: Job) -> str | None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from imgharvest.jobs import EventView, JobView
+from imgharvest.jobs import EventView, JobView, in_archive
 
 GALLERY_MAX = 120
 LINKS_MAX = 500
@@ -74,8 +74,8 @@ def thumbs(view: JobView) -> list[dict[str, Any]]:
     """Gallery tiles of kept images (files in the archive), at most ``GALLERY_MAX``."""
     tiles = []
     for position, row in enumerate(view.images[:GALLERY_MAX]):
-        if not row.get("file"):
-            continue
+        if not in_archive(str(row.get("file") or "")):
+            continue  # a found link, or a sample inside a shard: no thumbnail
         width, height = int(row.get("width") or 1), int(row.get("height") or 1)
         tiles.append({
             **row, "thumb": f"/jobs/{view.id}/thumbs/{position}", "w": THUMB_WIDTH,

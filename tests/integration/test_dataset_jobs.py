@@ -50,6 +50,27 @@ def test_api_job_delivers_a_resized_webdataset_with_a_licence_summary(
     assert all(r["rank"] >= 1 and r["width"] == 120 for r in rows)
     wait_for(lambda: smtp_sink.of_kind("ready"), timeout=30)
     assert "licence unknown for 100% of images" in text_of(smtp_sink.of_kind("ready")[0])
+    page = httpx.get(f"{services.settings.public_url}/jobs/{created['id']}", timeout=10).text
+    assert "licence unknown for 100% of images" in page
+    assert "/thumbs/" not in page, "samples inside tar shards have no thumbnails"
+
+
+def test_imagefolder_job_shows_thumbnails_from_the_class_folder(
+    run_service: Any, fakeweb: FakeWeb
+) -> None:
+    fakeweb.add_catalog("folder job", cat.good(8, start=365_000, prefix="fj"))
+    services = run_service(sources=["bing"])
+    created = submit(services, query="folder job", count=3, email="g@example.org",
+                     format="imagefolder")  # fmt: skip
+    body = wait_for(lambda: finished(services, created["id"]), timeout=90)
+    assert body["status"] == "done", body
+    base = services.settings.public_url
+    rows = httpx.get(f"{base}/api/v1/jobs/{created['id']}/images", timeout=10).json()
+    assert [r["file"].split("/")[0] for r in rows] == ["folder-job"] * 3
+    page = httpx.get(f"{base}/jobs/{created['id']}", timeout=10).text
+    assert page.count(f"/jobs/{created['id']}/thumbs/") == 3
+    thumb = httpx.get(f"{base}/jobs/{created['id']}/thumbs/0", timeout=10)
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
 
 
 async def test_api_names_each_bad_dataset_option(client: httpx.AsyncClient) -> None:  # noqa: F811
