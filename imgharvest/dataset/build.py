@@ -9,6 +9,7 @@ own; a short class is reported with its shortfall and the others go on.
 from __future__ import annotations
 
 import asyncio
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,10 +23,14 @@ from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.dataset.transform import reshape
 from imgharvest.events import EventSink
 from imgharvest.pipeline.dedupe import Deduper
-from imgharvest.pipeline.records import ImageRecord
+from imgharvest.pipeline.records import ImageRecord, Reason, Rejected
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.run import HarvestSpec, PostStep, harvest
 from imgharvest.settings import Settings
+
+# What Pillow raises for an image it read before but cannot re-encode (an odd mode,
+# a file system error): that image is dropped with its reason, the run goes on.
+RESHAPE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
 
 
 @dataclass
@@ -131,7 +136,10 @@ def _reshaper(spec: DatasetSpec) -> PostStep | None:
     if not spec.reshapes:
         return None
 
-    def step(record: ImageRecord) -> ImageRecord:
-        return reshape(record, spec, record.path.with_name(record.path.name + "-final"))
+    def step(record: ImageRecord) -> ImageRecord | Rejected:
+        try:
+            return reshape(record, spec, record.path.with_name(record.path.name + "-final"))
+        except RESHAPE_ERRORS as exc:
+            return Rejected(Reason.RESHAPE, f"{type(exc).__name__}: {exc}")
 
     return PostStep(step, fit=spec.max_side)

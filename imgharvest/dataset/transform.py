@@ -25,6 +25,15 @@ from imgharvest.pipeline.records import ImageRecord, Verified
 TARGETS = {"jpeg": ("JPEG", "jpg"), "webp": ("WEBP", "webp"), "png": ("PNG", "png")}
 _EXT = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp", "TIFF": "tiff"}
 _ANIMATABLE = frozenset({"GIF", "WEBP", "PNG"})
+# Modes each output format stores as they are; others are converted to RGB(A).
+_MODES = {
+    "JPEG": frozenset({"RGB", "L", "CMYK"}),
+    "PNG": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"}),
+    "WEBP": frozenset({"RGB", "RGBA"}),
+    "GIF": frozenset({"P", "L", "1"}),
+    "BMP": frozenset({"1", "L", "P", "RGB"}),
+    "TIFF": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16"}),
+}
 
 
 def reshape(record: ImageRecord, spec: DatasetSpec, dest: Path) -> ImageRecord:
@@ -92,14 +101,15 @@ def _fitted(img: Image.Image, max_side: int) -> Image.Image:
 
 def _prepared(img: Image.Image, fmt: str) -> Image.Image:
     """A mode the target format can store (JPEG has no alpha: flattened onto white)."""
-    if fmt == "JPEG" and img.mode not in ("RGB", "L", "CMYK"):
+    if img.mode in _MODES.get(fmt, frozenset()):
+        return img
+    alpha = "A" in img.getbands() or "transparency" in img.info
+    if fmt == "JPEG" and alpha:
         rgba = img.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    if fmt == "WEBP" and img.mode not in ("RGB", "RGBA"):
-        return img.convert("RGBA" if "A" in img.mode or "transparency" in img.info else "RGB")
-    return img
+    return img.convert("RGBA" if alpha and fmt != "BMP" else "RGB")
 
 
 def _encoder(fmt: str, spec: DatasetSpec) -> dict[str, int]:

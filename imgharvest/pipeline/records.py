@@ -34,6 +34,7 @@ class Reason(StrEnum):
     ROBOTS = "robots_disallowed"
     ASPECT = "aspect_filtered"
     LICENCE = "licence_filtered"
+    RESHAPE = "reshape_failed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,10 +38,11 @@ __all__ = [
 @dataclass(frozen=True)
 class PostStep:
     """A step run on each kept image in the worker threads while others still download
-    (resizing, re-encoding); its record replaces the kept one. ``fit`` > 0 asks verification
-    to keep a JPEG decoded at that size for it (one decode instead of two)."""
+    (resizing, re-encoding); its record replaces the kept one, a ``Rejected`` drops it.
+    ``fit`` > 0 asks verification to keep a JPEG decoded at that size for it (one decode
+    instead of two)."""
 
-    run: Callable[[ImageRecord], ImageRecord]
+    run: Callable[[ImageRecord], ImageRecord | Rejected]
     fit: int = 0
 
 
@@ -206,15 +207,14 @@ class _Run:
         self.used: list[str] = []
         self.query = ""
         self.post: PostStep | None = None
-        self.posted: dict[int, asyncio.Future[ImageRecord]] = {}
+        self.posted: dict[int, asyncio.Future[ImageRecord | Rejected]] = {}
 
     async def execute(self, http: Fetcher, streams: list[Stream]) -> HarvestResult:
         """Run the fill-to-N loop over the streams, then trim to exactly N."""
         self.http = http
         try:
             await self._loop(streams)
-            for index, pending in self.posted.items():
-                self.kept[index] = await pending
+            await self._collect_posted()
         finally:
             self.pool.shutdown(wait=False, cancel_futures=True)
         records = self._trim()
@@ -223,6 +223,17 @@ class _Run:
             self.wanted, records, self.progress.rejected, self.progress.tried,
             self.errors, self.used,
         )  # fmt: skip
+
+    async def _collect_posted(self) -> None:
+        """The post step's records replace the kept ones; a rejected one is dropped, counted."""
+        for index, pending in self.posted.items():
+            done = await pending
+            if isinstance(done, Rejected):
+                self.events("warning", f"image {index}: {done.reason}: {done.detail}")
+                self._reject(str(done.reason), self.kept.pop(index).path)
+            else:
+                self.kept[index] = done
+        self.progress.kept = len(self.kept)
 
     async def _loop(self, streams: list[Stream]) -> None:
         """Workers draw from one candidate stream until N are kept, it runs dry, or a cancel."""

@@ -118,3 +118,24 @@ def test_verification_keeps_a_large_jpeg_decoded_for_the_resize(tmp_path: Path) 
     record = ImageRecord(Candidate(url="u", source="b"), big, 1, "0" * 64, kept, "u")
     out = reshape(record, DatasetSpec(max_side=256), tmp_path / "o")
     assert _matches(out).size == (256, 192) and out.info.pixels is None
+
+
+@pytest.mark.parametrize(
+    ("mode", "src", "convert", "mode_out"),
+    [
+        ("CMYK", "JPEG", "png", "RGB"),
+        ("CMYK", "JPEG", "webp", "RGB"),
+        ("I;16", "PNG", "jpeg", "RGB"),
+        ("LA", "PNG", "jpeg", "RGB"),
+        ("P", "GIF", "webp", "RGB"),
+        ("RGBA", "PNG", "webp", "RGBA"),
+    ],
+)
+def test_every_mode_converts(
+    tmp_path: Path, mode: str, src: str, convert: str, mode_out: str
+) -> None:
+    img = Image.new(mode, (60, 40))
+    buf = io.BytesIO()
+    img.save(buf, format=src)
+    out = reshape(_record(tmp_path, buf.getvalue()), DatasetSpec(convert=convert), tmp_path / "o")
+    assert _matches(out).mode == mode_out
