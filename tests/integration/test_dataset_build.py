@@ -18,7 +18,7 @@ from tests.integration.test_run import candidates, stream
 async def test_post_step_replaces_or_drops_kept_images(
     fakeweb: FakeWeb, settings: Any, tmp_path: Path
 ) -> None:
-    cands = candidates(fakeweb, cat.good(10, start=380_000, prefix="pb"), "p")
+    cands = candidates(fakeweb, cat.good(6, start=380_000, prefix="pb"), "p")  # all six kept
 
     def step(record: ImageRecord) -> ImageRecord | Rejected:
         if record.candidate.url.endswith(("pb380003.jpg", "pb380005.jpg")):
