@@ -31,6 +31,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows (addresses, queries) are overwritten with zeros, not left in free pages.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

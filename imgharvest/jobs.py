@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,9 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from imgharvest import links
 from imgharvest.clock import Clock
 from imgharvest.errors import InputError
+from imgharvest.expiry import Expiry
 from imgharvest.models import Job, JobEvent, JobImage
 from imgharvest.pipeline.extract import is_image_path
 from imgharvest.pipeline.records import MANIFEST_FIELDS
+from imgharvest.redact import redact
 from imgharvest.schemas import CrawlRequest, SearchRequest, dataset_values
 from imgharvest.settings import Settings
 from imgharvest.storage import Store
@@ -87,6 +88,13 @@ class JobView:
     request: dict[str, Any]
     events: list[EventView] = field(default_factory=list)
     images: list[dict[str, str | int]] = field(default_factory=list)
+    pages_active: int = 0
+    archive_bytes: int | None = None
+
+    @property
+    def links_only(self) -> bool:
+        """A crawl that lists image links without downloading them (no "wanted" count)."""
+        return self.kind == "crawl" and not self.request.get("download")
 
     @property
     def progress(self) -> float:
@@ -157,6 +165,8 @@ class JobService:
             "urls": list(req.urls), "depth": req.depth, "download": req.download,
             "count": req.count, "tz": req.tz, "render": req.render,
         }  # fmt: skip
+        if req.follow:
+            request["follow"] = req.follow
         query = req.urls[0] if len(req.urls) == 1 else f"{len(req.urls)} pages"
         wanted = req.count if req.download else 0
         return self._create("crawl", query, wanted, len(req.urls), request, req, client)
@@ -218,6 +228,12 @@ class JobService:
             select(JobImage).where(JobImage.job_id == job_id).order_by(JobImage.position)
         ).all()
         return [{name: getattr(row, name) for name in MANIFEST_FIELDS} for row in rows]
+
+    def many(self, ids: Sequence[str]) -> list[JobView]:
+        """The known jobs among ``ids``, in the order given, without events or images."""
+        with self.sessions() as session:
+            found = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(list(ids))))}
+        return [self._view(found[i], [], []) for i in ids if i in found]
 
     def recent(self, status: str | None = None, limit: int = 50) -> list[JobView]:
         """The newest jobs (optionally of one status), without events or images."""
@@ -286,11 +302,11 @@ class JobService:
             return None
         if job.status in ACTIVE:
             raise InputError("status", f"the job is {job.status}; cancel it first")
+        if job.status == EXPIRED:
+            raise InputError("status", "the job expired and its request was deleted")
         now = self.clock.now()
         if job.kind == "crawl":
             return self.create_crawl(_crawl_request(job, now), client=job.client)
-        if not job.email:
-            raise InputError("email", "the address of this job was erased; submit the form again")
         return self.create_search(_search_request(job, now), client=job.client)
 
     # -- worker side ------------------------------------------------------
@@ -334,18 +350,35 @@ class JobService:
             return getattr(result, "rowcount", 0) == 1
 
     def progress(
-        self, claim: Claim, tried: int, kept: int, rejected: Mapping[str, int], pages: int = 0
+        self,
+        claim: Claim,
+        tried: int,
+        kept: int,
+        rejected: Mapping[str, int],
+        pages: int = 0,
+        active: int = 0,
     ) -> None:
-        """Store live counts of a run."""
-        values = {"tried": tried, "kept": kept, "rejected": dict(rejected), "pages_done": pages}
+        """Store live counts of a run (``active``: pages being read right now)."""
+        values = {"tried": tried, "kept": kept, "rejected": dict(rejected), "pages_done": pages,
+                  "pages_active": active}  # fmt: skip
         with self._tx() as session:
             session.execute(update(Job).where(self._fenced(claim)).values(**values))
 
-    def event(self, job_id: str, level: str, message: str) -> None:
-        """Keep one event row and write one log line naming the job."""
+    def add_links(self, claim: Claim, rows: Sequence[Mapping[str, Any]], start: int) -> bool:
+        """Store found links while the run goes on (positions from ``start``); False if lost."""
+        with self._tx() as session:
+            owned = session.scalars(select(Job.id).where(self._fenced(claim))).first()
+            if owned is None:
+                return False
+            session.add_all(_image_rows(claim.job_id, rows, start))
+        return True
+
+    def event(self, job_id: str, level: str, message: str, private: Sequence[str] = ()) -> None:
+        """Keep one event row and write one log line naming the job (``private`` words masked)."""
         with self._tx() as session:
             session.add(JobEvent(job_id=job_id, at=self.clock.now(), level=level, message=message))
-        log.log(logging.getLevelName(level.upper()), "%s", message, extra={"job_id": job_id})
+        line = redact(message, private) if private else message
+        log.log(logging.getLevelName(level.upper()), "%s", line, extra={"job_id": job_id})
 
     def finish(self, claim: Claim, outcome: Outcome) -> bool:
         """Record a finished run (images, archive, link); False if the run lost the job."""
@@ -399,34 +432,8 @@ class JobService:
         return run_at
 
     def expire_due(self) -> list[str]:
-        """Past link lifetime: delete archives, erase addresses, mark delivered jobs expired."""
-        now = self.clock.now()
-        with self._tx() as session:
-            jobs = session.scalars(
-                select(Job).where(
-                    Job.status.in_((DONE, SHORT, FAILED, CANCELLED)),
-                    Job.expires_at <= now,
-                    or_(
-                        Job.email.is_not(None),
-                        Job.archive_key.is_not(None),
-                        Job.status.in_(DELIVERED),
-                    ),
-                )
-            ).all()
-            for job in jobs:
-                self._expire(job)
-            expired = [job.id for job in jobs]
-        for job_id in expired:
-            self.event(job_id, "info", "link expired: archive deleted, email address erased")
-        return expired
-
-    def _expire(self, job: Job) -> None:
-        shutil.rmtree(self.workdir(job.id), ignore_errors=True)
-        if job.archive_key:
-            self.store.delete(job.archive_key)
-        job.archive_key, job.email = None, None
-        if job.status in DELIVERED:
-            job.status = EXPIRED
+        """Ended jobs past their link's lifetime become tombstones; old tombstones go."""
+        return Expiry(self.sessions, self.settings, self.clock, self.store).sweep().expired
 
     def workdir(self, job_id: str) -> Path:
         """The scratch folder of a job's run (deleted when the run ends)."""
@@ -445,7 +452,8 @@ class JobService:
             error=job.error, has_email=bool(job.email), job_url=f"{base}/jobs/{job.id}",
             download_url=self._download_url(job), expires_at=job.expires_at,
             resubmit_url=resubmit_url(base, job), request=dict(job.request),
-            events=events, images=images,
+            events=events, images=images, pages_active=job.pages_active or 0,
+            archive_bytes=job.archive_bytes,
         )  # fmt: skip
 
     def _download_url(self, job: Job) -> str | None:
@@ -467,23 +475,25 @@ class Outcome:
     archive_key: str | None = None
     images: Sequence[Mapping[str, Any]] = ()
     pages_done: int = 0
+    archive_bytes: int | None = None
 
     def values(self, now: datetime, link: links.Link | None) -> dict[str, Any]:
         """Column values of the finished job."""
         return {
             "status": self.status, "summary": self.summary, "tried": self.tried,
             "kept": self.kept, "rejected": dict(self.rejected), "archive_key": self.archive_key,
-            "pages_done": self.pages_done, "heartbeat_at": now,
+            "pages_done": self.pages_done, "heartbeat_at": now, "pages_active": 0,
+            "archive_bytes": self.archive_bytes,
             "link_nonce": link.nonce if link else None,
             "link_digest": link.digest if link else None,
         }  # fmt: skip
 
 
-def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]]) -> list[JobImage]:
+def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]], start: int = 0) -> list[JobImage]:
     names = set(MANIFEST_FIELDS)
     return [
         JobImage(job_id=job_id, position=i, **{k: v for k, v in row.items() if k in names})
-        for i, row in enumerate(images)
+        for i, row in enumerate(images, start)
     ]
 
 
@@ -496,6 +506,8 @@ def in_archive(file: str) -> bool:
 def resubmit_url(base: str, job: Job) -> str | None:
     """A link that opens the right form pre-filled with this job's request."""
     req = job.request
+    if job.status == EXPIRED or not req:
+        return None  # an expired job's request is deleted
     if job.kind == "crawl":
         return f"{base}/crawl?" + urlencode({"urls": "\n".join(req.get("urls", []))})
     values = {"search-query": job.query, "images": str(job.wanted), "tz": req.get("tz", "UTC")}
@@ -512,7 +524,7 @@ def resubmit_url(base: str, job: Job) -> str | None:
 def _search_request(job: Job, now: datetime) -> SearchRequest:
     req = job.request
     return SearchRequest(
-        query=job.query, run_at=now, email=job.email or "", count=int(req["count"]),
+        query=job.query, run_at=now, email=job.email, count=int(req["count"]),
         sources=tuple(req.get("sources", ())), min_width=int(req.get("min_width", 0)),
         min_height=int(req.get("min_height", 0)), tz=str(req.get("tz", "UTC")),
         format=str(req.get("format", "zip")), max_side=int(req.get("max_side", 0)),
@@ -526,4 +538,5 @@ def _crawl_request(job: Job, now: datetime) -> CrawlRequest:
         urls=list(req["urls"]), run_at=now, email=job.email, depth=int(req.get("depth", 0)),
         download=bool(req.get("download")), count=int(req.get("count", 0)),
         tz=str(req.get("tz", "UTC")), render=bool(req.get("render")),
+        follow=str(req.get("follow", "")),
     )  # fmt: skip

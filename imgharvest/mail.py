@@ -13,18 +13,20 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from imgharvest import reasons
 from imgharvest.clock import Clock
 from imgharvest.errors import ConfigError
 from imgharvest.jobs import JobView
@@ -34,6 +36,7 @@ from imgharvest.settings import Settings
 log = logging.getLogger("imgharvest.mail")
 
 KINDS = ("started", "finished", "failed")
+JOB_HEADER = "X-Imgharvest-Job"
 SUBJECT_QUERY_MAX = 60
 SMTP_TIMEOUT = 15.0
 CLAIM_SECONDS = 120
@@ -52,11 +55,12 @@ class OutboxMailer:
         self.folder = folder
 
     def send(self, message: EmailMessage) -> None:
-        """Write ``message`` to ``<folder>/<timestamp>-<id>.eml``."""
+        """Write ``message`` to ``<folder>/<job id>-<timestamp>-<id>.eml`` (expiry finds it)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
         msg_id = re.sub(r"[^A-Za-z0-9]", "", str(message["Message-ID"]))[:24]
-        path = self.folder / f"{stamp}-{msg_id}.eml"
+        job = re.sub(r"[^A-Za-z0-9_-]", "", str(message.get(JOB_HEADER) or "nojob"))[:32]
+        path = self.folder / f"{job}-{stamp}-{msg_id}.eml"
         path.write_bytes(message.as_bytes())
         log.info("email written to %s", path.name)
 
@@ -120,9 +124,25 @@ def subject_text(text: str) -> str:
     return clean if len(clean) <= SUBJECT_QUERY_MAX else clean[: SUBJECT_QUERY_MAX - 1] + "…"
 
 
-def when(value: datetime | None) -> str:
-    """A timestamp as people read it in an email."""
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+def when(value: datetime | None, zone: str = "UTC") -> str:
+    """A time in the requester's zone, UTC in brackets: ``… 14:05 Europe/Berlin (13:05 UTC)``."""
+    if value is None:
+        return ""
+    tz = _zone(zone)
+    utc = value.astimezone(UTC)
+    if tz.key == "UTC":
+        return utc.strftime("%Y-%m-%d %H:%M UTC")
+    local = value.astimezone(tz)
+    same_day = local.date() == utc.date()
+    bracket = utc.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
+    return f"{local:%Y-%m-%d %H:%M} {tz.key} ({bracket})"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo("UTC")
 
 
 _SUBJECTS = {
@@ -130,19 +150,40 @@ _SUBJECTS = {
     "finished": "Your images of “{q}” are ready",
     "failed": "Your images of “{q}” could not be collected",
 }
+_LINKS_SUBJECT = "Image links found on {q}"
+
+
+def subject(kind: str, job: JobView) -> str:
+    """The subject line; a links-only crawl's result is a list of links, not images."""
+    if kind == "finished" and job.links_only:
+        return _LINKS_SUBJECT.format(q=subject_text(job.query))
+    return _SUBJECTS[kind].format(q=subject_text(job.query))
+
+
+def context(job: JobView, settings: Settings) -> dict[str, Any]:
+    """What the templates see: the job, its times in the requester's zone, reasons in words."""
+    zone = str(job.request.get("tz") or "UTC")
+    base = settings.public_url
+    return {
+        "job": job, "public_url": base, "when": lambda value: when(value, zone),
+        "reasons": reasons.sentence(job.rejected), "error": reasons.failure_text(job.error),
+        "links_json": f"{base}/api/v1/jobs/{job.id}/images",
+        "links_csv": f"{base}/jobs/{job.id}/links.csv",
+    }  # fmt: skip
 
 
 def render(kind: str, job: JobView, to: str, settings: Settings) -> EmailMessage:
     """The ``kind`` message about ``job`` for ``to``, as plain text plus HTML (UTF-8)."""
-    context = {"job": job, "when": when, "public_url": settings.public_url}
+    ctx = context(job, settings)
     message = EmailMessage()
-    message["Subject"] = _SUBJECTS[kind].format(q=subject_text(job.query))
+    message["Subject"] = subject(kind, job)
     message["From"] = settings.mail_from
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1])
-    message.set_content(_env.get_template(f"{kind}.txt").render(context), charset="utf-8")
-    message.add_alternative(_env.get_template(f"{kind}.html").render(context), subtype="html")
+    message[JOB_HEADER] = job.id
+    message.set_content(_env.get_template(f"{kind}.txt").render(ctx), charset="utf-8")
+    message.add_alternative(_env.get_template(f"{kind}.html").render(ctx), subtype="html")
     return message
 
 

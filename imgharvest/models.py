@@ -71,6 +71,8 @@ class Job(Base):
     link_nonce: Mapped[str | None] = mapped_column(String(64))
     link_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime | None]
+    pages_active: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    archive_bytes: Mapped[int | None] = mapped_column(Integer)
 
 
 class JobEvent(Base):
@@ -131,3 +133,14 @@ class Email(Base):
     claimed_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CompatJob(Base):
+    """The original crawler API's integer job id (``id - 1``, from 0) of a crawl job."""
+
+    __tablename__ = "compat_jobs"
+    # AUTOINCREMENT: a number is never reused, even after its job was deleted.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)

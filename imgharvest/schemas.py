@@ -8,6 +8,7 @@ once in ``ValidationFailed.errors`` (field -> message naming the cause).
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +32,12 @@ MAX_DEPTH = 3
 MAX_DIMENSION = 20_000
 # A form's time has minute precision; "now" picked a few seconds late is not "the past".
 PAST_GRACE = timedelta(seconds=60)
+# Scheduled jobs wait at most this long (a job a decade ahead is a typo, and holds personal data).
+MAX_AHEAD = timedelta(days=366)
+START_NOW = "start-now"
+ALL_IMAGES = 0
+# The original form accepted "1:45" as well as "01:45" (and seconds).
+SHORT_TIME = re.compile(r"^(\d):(\d\d(?::\d\d)?)$")
 SEARCH_SOURCES = tuple(name for name in MODULES if name != "pages")
 # Every job delivers one zip: "dir" would be the same as "zip" there.
 WEB_FORMATS = ("zip", "imagefolder", "webdataset", "parquet")
@@ -54,7 +61,7 @@ class SearchRequest:
 
     query: str
     run_at: datetime
-    email: str
+    email: str | None
     count: int
     sources: tuple[str, ...] = ()
     min_width: int = 0
@@ -66,8 +73,9 @@ class SearchRequest:
 
     def form_values(self) -> dict[str, str]:
         """The request as form fields (pre-fills the form, e.g. for a re-submit link)."""
-        values = {"search-query": self.query, "email": self.email, "images": str(self.count)}
-        values["tz"] = self.tz
+        values = {"search-query": self.query, "images": str(self.count), "tz": self.tz}
+        if self.email:
+            values["email"] = self.email
         if self.sources:
             values["sources"] = ",".join(self.sources)
         return values | dataset_values(self.format, self.max_side, self.licence)
@@ -92,6 +100,7 @@ class CrawlRequest:
     count: int = 0
     tz: str = "UTC"
     render: bool = False
+    follow: str = ""
 
 
 class FieldErrors(dict[str, str]):
@@ -185,7 +194,15 @@ def _iso(data: Mapping[str, Any], key: str, parse: Callable[[str], T], shape: st
 def _not_past(run_at: datetime, now: datetime) -> datetime:
     if run_at < now - PAST_GRACE:
         raise InputError("date", "date/time is in the past")
+    if run_at > now + MAX_AHEAD:
+        raise InputError("date", "date/time is more than a year ahead")
     return run_at.astimezone(UTC)
+
+
+def parse_time(raw: str) -> time:
+    """``HH:MM`` or ``H:MM`` (optionally with seconds), as the original form accepted."""
+    short = SHORT_TIME.match(raw)
+    return time.fromisoformat(f"0{short[1]}:{short[2]}" if short else raw)
 
 
 def parse_run_at(
@@ -193,7 +210,7 @@ def parse_run_at(
 ) -> datetime | None:
     """``date`` + ``time`` in ``zone`` as aware UTC; problems go to ``errors``."""
     day = errors.check("date", lambda: _iso(data, "date", date.fromisoformat, "YYYY-MM-DD"))
-    at = errors.check("time", lambda: _iso(data, "time", time.fromisoformat, "HH:MM"))
+    at = errors.check("time", lambda: _iso(data, "time", parse_time, "HH:MM"))
     if day is None or at is None or zone is None:
         return None
     local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
@@ -212,13 +229,27 @@ def parse_sources(data: Mapping[str, Any]) -> tuple[str, ...]:
     return names
 
 
-def validate_search(data: Mapping[str, Any], settings: Settings, now: datetime) -> SearchRequest:
-    """A ``SearchRequest`` from form/JSON fields, or ``ValidationFailed`` naming every bad field."""
+def _search_run_at(
+    data: Mapping[str, Any], errors: FieldErrors, zone: ZoneInfo | None, now: datetime
+) -> datetime | None:
+    # "Start now" (a form switch) replaces date and time; without it both are required.
+    if parse_flag(data, START_NOW):
+        return now.astimezone(UTC)
+    return parse_run_at(data, errors, zone, now)
+
+
+def validate_search(
+    data: Mapping[str, Any], settings: Settings, now: datetime, *, email_required: bool = True
+) -> SearchRequest:
+    """A ``SearchRequest`` from form/JSON fields, or ``ValidationFailed`` naming every bad field.
+
+    The form requires an address (the link is emailed); the API may omit it.
+    """
     errors = FieldErrors()
     query = errors.check("search-query", lambda: parse_query(data))
     zone = errors.check("tz", lambda: parse_tz(data, settings))
-    run_at = parse_run_at(data, errors, zone, now)
-    email = errors.check("email", lambda: parse_email(data))
+    run_at = _search_run_at(data, errors, zone, now)
+    email = errors.check("email", lambda: parse_email(data, required=email_required))
     count = errors.check(
         "images", lambda: parse_int(data, "images", "number of images", 1, settings.max_images)
     )
@@ -229,7 +260,7 @@ def validate_search(data: Mapping[str, Any], settings: Settings, now: datetime) 
     max_side = errors.check("max-side", lambda: _dimension(data, "max-side", "maximum side"))
     licence = errors.check("licence", lambda: parse_licence(data))
     errors.raise_if_any()
-    assert query and run_at and email and count and zone and sources is not None
+    assert query and run_at and count and zone and sources is not None
     assert fmt and licence
     return SearchRequest(
         query, run_at, email, count, sources, min_w or 0, min_h or 0, zone.key,
@@ -307,12 +338,13 @@ def validate_crawl(data: Mapping[str, Any], settings: Settings, now: datetime) -
     depth = errors.check("depth", lambda: parse_int(data, "depth", "depth", 0, MAX_DEPTH, 0))
     download = parse_flag(data, "download")
     limit = settings.max_images
+    # No maximum means "every image found" (0), up to MAX_IMAGES: never "fewer than asked".
     count = errors.check(
-        "images", lambda: parse_int(data, "images", "number of images", 1, limit, limit)
+        "images", lambda: parse_int(data, "images", "number of images", 1, limit, ALL_IMAGES)
     )
     render = errors.check("render", lambda: parse_render(data, settings))
     errors.raise_if_any()
-    assert urls and run_at and zone and depth is not None and count
+    assert urls and run_at and zone and depth is not None and count is not None
     return CrawlRequest(urls, run_at, email, depth, download, count, zone.key, bool(render))
 
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "imgharvest@localhost"
     link_ttl_seconds: int = Field(1800, ge=1)
+    record_ttl_seconds: int = Field(7 * 24 * 3600, ge=0)
     max_images: int = Field(500, ge=1)
     timezone: str = "UTC"
     sources: CsvList = Field(

@@ -14,6 +14,7 @@ import io
 import logging
 import shutil
 import smtplib
+import threading
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from huey import Huey, crontab
 
-from imgharvest import licences
+from imgharvest import licences, reasons, redact
 from imgharvest.dataset import build
 from imgharvest.dataset.deliver import job_spec, pack
 from imgharvest.dataset.spec import DatasetSpec, QueryClass
@@ -29,6 +30,7 @@ from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
 from imgharvest.mail import render
 from imgharvest.naming import slugify
+from imgharvest.pipeline.hop import OneHop
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
@@ -148,10 +150,16 @@ class JobRun:
         self.workdir = services.jobs.workdir(claim.job_id)
         self.snapshot: Progress | None = None
         self.pages_done = 0
+        self.pages_active = 0
+        self.private = redact.terms(claim.request)
+        self.links_only = claim.kind == "crawl" and not claim.request.get("download")
+        self.found: list[dict[str, Any]] = []
+        self.stored = 0
+        self._store_lock = threading.Lock()
 
     def events(self, level: str, message: str) -> None:
-        """The engine's event sink: one row and one log line per event."""
-        self.svc.jobs.event(self.claim.job_id, level, message)
+        """The engine's event sink: one row and one log line (without the query) per event."""
+        self.svc.jobs.event(self.claim.job_id, level, message, self.private)
 
     def execute(self) -> None:
         """Run to the end and record the outcome; failures of the job are data, not crashes."""
@@ -174,6 +182,7 @@ class JobRun:
             self.tasks.queue_email(self.claim.job_id, "finished")
 
     def _fail(self, error: str) -> None:
+        self._save_progress()  # the counts say why, next to the reason
         if self.svc.jobs.fail(self.claim, error):
             self.tasks.queue_email(self.claim.job_id, "failed")
 
@@ -199,7 +208,22 @@ class JobRun:
     def _save_progress(self) -> None:
         p = self.snapshot
         tried, kept, rejected = (p.tried, p.kept, dict(p.rejected)) if p else (0, 0, {})
-        self.svc.jobs.progress(self.claim, tried, kept, rejected, self.pages_done)
+        if p is None and self.found:
+            kept = self._store_links()
+        jobs = self.svc.jobs
+        jobs.progress(self.claim, tried, kept, rejected, self.pages_done, self.pages_active)
+
+    def _store_links(self) -> int:
+        """Save the links found since the last save (``/result`` grows while the job runs)."""
+        with self._store_lock:  # the heartbeat thread and the run's end may both save
+            rows = self.found[self.stored :]
+            if rows and self.svc.jobs.add_links(self.claim, rows, self.stored):
+                self.stored += len(rows)
+            return self.stored
+
+    def _add_found(self, found: list[Candidate]) -> None:
+        if self.links_only:
+            self.found += [_link_row(c) for c in found]
 
     def _on_progress(self, progress: Progress) -> None:
         self.snapshot = progress
@@ -237,17 +261,51 @@ class JobRun:
     async def _crawl(self, cancel: asyncio.Event) -> Outcome:
         req = self.claim.request
         options = SourceOptions(depth=int(req.get("depth", 0)), render=bool(req.get("render")))
-        found = await self._crawl_pages(list(req["urls"]), options, cancel)
+        if req.get("follow") == "all":
+            found = await self._one_hop(list(req["urls"]), cancel)
+        else:
+            found = await self._crawl_pages(list(req["urls"]), options, cancel)
         if not req.get("download"):
-            rows = [_link_row(c) for c in found]
-            summary = f"{len(rows)} image links found on {self.pages_done} pages"
-            return Outcome(DONE, summary, 0, len(rows), {}, images=rows, pages_done=self.pages_done)
+            return await self._links_outcome()
+        limit = self.svc.settings.max_images
+        # No maximum asked means every image found (up to MAX_IMAGES): never "fewer than asked".
+        count = int(req.get("count") or 0) or min(len(found), limit)
         result = await harvest_links(
-            found, int(req["count"]), self.svc.settings, self.workdir, events=self.events,
+            found, count, self.svc.settings, self.workdir, events=self.events,
             progress=self._on_progress, cancel=cancel, archive=self._archive("crawl"),
             slug="crawl",
         )  # fmt: skip
-        return self._delivered(result)
+        if int(req.get("count") or 0):
+            return self._delivered(result)
+        return self._delivered(result, every=(len(found), len(found) > limit))
+
+    async def _links_outcome(self) -> Outcome:
+        # Links were stored while crawling; only the rest is saved now.
+        stored = await asyncio.to_thread(self._store_links)
+        summary = f"{stored} image links found on {self.pages_done} pages"
+        return Outcome(DONE, summary, 0, stored, {}, pages_done=self.pages_done)
+
+    async def _one_hop(self, urls: list[str], cancel: asyncio.Event) -> list[Candidate]:
+        """The original crawler API's walk, its counts saved with every heartbeat."""
+        found: list[Candidate] = []
+
+        def on_links(fresh: list[Candidate]) -> None:
+            found.extend(fresh)
+            self._add_found(fresh)
+
+        walk = OneHop(self.svc.settings, self.events, on_links, cancel=cancel)
+        watcher = asyncio.create_task(self._watch(walk))
+        try:
+            state = await walk.run(urls)
+        finally:
+            watcher.cancel()
+        self.pages_done, self.pages_active = state.read, 0
+        return found
+
+    async def _watch(self, walk: OneHop) -> None:
+        while True:
+            self.pages_done, self.pages_active = walk.state.read, walk.state.active
+            await asyncio.sleep(0.1)
 
     async def _crawl_pages(
         self, urls: list[str], options: SourceOptions, cancel: asyncio.Event
@@ -263,8 +321,10 @@ class JobRun:
                 self.events("warning", f"page failed: {exc}")
                 failures.append(str(exc))
                 got = []
-            for cand in got:
-                found.setdefault(cand.url, cand)
+            fresh = [cand for cand in got if cand.url not in found]
+            for cand in fresh:
+                found[cand.url] = cand
+            self._add_found(fresh)
             self.pages_done += 1
         if len(failures) == len(urls):
             raise JobError("every page failed: " + "; ".join(failures[:3]))
@@ -273,21 +333,29 @@ class JobRun:
     def _archive(self, text: str) -> Path:
         return self.workdir / f"{slugify(text)}.zip"
 
-    def _delivered(self, result: HarvestResult) -> Outcome:
-        key = None
+    def _delivered(self, result: HarvestResult, every: tuple[int, bool] | None = None) -> Outcome:
+        """The outcome of a harvest; no image at all is a failure with its reason in words."""
+        kept = len(result.records)
+        if not kept:
+            why = reasons.nothing_kept(result.tried, result.source_errors)
+            raise JobError(why)
+        key, size = None, None
         rows: list[dict[str, Any]] = []
         if result.archive is not None:
             rows = _manifest(result.archive)
+            size = result.archive.stat().st_size
             key = f"{self.claim.job_id}/{result.archive.name}"
             self.svc.store.put(key, result.archive)
-        status = SHORT if result.short else DONE
-        summary = result.reason if result.short else result.summary()
+        if every is not None:
+            status, summary = DONE, reasons.all_summary(kept, every[0], result.tried, every[1])
+        else:
+            status = SHORT if result.short else DONE
+            summary = reasons.kept_summary(kept, result.wanted, result.tried, result.source_errors)
         licence_line = licences.summary_line(r.licence for r in result.records)
         summary = f"{summary}; {licence_line}" if licence_line else summary
-        kept = len(result.records)
         return Outcome(
             status, summary, result.tried, kept, dict(result.rejected), key, rows,
-            self.pages_done,
+            self.pages_done, size,
         )  # fmt: skip
 
 

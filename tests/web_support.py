@@ -68,19 +68,23 @@ def claim_now(pa: PagesApp, job_id: str) -> Claim:
     return claim
 
 
-def deliver(pa: PagesApp, job_id: str, count: int, tmp: Path, status: str = "done") -> None:
+def deliver(
+    pa: PagesApp, job_id: str, count: int, tmp: Path, status: str = "done",
+    licences: tuple[str, ...] = ("",),
+) -> None:  # fmt: skip
     """Finish a job with ``count`` real images zipped in the store (what a worker leaves)."""
     claim = claim_now(pa, job_id)
-    rows = [image_row(i) for i in range(count)]
+    rows = [{**image_row(i), "licence": licences[i % len(licences)]} for i in range(count)]
     archive = tmp / f"{job_id}.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for i, row in enumerate(rows):
             zf.writestr(str(row["file"]), make_image(500 + i, 320 + 40 * (i % 3), 240))
         zf.writestr("manifest.csv", "file\n")
-    key = f"{job_id}/images.zip"
+    key, size = f"{job_id}/images.zip", archive.stat().st_size
     pa.jobs.store.put(key, archive)
     rejected = {"duplicate_exact": 2, "not_image": 1}
-    outcome = Outcome(status, f"{count} images kept", count + 3, count, rejected, key, rows)
+    outcome = Outcome(status, f"{count} images kept", count + 3, count, rejected, key, rows,
+                      archive_bytes=size)  # fmt: skip
     assert pa.jobs.finish(claim, outcome)
 
 

@@ -19,7 +19,7 @@ def dataset_info(
     command: str,
 ) -> dict[str, Any]:
     """The content of ``dataset.json``."""
-    _, warning = licences.summary(s.record.licence for s in samples)
+    _, warning = licences.tally(s.record.licence for s in samples)
     return {
         "imgharvest_version": __version__,
         "command": command,

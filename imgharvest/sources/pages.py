@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -206,3 +207,18 @@ async def crawl_links(
     """Every image link on the given pages (and followed pages), de-duplicated, in crawl order."""
     source = Pages(settings, http, events, options)
     return [c async for c in source.crawl(source.start_urls(urls))]
+
+
+def page_reader(
+    http: Http, settings: Settings, events: EventSink
+) -> Callable[[str], Awaitable[Page | None]]:
+    """Reads one page by the crawl job's rules (robots.txt, HTML only, guarded fetch);
+    the caller keeps its own page budget."""
+    crawler = _Crawler(Pages(settings, http, events, SourceOptions()))
+    crawler.budget = sys.maxsize
+    return crawler._visit
+
+
+def page_candidates(page: Page) -> list[Candidate]:
+    """The image links of one read page, as candidates."""
+    return [_candidate(ref, page) for ref in page.images]

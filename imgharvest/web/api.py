@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -160,7 +161,9 @@ def _validated(jobs: JobService, body: BaseModel, keys: dict[str, str], validate
 
 
 def _create_search(jobs: JobService, body: SearchJobIn, client: str | None) -> JobView:
-    req: SearchRequest = _validated(jobs, body, SEARCH_KEYS, validate_search)
+    # Programs may omit the address: the job page and the API show the result.
+    validate = functools.partial(validate_search, email_required=False)
+    req: SearchRequest = _validated(jobs, body, SEARCH_KEYS, validate)
     return jobs.create_search(req, client=client)
 
 

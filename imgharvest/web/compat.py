@@ -1,51 +1,68 @@
 """The original crawler's API, verbatim (DESIGN §6): ``POST /``, ``/status/<id>``, ``/result/<id>``.
 
-Its clients send page URLs one per line in a multipart field ``inputs`` and
-read an envelope ``{"status": {"statusMsg", "statusDetails", "statusCode"}, "result"}``.
+Its clients send page URLs separated by any whitespace in a multipart field
+``inputs`` and read an envelope ``{"status": {"statusMsg", "statusDetails",
+"statusCode"}, "result"}``. Ids are integers; an unknown one is HTTP 200 with
+``ResourceNotFound`` (as the original answers), a non-integer one is 404.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from imgharvest.jobs import ACTIVE, JobService
-from imgharvest.schemas import ValidationFailed, validate_crawl
+from imgharvest.compat import CompatJobs
+from imgharvest.schemas import ValidationFailed
+from imgharvest.web import security
 from imgharvest.web.api import count_submission
 
 router = APIRouter(include_in_schema=False)
 
 MAX_INPUT_BYTES = 1024 * 1024
+MAX_ID_DIGITS = 18
 
 
 def envelope(result: Any, code: str = "HTTPOk", message: str = "OK", status: int = 200,
-             details: dict[str, Any] | None = None) -> JSONResponse:  # fmt: skip
+             details: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
     """The crawler's answer shape."""
     body = {
         "status": {"statusMsg": message, "statusDetails": details or {}, "statusCode": code},
         "result": result,
     }
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
-def not_found(job_id: str) -> JSONResponse:
-    """``ResourceNotFound`` with HTTP 404."""
-    return envelope(None, "ResourceNotFound", f"job {job_id[:64]} not found", 404)
+def not_found(text: str) -> JSONResponse:
+    """``ResourceNotFound`` with HTTP 200, as the original answers an unknown id."""
+    return envelope(text, "ResourceNotFound", "Resource not found")
 
 
-def bad_request(errors: dict[str, str]) -> JSONResponse:
-    """``BadRequest`` with HTTP 400 and a message per field."""
+def invalid(errors: dict[str, str], status: int = 400,
+            headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
+    """``InvalidRequest`` with a message per field."""
     message = "; ".join(errors.values())
-    return envelope(None, "BadRequest", message, 400, {"errors": errors})
+    return envelope(None, "InvalidRequest", message, status, {"errors": errors}, headers)
 
 
-def _jobs(request: Request) -> JobService:
-    jobs: JobService = request.app.state.services.jobs
-    return jobs
+def _compat(request: Request) -> CompatJobs:
+    return CompatJobs(request.app.state.services.jobs)
+
+
+def _number(job_id: str) -> int | None:
+    """The integer id, or None (the original's routes only match integers)."""
+    if not job_id.isdigit() or not job_id.isascii() or len(job_id) > MAX_ID_DIGITS:
+        return None
+    return int(job_id)
+
+
+def no_route(job_id: str) -> JSONResponse:
+    """A non-integer id: 404, in the envelope."""
+    return invalid({"job_id": f"job_id must be a whole number, not {job_id[:40]!r}"}, 404)
 
 
 async def _inputs(request: Request) -> str:
@@ -56,46 +73,45 @@ async def _inputs(request: Request) -> str:
             value = raw.decode("utf-8", errors="replace")
     if len(value or "") > MAX_INPUT_BYTES:
         raise ValidationFailed({"inputs": "inputs is larger than 1 MiB"})
-    if not value:
-        raise ValidationFailed({"inputs": "inputs is required: page URLs, one per line"})
+    if not value or not value.strip():
+        raise ValidationFailed({"inputs": "inputs is required: page URLs separated by whitespace"})
     return value
-
-
-def _create(jobs: JobService, text: str) -> str:
-    try:
-        req = validate_crawl({"urls": text}, jobs.settings, jobs.clock.now())
-    except ValidationFailed as exc:
-        raise ValidationFailed({"inputs": "; ".join(exc.errors.values())}) from None
-    return jobs.create_crawl(req).id
 
 
 @router.post("/")
 async def submit(request: Request) -> JSONResponse:
-    """Start a crawl of the page URLs in ``inputs``; result ``"job_id: <id>"``."""
-    count_submission(request)
+    """Start a one-hop crawl of the page URLs in ``inputs``; result ``"job_id: <int>"``."""
     try:
+        count_submission(request)
         text = await _inputs(request)
-        job_id = await run_in_threadpool(_create, _jobs(request), text)
+        client = security.client_key(request)
+        number = await run_in_threadpool(_compat(request).create, text, client)
     except ValidationFailed as exc:
-        return bad_request(exc.errors)
-    return envelope(f"job_id: {job_id}")
+        return invalid(exc.errors)
+    except HTTPException as exc:
+        return invalid({"request": str(exc.detail)}, exc.status_code, dict(exc.headers or {}))
+    return envelope(f"job_id: {number}")
 
 
 @router.get("/status/{job_id}")
-def status(request: Request, job_id: str) -> JSONResponse:
-    """Pages crawled so far (``completed``) and still to crawl (``in_process``)."""
-    view = _jobs(request).get(job_id, with_images=False) if len(job_id) <= 64 else None
-    if view is None:
-        return not_found(job_id)
-    left = view.pages_total - view.pages_done if view.status in ACTIVE else 0
-    return envelope({"completed": view.pages_done, "in_process": max(0, left)})
+async def status(request: Request, job_id: str) -> JSONResponse:
+    """Pages read so far (``completed``) and being read now (``in_process``)."""
+    number = _number(job_id)
+    if number is None:
+        return no_route(job_id)
+    found = await run_in_threadpool(_compat(request).status, number)
+    if found is None:
+        return not_found(f"No status found for the given job_id {number}")
+    return envelope({"completed": found.completed, "in_process": found.in_process})
 
 
 @router.get("/result/{job_id}")
-def result(request: Request, job_id: str) -> JSONResponse:
-    """Every image link found so far."""
-    rows = _jobs(request).images(job_id) if len(job_id) <= 64 else None
-    if rows is None:
-        return not_found(job_id)
-    links = [str(row["url"]) for row in rows]
+async def result(request: Request, job_id: str) -> JSONResponse:
+    """Every image link found so far (the list grows while the job runs)."""
+    number = _number(job_id)
+    if number is None:
+        return no_route(job_id)
+    links = await run_in_threadpool(_compat(request).links, number)
+    if links is None:
+        return not_found(f"No result found for the given job_id {number}")
     return envelope({"count": len(links), "img_links": links})

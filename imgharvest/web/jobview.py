@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from imgharvest import licences, reasons
 from imgharvest.jobs import EventView, JobView, in_archive
 
-GALLERY_MAX = 120
+GALLERY_PAGE = 100
 LINKS_MAX = 500
 THUMB_WIDTH = 240
 
@@ -18,14 +19,6 @@ STATUS_CLASS = {
 }  # fmt: skip
 STATUS_LABEL = {"short": "done (fewer than asked)"}
 LEVEL_CLASS = {"info": "light", "warning": "warning", "error": "danger"}
-REASON_LABEL = {
-    "http_error": "HTTP errors", "timeout": "timed out", "connection": "connection failed",
-    "too_large": "too large", "too_many_redirects": "too many redirects",
-    "blocked_address": "blocked address", "not_image": "not an image", "truncated": "truncated",
-    "too_many_pixels": "too many pixels", "too_small": "too small",
-    "format_filtered": "format filtered out", "duplicate_exact": "exact duplicates",
-    "duplicate_near": "near duplicates", "robots_disallowed": "disallowed by robots.txt",
-}  # fmt: skip
 
 
 def zone_of(view: JobView) -> ZoneInfo:
@@ -50,16 +43,38 @@ def iso(at: datetime | None) -> str:
 
 
 def title_of(view: JobView) -> str:
-    """The page's headline: the query, or which pages a crawl reads."""
+    """The page's headline: the query, or which pages a crawl reads (an expired job has none)."""
+    if not view.query:
+        return f"Expired {view.kind} job"
     if view.kind == "crawl":
         return f"Images on {view.query}"
     return f"{view.wanted} images of “{view.query}”"
 
 
+def counts_text(view: JobView) -> str:
+    """What a job got so far, in a few words."""
+    if view.links_only:
+        pages = f"{view.pages_done} page{'s' if view.pages_done != 1 else ''}"
+        return f"{view.kept} image link{'s' if view.kept != 1 else ''} on {pages}"
+    if view.wanted:
+        return f"{view.kept} of {view.wanted} images"
+    return f"{view.kept} image{'s' if view.kept != 1 else ''}"
+
+
 def rejected_rows(rejected: dict[str, int]) -> list[tuple[str, int]]:
-    """Rejection counts by reason, biggest first, with readable labels."""
-    rows = sorted(rejected.items(), key=lambda item: (-item[1], item[0]))
-    return [(REASON_LABEL.get(reason, reason.replace("_", " ")), n) for reason, n in rows if n]
+    """Rejection counts by reason, biggest first, in words."""
+    return reasons.rows(rejected)
+
+
+def size_text(n: int | None) -> str:
+    """Bytes as people read them: ``812 KB``, ``14.2 MB``."""
+    if not n:
+        return ""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+    return f"{n} bytes"
 
 
 def event_row(ev: EventView, zone: ZoneInfo) -> dict[str, str]:
@@ -70,18 +85,37 @@ def event_row(ev: EventView, zone: ZoneInfo) -> dict[str, str]:
             "level_class": level_class, "message": ev.message}  # fmt: skip
 
 
-def thumbs(view: JobView) -> list[dict[str, Any]]:
-    """Gallery tiles of kept images (files in the archive), at most ``GALLERY_MAX``."""
-    tiles = []
-    for position, row in enumerate(view.images[:GALLERY_MAX]):
-        if not in_archive(str(row.get("file") or "")):
-            continue  # a found link, or a sample inside a shard: no thumbnail
-        width, height = int(row.get("width") or 1), int(row.get("height") or 1)
-        tiles.append({
-            **row, "thumb": f"/jobs/{view.id}/thumbs/{position}", "w": THUMB_WIDTH,
-            "h": max(1, round(THUMB_WIDTH * height / max(1, width))),
-        })  # fmt: skip
-    return tiles
+def tile(view: JobView, position: int, row: dict[str, str | int]) -> dict[str, Any]:
+    """One gallery tile: thumbnail, the harvested copy, and what it is."""
+    width, height = int(row.get("width") or 1), int(row.get("height") or 1)
+    return {
+        **row, "thumb": f"/jobs/{view.id}/thumbs/{position}",
+        "href": f"/jobs/{view.id}/images/{position}", "name": str(row["file"]).rsplit("/", 1)[-1],
+        "w": THUMB_WIDTH, "h": max(1, round(THUMB_WIDTH * height / max(1, width))),
+        "size": size_text(int(row.get("bytes") or 0)),
+        "licence_text": licence_text(str(row.get("licence") or "")),
+        "origin": str(row.get("page_url") or row.get("url") or ""),
+    }  # fmt: skip
+
+
+def gallery(view: JobView, page: int) -> dict[str, Any]:
+    """One page of tiles (``GALLERY_PAGE`` each) and the links to every page."""
+    # found links (no file) and samples inside tar shards or parquet have no tile
+    kept = [(i, row) for i, row in enumerate(view.images) if in_archive(str(row.get("file") or ""))]
+    pages = max(1, -(-len(kept) // GALLERY_PAGE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * GALLERY_PAGE
+    shown = kept[start : start + GALLERY_PAGE]
+    return {
+        "tiles": [tile(view, i, row) for i, row in shown], "page": page, "pages": pages,
+        "total": len(kept), "first": start + 1, "last": start + len(shown),
+        "links": [(n, f"/jobs/{view.id}?page={n}#gallery-title") for n in range(1, pages + 1)],
+    }  # fmt: skip
+
+
+def licence_text(licence: str) -> str:
+    """A tile's licence: its name, or "licence unknown" (blank or ``unknown``)."""
+    return licence if licence and licence != "unknown" else "licence unknown"
 
 
 def found_links(view: JobView) -> list[dict[str, str | int]]:
@@ -89,11 +123,11 @@ def found_links(view: JobView) -> list[dict[str, str | int]]:
     return [row for row in view.images if not row.get("file")]
 
 
-def context(view: JobView) -> dict[str, Any]:
-    """Everything ``job.html`` and ``_job_live.html`` render."""
+def context(view: JobView, page: int = 1) -> dict[str, Any]:
+    """Everything ``job.html`` and ``_job_live.html`` render (``page``: of the gallery)."""
     zone = zone_of(view)
     links = found_links(view)
-    tiles = thumbs(view) if view.download_url else []
+    shown = gallery(view, page) if view.download_url else None
     return {
         "id": view.id, "kind": view.kind, "kind_label": view.kind.capitalize(),
         "status": view.status, "status_label": STATUS_LABEL.get(view.status, view.status),
@@ -107,7 +141,11 @@ def context(view: JobView) -> dict[str, Any]:
         "summary": view.summary, "error": view.error, "has_email": view.has_email,
         "download_url": view.download_url, "resubmit_url": view.resubmit_url,
         "events": [event_row(ev, zone) for ev in view.events],
-        "thumbs": tiles, "thumbs_total": view.kept,
-        "thumbs_more": len(tiles) < view.kept, "found_links": links[:LINKS_MAX],
+        "gallery": shown, "found_links": links[:LINKS_MAX],
         "found_total": len(links), "found_more": len(links) > LINKS_MAX,
+        "links_only": view.links_only, "counts": counts_text(view),
+        "pages_active": view.pages_active, "zip_size": size_text(view.archive_bytes),
+        "licences": licences.sentence(view.images) if shown else "",
+        "links_csv": f"/jobs/{view.id}/links.csv", "links_json": f"/api/v1/jobs/{view.id}/images",
+        "expired_note": view.summary if view.status == "expired" else None,
     }  # fmt: skip

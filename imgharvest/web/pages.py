@@ -21,7 +21,7 @@ from imgharvest.schemas import (
     validate_crawl,
     validate_search,
 )
-from imgharvest.web import jobview, security
+from imgharvest.web import files, jobview, myjobs, security
 from imgharvest.web.assets import make_templates
 from imgharvest.web.thumbs import thumbnail
 
@@ -34,7 +34,7 @@ LABELS = {
     "depth": "Link depth", "body": "Request", "render": "Render pages",
     "format": "Dataset format", "max-side": "Maximum side", "licence": "Licence",
 }  # fmt: skip
-FORM_KEYS = (*LABELS, "download", "kind")
+FORM_KEYS = (*LABELS, "download", "kind", "start-now")
 
 
 @lru_cache(maxsize=1)
@@ -161,9 +161,14 @@ async def submit(request: Request) -> Response:
         return invalid(request, data, exc.errors)
     except HTTPException as exc:
         return refused(request, exc)
+    response: Response
     if is_json(request):
-        return JSONResponse(submitted_json(view), status_code=201)
-    return render(request, "submitted.html", 201, job=submitted_ctx(view), again_url=again(view))
+        response = JSONResponse(submitted_json(view), status_code=201)
+    else:
+        ctx = submitted_ctx(view)
+        response = render(request, "submitted.html", 201, job=ctx, again_url=again(view))
+    myjobs.remember(request, response, view.id)
+    return response
 
 
 def invalid(request: Request, data: Mapping[str, Any], errors: dict[str, str]) -> Response:
@@ -212,19 +217,20 @@ def again(view: JobView) -> str:
     return "/crawl" if view.kind == "crawl" else "/"
 
 
-def job_template(request: Request, job_id: str, name: str) -> HTMLResponse:
+def job_template(request: Request, job_id: str, name: str, page: int = 1) -> HTMLResponse:
     """``name`` rendered for the job, or the 404 page."""
     view = jobs_of(request).get(job_id) if len(job_id) <= 64 else None
     if view is None:
         message = "No job has this id. Check the link, or submit a new request."
         return error_page(request, 404, "Job not found", message)
-    return render(request, name, job=jobview.context(view))
+    return render(request, name, job=jobview.context(view, page))
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: str) -> HTMLResponse:
-    """The job page: status, live progress, events, gallery, download."""
-    return job_template(request, job_id, "job.html")
+def job_page(request: Request, job_id: str, page: str = "1") -> HTMLResponse:
+    """The job page: status, live progress, events, gallery (``page`` of it), download."""
+    number = int(page) if page.isdigit() and len(page) < 7 else 1
+    return job_template(request, job_id, "job.html", number)
 
 
 @router.get("/jobs/{job_id}/live", response_class=HTMLResponse)
@@ -246,6 +252,29 @@ def job_thumb(request: Request, job_id: str, position: int) -> Response:
         return Response(status_code=404)
     headers = {"Cache-Control": "private, max-age=3600"}
     return Response(thumbnail(data), media_type="image/jpeg", headers=headers)
+
+
+@router.get("/jobs/{job_id}/images/{position}", response_model=None)
+def job_image(request: Request, job_id: str, position: int) -> Response:
+    """One harvested image, from the job's archive, to view or save on its own."""
+    found = files.image(jobs_of(request), job_id, position) if len(job_id) <= 64 else None
+    if found is None:
+        return Response(status_code=404)
+    data, name, media = found
+    headers = {"Cache-Control": "private, max-age=3600",
+               "Content-Disposition": files.disposition("inline", name)}  # fmt: skip
+    return Response(data, media_type=media, headers=headers)
+
+
+@router.get("/jobs/{job_id}/links.csv", response_model=None)
+def job_links_csv(request: Request, job_id: str) -> Response:
+    """A crawl's image links (or a job's images) as CSV."""
+    rows = jobs_of(request).images(job_id) if len(job_id) <= 64 else None
+    if rows is None:
+        return error_page(request, 404, "Job not found", "No job has this id.")
+    headers = {"Content-Disposition": files.disposition("attachment", f"links-{job_id}.csv"),
+               "Cache-Control": "no-store"}  # fmt: skip
+    return Response(files.links_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/d/{token}", response_model=None)

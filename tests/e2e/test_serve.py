@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from tests.conftest import SmtpSink, free_port
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
-from tests.fakeweb.pages import expected
+from tests.fakeweb.hub import make_hub
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,26 +125,48 @@ def test_kill9_with_a_running_and_a_scheduled_job_both_finish_once(
         assert subjects == [" are being collected", " are ready"], subjects
 
 
-def test_original_crawler_api_with_curl(serve: Callable[..., Serve], fakeweb: FakeWeb) -> None:
+def curl(*args: str, stdin: str | None = None) -> Any:
+    """Run curl as the original README does; the JSON it printed."""
+    done = subprocess.run(["curl", "-s", *args], input=stdin.encode() if stdin else None,
+                          capture_output=True, check=True, timeout=30)  # fmt: skip
+    return httpx.Response(200, content=done.stdout).json()
+
+
+def test_original_crawler_readme_session_with_curl(
+    serve: Callable[..., Serve], fakeweb: FakeWeb
+) -> None:
+    site = make_hub(fakeweb.url, f"readme-{uuid.uuid4().hex[:8]}", children=8)
     app = serve()
     app.start()
-    pages = ["fixtures/base-relative.html", "fixtures/srcset.html"]
-    urls = "".join(f"{fakeweb.url}/site/{p}\n" for p in pages)
-    posted = subprocess.run(["curl", "-s", "-X", "POST", "-F", "inputs=@-", f"{app.url}/"],
-                            input=urls.encode(), capture_output=True, check=True)  # fmt: skip
-    answer = httpx.Response(200, content=posted.stdout).json()
-    assert answer["status"] == {"statusMsg": "OK", "statusDetails": {}, "statusCode": "HTTPOk"}
-    job_id = answer["result"].removeprefix("job_id: ")
-
-    def status() -> dict[str, Any]:
-        return dict(httpx.get(f"{app.url}/status/{job_id}").json()["result"])
-
-    wait_for(lambda: status()["completed"] == 2)
-    assert status() == {"completed": 2, "in_process": 0}
-    result = httpx.get(f"{app.url}/result/{job_id}").json()
-    want = [url for p in pages for _, url in expected(p, fakeweb.url)]
-    assert result["status"]["statusCode"] == "HTTPOk"
-    assert result["result"] == {"count": len(want), "img_links": want}
-    missing = httpx.get(f"{app.url}/status/nope")
-    assert missing.status_code == 404
-    assert missing.json()["status"]["statusCode"] == "ResourceNotFound"
+    # The original README, verbatim but for host and URL:
+    #   curl -X POST -F "inputs=@-" http://127.0.0.1:5000/ << EOF ... EOF
+    posted = curl("-X", "POST", "-F", "inputs=@-", f"{app.url}/", stdin=site.url + "\n")
+    ok = {"statusMsg": "OK", "statusDetails": {}, "statusCode": "HTTPOk"}
+    assert posted == {"status": ok, "result": "job_id: 0"}
+    #   curl -X GET http://127.0.0.1:5000/status/0  (while the linked pages are still loading)
+    running = wait_for(lambda: (s := curl("-X", "GET", f"{app.url}/status/0"))["result"]
+                       ["in_process"] == 5 and s)  # fmt: skip
+    assert running == {"status": ok, "result": {"completed": 1, "in_process": 5}}
+    #   curl -X GET http://127.0.0.1:5000/result/0  (before the job ends: the hub's links)
+    early = curl("-X", "GET", f"{app.url}/result/0")
+    assert early["result"] == {"count": 2, "img_links": site.image_links()[:2]}
+    assert curl("-X", "GET", f"{app.url}/status/0")["result"]["in_process"] == 5
+    site.release()
+    done = wait_for(lambda: (s := curl("-X", "GET", f"{app.url}/status/0"))["result"]
+                    ["completed"] == 9 and s, timeout=60)  # fmt: skip
+    assert done["result"] == {"completed": 9, "in_process": 0}  # 1 given + 8 followed
+    final = curl("-X", "GET", f"{app.url}/result/0")
+    assert final["status"] == ok and final["result"]["count"] == 18
+    assert sorted(final["result"]["img_links"]) == sorted(site.image_links())
+    unknown = curl("-X", "GET", f"{app.url}/status/5")
+    assert unknown == {
+        "status": {"statusMsg": "Resource not found", "statusDetails": {},
+                   "statusCode": "ResourceNotFound"},
+        "result": "No status found for the given job_id 5",
+    }  # fmt: skip
+    no_result = curl("-X", "GET", f"{app.url}/result/5")
+    assert no_result["result"] == "No result found for the given job_id 5"
+    for path in ("/status/5", "/status/nope"):
+        code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                               app.url + path], capture_output=True, check=True)  # fmt: skip
+        assert code.stdout == (b"200" if path.endswith("5") else b"404")

@@ -132,6 +132,9 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
     async def site(request: web.Request) -> web.Response:
         return _file_response(request.match_info["path"], fw)
 
+    from tests.fakeweb import hub
+
+    hub.add_routes(app)
     app.router.add_get("/robots.txt", robots)
     app.router.add_get(REDIRECT_FROM, moved)
     app.router.add_get("/site/{path:.+}", site)

@@ -116,16 +116,65 @@ async def test_openapi_lists_the_api(client: httpx.AsyncClient) -> None:
 
 
 async def test_compat_envelope_and_errors(client: httpx.AsyncClient) -> None:
-    posted = await client.post("/", files={"inputs": ("urls.txt", b"http://example.org/a\n")})
+    inputs = b"http://example.org/a \t http://example.org/b\n\nhttp://example.org/c"
+    posted = await client.post("/", files={"inputs": ("urls.txt", inputs)})
     body = posted.json()
-    assert body["status"]["statusCode"] == "HTTPOk" and body["result"].startswith("job_id: ")
-    job_id = body["result"].removeprefix("job_id: ")
-    status = (await client.get(f"/status/{job_id}")).json()["result"]
-    assert status == {"completed": 0, "in_process": 1}
-    result = (await client.get(f"/result/{job_id}")).json()["result"]
+    assert body["status"]["statusCode"] == "HTTPOk" and body["result"] == "job_id: 0"
+    again = await client.post("/", files={"inputs": ("urls.txt", b"http://example.org/x")})
+    assert again.json()["result"] == "job_id: 1"
+    status = (await client.get("/status/0")).json()["result"]
+    assert status == {"completed": 0, "in_process": 0}  # scheduled: nothing read yet
+    result = (await client.get("/result/0")).json()["result"]
     assert result == {"count": 0, "img_links": []}
-    missing = await client.get("/result/nope")
-    assert missing.status_code == 404
-    assert missing.json()["status"]["statusCode"] == "ResourceNotFound"
+    missing = await client.get("/result/7")
+    assert missing.status_code == 200
+    assert missing.json() == {
+        "status": {"statusMsg": "Resource not found", "statusDetails": {},
+                   "statusCode": "ResourceNotFound"},
+        "result": "No result found for the given job_id 7",
+    }  # fmt: skip
+    for path in ("/status/nope", "/result/-1", "/status/1.5"):
+        wrong = await client.get(path)
+        assert wrong.status_code == 404 and wrong.json()["status"]["statusCode"] == "InvalidRequest"
     bad = await client.post("/", files={"inputs": ("urls.txt", b"ftp://x\n")})
-    assert bad.status_code == 400 and bad.json()["status"]["statusCode"] == "BadRequest"
+    assert bad.status_code == 400 and bad.json()["status"]["statusCode"] == "InvalidRequest"
+    assert "ftp://x" in bad.json()["status"]["statusMsg"]
+
+
+async def test_compat_splits_inputs_on_any_whitespace(
+    client: httpx.AsyncClient, svc: Services
+) -> None:
+    inputs = b"http://example.org/a \t http://example.org/b\r\n\nhttp://example.org/c "
+    await client.post("/", files={"inputs": ("urls.txt", inputs)})
+    (job,) = svc.jobs.recent()
+    assert job.request["urls"] == [f"http://example.org/{c}" for c in "abc"]
+    assert job.request["follow"] == "all" and job.kind == "crawl"
+
+
+async def test_compat_rate_limit_comes_in_the_envelope(make_settings: Any) -> None:
+    svc = build_services(make_settings(submit_rate_per_minute=1), clock=ManualClock())
+    transport = httpx.ASGITransport(create_app(svc.settings, svc))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        first = await c.post("/", files={"inputs": ("u.txt", b"http://example.org/a")})
+        second = await c.post("/", files={"inputs": ("u.txt", b"http://example.org/a")})
+    svc.close()
+    assert first.status_code == 200
+    assert second.status_code == 429 and second.headers["Retry-After"]
+    assert second.json()["status"]["statusCode"] == "InvalidRequest"
+    assert "Too many submissions" in second.json()["status"]["statusMsg"]
+
+
+async def test_api_may_omit_the_address_and_schedules_at_most_a_year_ahead(
+    client: httpx.AsyncClient, svc: Services
+) -> None:
+    answer = await client.post("/api/v1/jobs/search", json={"query": "moths", "count": 2})
+    assert answer.status_code == 201 and answer.json()["status"] == "scheduled"
+    far = (svc.clock.now() + timedelta(days=400)).isoformat()
+    late = await client.post("/api/v1/jobs/search", json={"query": "moths", "count": 2,
+                                                          "run_at": far})  # fmt: skip
+    assert late.status_code == 400
+    assert late.json()["errors"] == {"run_at": "date/time is more than a year ahead"}
+    retried = await client.post(f"/api/v1/jobs/{answer.json()['id']}/cancel")
+    assert retried.status_code == 200
+    again = await client.post(f"/api/v1/jobs/{answer.json()['id']}/retry")
+    assert again.status_code == 201 and again.json()["query"] == "moths"

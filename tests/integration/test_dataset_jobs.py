@@ -32,7 +32,7 @@ def test_api_job_delivers_a_resized_webdataset_with_a_licence_summary(
                      format="webdataset", max_side=120, licence="any")  # fmt: skip
     body = wait_for(lambda: finished(services, created["id"]), timeout=90)
     assert body["status"] == "done", body
-    assert "licences: unknown 6 (warning: licence unknown for 100% of images" in body["summary"]
+    assert "licences: 6 unknown (warning: licence unknown for 100% of images" in body["summary"]
     archive = httpx.get(body["download_url"], timeout=30).content
     with zipfile.ZipFile(io.BytesIO(archive)) as zf:
         assert {"manifest.csv", "dataset.json", "shard-000000.tar"} <= set(zf.namelist())

@@ -1,4 +1,4 @@
-"""Migration 0002: the dataset columns of job images, up and down."""
+"""Migration 0003_dataset_fields: the dataset columns of job images, up and down."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_upgrade_adds_the_model_columns_and_downgrade_removes_them(tmp_path: Pat
     upgrade(engine)
     columns = {c["name"] for c in inspect(engine).get_columns("job_images")}
     assert columns == set(JobImage.__table__.columns.keys()) and columns >= NEW
-    command.downgrade(alembic_config(url), "0001")
+    command.downgrade(alembic_config(url), "0002_compat_ids_and_expiry")
     engine.dispose()
     engine = make_engine(url)
     assert not NEW & {c["name"] for c in inspect(engine).get_columns("job_images")}

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from imgharvest.db import make_engine, normalize_url, upgrade
 from imgharvest.errors import ConfigError
 
-TABLES = {"alembic_version", "emails", "job_events", "job_images", "jobs"}
+TABLES = {"alembic_version", "compat_jobs", "emails", "job_events", "job_images", "jobs"}
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

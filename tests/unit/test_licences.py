@@ -55,11 +55,17 @@ def test_policies(licence: str, open_: bool, commercial: bool) -> None:
 
 
 def test_summary_warns_only_when_most_are_unknown() -> None:
-    counts, warning = licences.summary(["unknown", "unknown", "CC-BY-4.0"])
+    counts, warning = licences.tally(["unknown", "unknown", "CC-BY-4.0"])
     assert counts == {"unknown": 2, "CC-BY-4.0": 1} and "67%" in warning
-    assert licences.summary(["unknown", "CC-BY-4.0"])[1] == ""
+    assert licences.tally(["unknown", "CC-BY-4.0"])[1] == ""
     assert licences.summary_line([]) == ""
-    assert licences.summary_line(["CC0-1.0"]) == "licences: CC0-1.0 1"
+    assert licences.summary_line(["CC0-1.0", "CC-BY-SA-4.0", "CC-BY-2.0", "CC-BY-4.0"]) == (
+        "licences: 2 CC BY, 1 CC BY-SA, 1 public domain"
+    )
+    assert licences.summary_line(["unknown", "unknown", "PDM-1.0"]) == (
+        "licences: 1 public domain, 2 unknown "
+        "(warning: licence unknown for 67% of images: check before reuse)"
+    )
 
 
 def test_check_policy() -> None:
@@ -71,3 +77,9 @@ def test_check_policy() -> None:
 def test_flickr_licence_ids_per_policy() -> None:
     assert flickr.licence_ids("commercial") == "4,5,6,7,8,9,10"
     assert flickr.licence_ids("open").split(",") == [str(i) for i in range(1, 11)]
+
+
+def test_families_of_normalised_names_match_those_of_source_words() -> None:
+    for words in ("CC BY-NC 2.0", "CC BY-SA 4.0", "CC0 1.0", "Public Domain Mark 1.0", ""):
+        assert licences.family(licences.normalise(words)) == licences.family(words)
+    assert licences.family("public-domain") == "public domain"

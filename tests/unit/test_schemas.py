@@ -215,7 +215,7 @@ def test_crawl_defaults_run_now(cfg: Settings) -> None:
     req = validate_crawl({"urls": "http://a.test/x\n\nhttps://b.test/\nhttp://a.test/x"}, cfg, NOW)
     assert req.urls == ["http://a.test/x", "https://b.test/"]
     assert req.run_at == NOW
-    assert (req.email, req.depth, req.download, req.count) == (None, 0, False, 500)
+    assert (req.email, req.depth, req.download, req.count) == (None, 0, False, 0)  # 0: all
 
 
 def test_crawl_json_list_and_options(cfg: Settings) -> None:
@@ -250,3 +250,42 @@ def test_crawl_errors_collected(cfg: Settings) -> None:
         "depth": "depth cannot be greater than 3",
         "time": "time is required",
     }
+
+
+TIMES = [("1:45", 1, 45), ("01:45", 1, 45), ("9:05", 9, 5), ("23:59", 23, 59)]
+
+
+@pytest.mark.parametrize(("raw", "hour", "minute"), TIMES)
+def test_time_takes_h_mm_like_the_original_form(
+    cfg: Settings, raw: str, hour: int, minute: int
+) -> None:
+    req = validate_search(form(time=raw), cfg, NOW)
+    assert req.run_at == datetime(2030, 6, 16, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("raw", ["1:5", "123:45", "1:45pm", "25:00", ":45"])
+def test_time_still_refuses_other_shapes(cfg: Settings, raw: str) -> None:
+    assert errors_of(form(time=raw), cfg) == {"time": "time is not a valid time (HH:MM)"}
+
+
+def test_start_now_replaces_date_and_time(cfg: Settings) -> None:
+    req = validate_search(form(date=None, time=None, start_now="on"), cfg, NOW)
+    assert req.run_at == NOW
+    assert errors_of(form(date=None, time=None), cfg) == {
+        "date": "date is required", "time": "time is required",
+    }  # fmt: skip
+
+
+def test_scheduled_at_most_a_year_ahead(cfg: Settings) -> None:
+    assert validate_search(form(date="2031-06-15"), cfg, NOW).run_at.year == 2031
+    assert errors_of(form(date="2031-07-20"), cfg) == {
+        "date": "date/time is more than a year ahead"
+    }
+    with pytest.raises(ValidationFailed) as info:
+        validate_crawl({"urls": "http://a.test/", "date": "2032-01-01", "time": "10:00"}, cfg, NOW)
+    assert info.value.errors == {"date": "date/time is more than a year ahead"}
+
+
+def test_the_api_may_omit_the_address_the_form_may_not(cfg: Settings) -> None:
+    assert validate_search(form(email=None), cfg, NOW, email_required=False).email is None
+    assert errors_of(form(email=None), cfg) == {"email": "email is required"}

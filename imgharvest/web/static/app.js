@@ -30,9 +30,14 @@
   }
 
   // The same rules as the server (imgharvest/schemas.py); the server stays the judge.
+  function startsNow(form) {
+    var now = form.elements["start-now"];
+    return Boolean(now && now.checked);
+  }
+
   function checkWhen(form, optional) {
     var date = form.elements.date, time = form.elements.time, errors = {};
-    if (!date || !time) { return errors; }
+    if (!date || !time || startsNow(form)) { return errors; }
     if (optional && !date.value && !time.value) { return errors; }
     if (!date.value) { errors.date = "date is required"; }
     if (!time.value) { errors.time = "time is required"; }
@@ -81,6 +86,17 @@
       if (form.elements.time) { form.elements.time.min = date && date.value === today() ? nowTime() : ""; }
     }
     refreshTimeMin();
+    // "Start now" replaces date and time: they are disabled (and not sent) while it is on.
+    var now = form.elements["start-now"];
+    function refreshNow() {
+      if (!now) { return; }
+      [form.elements.date, form.elements.time].forEach(function (input) {
+        if (!input) { return; }
+        input.disabled = now.checked;
+        input.required = !now.checked;
+      });
+    }
+    if (now) { now.addEventListener("change", refreshNow); refreshNow(); }
     var touched = false;
     form.addEventListener("input", function () {
       refreshTimeMin();
@@ -109,10 +125,13 @@
     });
   }
 
-  // The job page asks the API for the job's state; when it changed, it swaps in the fresh
-  // live part, and reloads once the job ends (to show the gallery and the download).
+  // The job page asks the API for the job's state at once, then again after a pause that starts
+  // short and grows while nothing changes; a change swaps in the fresh live part, and the end
+  // of the job reloads the page (to show the gallery and the download). So a job that is done
+  // in two seconds is never left showing "Scheduled".
+  var POLL_FIRST = 500, POLL_MAX = 5000, POLL_GROWTH = 1.5, POLL_ERROR_MAX = 30000;
   function initJob(job) {
-    var live = document.getElementById("job-live"), last = null, delay = 2000;
+    var live = document.getElementById("job-live"), last = null, delay = POLL_FIRST;
     var finalStates = ["done", "short", "failed", "cancelled", "expired"];
     function statusOf(text) {
       try { return JSON.parse(text).status || ""; } catch (e) { return ""; }
@@ -126,15 +145,16 @@
       fetch(job.dataset.apiUrl, { headers: { Accept: "application/json" }, cache: "no-store" })
         .then(function (r) { return r.ok ? r.text() : ""; })
         .then(function (text) {
-          if (finalStates.indexOf(statusOf(text)) >= 0) { window.location.reload(); return null; }
-          if (text && text === last) { return null; }
+          if (finalStates.indexOf(statusOf(text)) >= 0) { window.location.reload(); return "end"; }
+          if (text && text === last) { delay = Math.min(delay * POLL_GROWTH, POLL_MAX); return null; }
           last = text;
+          delay = POLL_FIRST;
           return refresh();
         })
-        .catch(function () { delay = Math.min(delay * 2, 30000); })
-        .then(function () { window.setTimeout(poll, delay); });
+        .catch(function () { delay = Math.min(delay * 2, POLL_ERROR_MAX); })
+        .then(function (state) { if (state !== "end") { window.setTimeout(poll, delay); } });
     }
-    if (job.dataset.active === "true") { window.setTimeout(poll, delay); }
+    if (job.dataset.active === "true") { poll(); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,7 +1,7 @@
 """Dataset fields on job images: query, rank, caption, fetch time, class label, split.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003_dataset_fields
+Revises: 0002_compat_ids_and_expiry
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "0003_dataset_fields"
+down_revision: str | Sequence[str] | None = "0002_compat_ids_and_expiry"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

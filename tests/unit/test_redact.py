@@ -1,0 +1,47 @@
+"""Log lines without the query; reasons and licences in words."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from imgharvest import licences, reasons
+from imgharvest.redact import MASK, redact, terms
+
+
+def test_the_query_is_masked_in_every_url_spelling() -> None:
+    hidden = terms({"query": "Red Fox & cubs"})
+    for line in (
+        "bing: page 1 of red fox & cubs",
+        "GET https://x.test/search?q=Red+Fox+%26+cubs&first=1",
+        "GET https://x.test/search/Red%20Fox%20%26%20cubs",
+    ):
+        masked = redact(line, hidden)
+        assert MASK in masked and "fox" not in masked.lower(), masked
+
+
+def test_short_or_missing_queries_hide_nothing() -> None:
+    assert terms({"urls": ["http://a.test/"]}) == [] and terms({"query": "ox"}) == []
+    assert redact("an ox", terms({"query": "ox"})) == "an ox"
+
+
+def test_reasons_in_words_biggest_first() -> None:
+    rejected = Counter({"not_image": 2, "duplicate_exact": 5, "http_error": 0, "new_code": 1})
+    assert reasons.sentence(rejected) == "5 exact duplicates, 2 not an image, 1 new code"
+    assert reasons.sentence({}) == ""
+
+
+def test_nothing_kept_says_why() -> None:
+    text = reasons.nothing_kept(12, {"bing": "bing: blocked (HTTP 403)"})
+    assert text == (
+        "no image could be kept from 12 candidates; source failures: bing: blocked (HTTP 403)"
+    )
+    assert reasons.nothing_kept(0, {}).startswith("no image was found")
+
+
+def test_licence_summary_groups_families() -> None:
+    rows = [{"licence": name} for name in
+            ["CC BY 2.0", "CC BY 4.0", "CC BY-SA 4.0", "CC0 1.0", "Public Domain Mark 1.0",
+             "", "", "Pexels License"]]  # fmt: skip
+    assert licences.sentence(rows) == (
+        "2 CC BY, 2 public domain, 1 CC BY-SA, 1 Pexels License, 2 unknown"
+    )
