@@ -84,7 +84,7 @@ def _img_refs(img: RenderedImage) -> list[ImageRef]:
     refs = []
     if _usable(img.current):
         width, height = img.width or None, img.height or None
-        refs.append(ImageRef(img.current, "rendered", width, height, alt))
+        refs.append(ImageRef(img.current, "rendered", width=width, height=height, alt=alt))
     best = largest(img.srcset, img.current or img.src) if img.srcset else None
     if best is not None and _usable(best):
         refs.append(ImageRef(url=best, kind="srcset", alt=alt))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import itertools
 import os
@@ -290,22 +291,41 @@ class _Run:
             raise JobCancelled("cancelled while running")
 
     async def _process(self, index: int, cand: Candidate) -> None:
+        """Fetch and verify the candidate; when its URL fails, its fallback copies in order
+        (all of them count as one candidate tried)."""
         dest = self.files / f"{index:06d}"
         if not licences.allowed(
             self.filters.licence, licences.normalise(cand.licence, cand.licence_url)
         ):
             self._reject(str(Reason.LICENCE), dest)  # known before download: nothing fetched
             return
-        got = await self.http.download(cand.url, dest, referer=cand.page_url)
-        self.progress.tried += 1
-        if not got.ok or got.path is None or got.sha256 is None:
-            self._reject(str(got.reason or "http_error"), dest)
+        urls = (cand.url, *cand.fallbacks)
+        for attempt, url in enumerate(urls):
+            got = await self.http.download(url, dest, referer=cand.page_url)
+            self.progress.tried += attempt == 0
+            last = attempt == len(urls) - 1
+            if not got.ok or got.path is None or got.sha256 is None:
+                self._fail(str(got.reason or "http_error"), dest, last)
+                continue
+            info = await self._verify(got.path)
+            if isinstance(info, Rejected):
+                # a smaller copy cannot pass a minimum size that this one failed
+                final = last or info.reason == Reason.TOO_SMALL
+                self._fail(str(info.reason), got.path, final)
+                if final:
+                    return
+                continue
+            # the record names the copy it holds (the manifest's url is that copy's)
+            held = cand if url == cand.url else dataclasses.replace(cand, url=url)
+            self._keep(index, held, got.path, got.size, got.sha256, info, got.final_url or url)
             return
-        info = await self._verify(got.path)
-        if isinstance(info, Rejected):
-            self._reject(str(info.reason), got.path)
-            return
-        self._keep(index, cand, got.path, got.size, got.sha256, info, got.final_url or cand.url)
+
+    def _fail(self, reason: str, path: Path, final: bool) -> None:
+        """A failed copy: rejected if it was the last one to try, else just removed."""
+        if final:
+            self._reject(reason, path)
+        else:
+            path.unlink(missing_ok=True)
 
     async def _verify(self, path: Path) -> Verified | Rejected:
         loop = asyncio.get_running_loop()

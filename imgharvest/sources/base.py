@@ -28,6 +28,7 @@ class Candidate:
     licence_url: str | None = None
     creator: str | None = None
     thumbnail_url: str | None = None
+    fallbacks: tuple[str, ...] = ()  # other copies of the same picture, largest first
     caption: str | None = None
     rank: int | None = None
 

@@ -69,6 +69,7 @@ def _candidate(ref: ImageRef, page: Page) -> Candidate:
         title=ref.alt or page.title,
         width=ref.width,
         height=ref.height,
+        fallbacks=ref.fallbacks,
         caption=ref.alt or ref.figcaption,
     )
 

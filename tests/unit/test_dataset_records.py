@@ -138,3 +138,14 @@ def test_paged_sources_number_their_results() -> None:
     assert [(c.url[-1], c.rank) for c in asyncio.run(collect())] == [
         ("1", 1), ("2", 2), ("3", 3), ("4", 99)
     ]  # fmt: skip
+
+
+def test_figcaption_follows_the_largest_copy_and_the_innermost_figure() -> None:
+    page = (
+        '<figure><figcaption>Outer</figcaption><figure><img src="/s.jpg" '
+        'srcset="/l.jpg 1200w, /s.jpg 300w"><figcaption>Inner</figcaption></figure>'
+        '<img src="/other.jpg" alt="x"></figure>'
+    )
+    refs = {r.url.rsplit("/", 1)[1]: r for r in extract_images(page, "http://p.test/")}
+    assert refs["l.jpg"].figcaption == "Inner"
+    assert refs["other.jpg"].figcaption == "Outer"
