@@ -4,14 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint typecheck check bench browser clean
+.PHONY: install run test test-fast lint typecheck check bench browser clean wheel-check vendor screenshots
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	# xstatic-bootstrap 5 ships only as an sdist whose setup needs pkg_resources
-	$(BIN)/pip install -q "setuptools<81" wheel
-	$(BIN)/pip install -q --no-build-isolation "xstatic-bootstrap>=5"
 	$(BIN)/pip install -q -e ".[dev,s3]"
 	touch $(STAMP)
 
@@ -34,7 +31,24 @@ test-fast: install
 	$(BIN)/pytest -q -m "not slow and not browser"
 
 test: install browser lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not wheel"
+
+# Build the sdist and the wheel, install the wheel into a fresh venv with no pip cache,
+# then run `imgharvest --version` and a `get` against the fake web from another folder.
+wheel-check: install
+	$(BIN)/pytest -q -m wheel tests/e2e/test_wheel_install.py
+
+# Browser tests write screenshots to build/screenshots; this copies them into docs/.
+screenshots: install browser
+	$(BIN)/pytest -q tests/e2e/test_browser_pages.py -k screenshot
+	mkdir -p docs/screenshots && cp build/screenshots/*.png docs/screenshots/
+
+# Refresh the vendored Bootstrap CSS from the bootstrap-flask wheel (see imgharvest/web/vendor).
+BOOTSTRAP_FLASK := bootstrap-flask==2.6.0
+vendor: install
+	rm -rf build/vendor && $(BIN)/pip download -q --no-deps --only-binary=:all: "$(BOOTSTRAP_FLASK)" -d build/vendor
+	unzip -p build/vendor/*.whl flask_bootstrap/static/bootstrap5/css/bootstrap.min.css \
+		| sed '/sourceMappingURL/d' > imgharvest/web/vendor/bootstrap/css/bootstrap.min.css
 
 check: test
 
@@ -42,4 +56,4 @@ bench: install
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -43,14 +43,31 @@ class ProgressBar:
         self._bar.stop()
 
 
-def print_summary(result: HarvestResult, dest: Path, events: EventList) -> None:
-    """A closing table: delivered, tried, rejections by reason, source failures."""
+class NoBar:
+    """The progress bar of ``--quiet``: shows nothing."""
+
+    def update(self, progress: HarvestProgress) -> None:
+        """Ignore the counts."""
+
+    def __enter__(self) -> NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def print_summary(result: HarvestResult, dest: Path, events: EventList, earlier: int = 0) -> None:
+    """A closing table that adds up: tried = kept + each rejection reason + surplus."""
     table = Table(title="imgharvest summary", show_header=False)
-    table.add_row("delivered", f"{len(result.records)} of {result.wanted}")
+    delivered = f"{earlier + len(result.records)} of {earlier + result.wanted}"
+    table.add_row("delivered", delivered + (f" ({earlier} from before)" if earlier else ""))
     table.add_row("written to", str(dest))
     table.add_row("candidates tried", str(result.tried))
-    for reason, count in result.rejected.most_common():
-        table.add_row(f"rejected: {reason}", str(count))
+    table.add_row("  kept", str(len(result.records)))
+    for reason, count in result.refused.most_common():
+        table.add_row(f"  rejected: {reason}", str(count))
+    if result.surplus:
+        table.add_row("  surplus (more than asked)", str(result.surplus))
     for message in result.source_errors.values():
         table.add_row("source failed", message)
     err.print(table)

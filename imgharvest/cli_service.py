@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from imgharvest import cli_options
+from imgharvest.cli_options import Quiet, Verbose
 from imgharvest.logging_setup import setup_logging
-from imgharvest.settings import Settings, load_settings
+from imgharvest.settings import Settings
+from imgharvest.startup import where_lines
 
 if TYPE_CHECKING:
     from huey.consumer import Consumer
@@ -24,10 +27,27 @@ log = logging.getLogger("imgharvest.service")
 
 
 def _start(settings: Settings) -> Services:
-    setup_logging(log_file=settings.log_file)
+    setup_logging(level=_service_log_level(), log_file=settings.log_file)
+    for line in where_lines(settings):
+        log.info("%s", line)
     services = _build(settings)
     services.tasks.recover(startup=True)
     return services
+
+
+def _service_log_level() -> int:
+    # a service logs INFO by default; -q keeps warnings and errors, -v adds debug
+    return {-1: logging.WARNING, 0: logging.INFO}.get(cli_options.state.verbosity, logging.DEBUG)
+
+
+def _settings() -> Settings:
+    from imgharvest.errors import ConfigError
+
+    try:
+        return cli_options.settings()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _build(settings: Settings) -> Services:
@@ -44,13 +64,13 @@ def consumer(services: Services, workers: int) -> Consumer:
     )  # fmt: skip
 
 
-def serve() -> None:
+def serve(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
     """Run the web app with in-process workers and the scheduler (SQLite: nothing else to start)."""
     import uvicorn
 
     from imgharvest.web.app import create_app
 
-    settings = load_settings()
+    settings = _settings()
     services = _start(settings)
     workers = consumer(services, settings.workers)
     workers.start()
@@ -66,9 +86,9 @@ def serve() -> None:
         services.close()
 
 
-def worker() -> None:
+def worker(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
     """Run workers only (WORKERS threads), for scale-out next to ``serve``."""
-    settings = load_settings()
+    settings = _settings()
     services = _start(settings)
     consumer(services, settings.workers).run()
 
@@ -76,11 +96,19 @@ def worker() -> None:
 def jobs_list(
     status: Annotated[str | None, typer.Option(help="Only jobs with this status.")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    _quiet: Quiet = False,
+    _verbose: Verbose = 0,
 ) -> None:
     """List recent jobs."""
-    services = _build(load_settings())
-    # One job per line, never wrapped: scripts grep this.
-    typer.echo("id\tstatus\tkind\tkept/wanted\trun_at_utc\tquery")
+    from imgharvest.jobs import STATUSES
+
+    if status is not None and status not in STATUSES:
+        typer.echo(f"error: --status: {status!r} is not one of {', '.join(STATUSES)}", err=True)
+        raise typer.Exit(2)
+    services = _build(_settings())
+    # One job per line, never wrapped: scripts grep this (-q leaves out the header).
+    if not cli_options.state.quiet:
+        typer.echo("id\tstatus\tkind\tkept/wanted\trun_at_utc\tquery")
     for job in services.jobs.recent(status, limit):
         when = f"{job.run_at:%Y-%m-%dT%H:%M}"
         typer.echo(
@@ -89,9 +117,13 @@ def jobs_list(
     services.close()
 
 
-def jobs_inspect(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> None:
-    """Show one job with its events."""
-    services = _build(load_settings())
+def jobs_inspect(
+    job_id: Annotated[str, typer.Argument(help="The job id.")],
+    _quiet: Quiet = False,
+    _verbose: Verbose = 0,
+) -> None:
+    """Show one job with its events (-q: without them)."""
+    services = _build(_settings())
     view = services.jobs.get(job_id, with_images=False)
     services.close()
     if view is None:
@@ -102,17 +134,18 @@ def jobs_inspect(job_id: Annotated[str, typer.Argument(help="The job id.")]) -> 
     for line in (view.summary, view.error, view.download_url):
         if line:
             out.print(line)
-    for event in view.events:
+    for event in [] if cli_options.state.quiet else view.events:
         out.print(f"{event.at:%H:%M:%S} {event.level:<7} {event.message}", markup=False)
 
 
-def db_upgrade() -> None:
+def db_upgrade(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
     """Apply the database migrations (``serve`` and ``worker`` also do it on start)."""
     from imgharvest.db import make_engine, upgrade
 
-    settings = load_settings()
+    settings = _settings()
     upgrade(make_engine(settings.database_url))
-    out.print("database is up to date")
+    if not cli_options.state.quiet:
+        out.print("database is up to date")
 
 
 def register(app: typer.Typer) -> None:

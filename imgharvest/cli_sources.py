@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
+from imgharvest import cli_options
+from imgharvest.cli_options import Quiet, Verbose
 from imgharvest.errors import ConfigError
 from imgharvest.loop import run_async
-from imgharvest.settings import Settings, load_settings
+from imgharvest.settings import Settings
 from imgharvest.source_health import SourceCheck, SourceInfo, browser_status, check_all, describe
 
 EXIT_OK, EXIT_FAILING, EXIT_BAD_INPUT = 0, 1, 2
@@ -20,6 +22,8 @@ def sources(
         str | None,
         typer.Option("--check", metavar="QUERY", help="Ask each available source for one page."),
     ] = None,
+    _quiet: Quiet = False,
+    _verbose: Verbose = 0,
 ) -> None:
     """List every source (available or why not, base URL); --check asks each one now."""
     settings = _settings()
@@ -40,7 +44,7 @@ def sources(
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        return cli_options.settings()
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None

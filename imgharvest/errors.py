@@ -7,6 +7,7 @@ Only failures that end a source, a job or a request raise::
     ImgHarvestError
     ├── ConfigError          settings that cannot work (bad URL scheme, bad CIDR)
     ├── InputError           a request field is wrong; carries ``field``
+    │   └── OutputError      the CLI's output path cannot be used (exists, not writable...)
     ├── FetchError           a page/API request failed after its retries
     │   └── GuardError       the network guard refused an address (SSRF)
     ├── SourceError          a source cannot go on; the job falls through to the next one
@@ -34,6 +35,14 @@ class InputError(ImgHarvestError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class OutputError(InputError):
+    """The output path cannot be used; the message gives the user's path and the reason."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__("output", f"{path}: {reason}")
+        self.path = path
 
 
 class FetchError(ImgHarvestError):

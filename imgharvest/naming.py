@@ -25,6 +25,25 @@ def slugify(text: str, max_len: int = 40) -> str:
     return slug
 
 
+def file_stem(text: str, max_len: int = 40) -> str:
+    """A file name stem for ``text``: its ASCII slug, or for text in other scripts a UTF-8 slug
+    keeping their letters (``кошки``, ``猫``), so different queries get different names.
+
+    Only letters, marks and digits of any script survive, joined by ``-``: never a path,
+    a dot file or a device name.
+    """
+    ascii_slug = slugify(text, max_len)
+    if text.isascii():
+        return ascii_slug
+    kept = "".join(c if unicodedata.category(c)[0] in "LMN" else "-" for c in _nfkc(text))
+    slug = re.sub("-+", "-", kept).strip("-")[: max(max_len, 1)].rstrip("-")
+    return slug if slug and slug not in _RESERVED else ascii_slug
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def index_width(count: int) -> int:
     """Digits for zero-padded indexes of ``count`` items: 4, more beyond 9999."""
     return max(4, len(str(count)))

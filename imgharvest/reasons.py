@@ -11,7 +11,7 @@ WORDS = {
     "too_many_pixels": "too many pixels", "too_small": "too small",
     "format_filtered": "format filtered out", "duplicate_exact": "exact duplicates",
     "duplicate_near": "near duplicates", "robots_disallowed": "disallowed by robots.txt",
-    "surplus": "more than needed",
+    "invalid_url": "invalid URL", "surplus": "surplus (more than asked)",
 }  # fmt: skip
 
 

@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
+from imgharvest import config_file
 from imgharvest.errors import ConfigError
 
 CsvList = Annotated[list[str], NoDecode]
@@ -86,6 +92,19 @@ class Settings(BaseSettings):
 
     _split = field_validator("sources", "allowed_networks", mode="before")(_split_csv)
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment over ``.env`` over the TOML config file over defaults."""
+        file_values = config_file.ConfigFileSource(settings_cls)
+        return init_settings, env_settings, dotenv_settings, file_values, file_secret_settings
+
     @field_validator("allowed_networks")
     @classmethod
     def _check_networks(cls, value: list[str]) -> list[str]:
@@ -127,9 +146,15 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Build settings from the environment, with explicit overrides; config errors are clear."""
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from the environment and the config file (``config``, else
+    ``./imgharvest.toml`` if present), with explicit overrides; config errors are clear."""
+    path = config_file.find(config)
+    values = config_file.read(path, Settings.model_fields) if path else {}
+    token = config_file.current.set(values)
     try:
         return Settings(**overrides)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
+    finally:
+        config_file.current.reset(token)

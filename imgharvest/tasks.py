@@ -29,7 +29,7 @@ from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
 from imgharvest.mail import render
-from imgharvest.naming import slugify
+from imgharvest.naming import file_stem
 from imgharvest.pipeline.hop import OneHop
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult, Progress
@@ -250,7 +250,7 @@ class JobRun:
     ) -> HarvestResult:
         """A search delivered as a dataset (another format, resized, licence-filtered)."""
         built = await build.build(
-            [QueryClass(slugify(spec.query), spec.query)], build.harvest_spec(spec, dataset),
+            [QueryClass(file_stem(spec.query), spec.query)], build.harvest_spec(spec, dataset),
             dataset, self.svc.settings, self.workdir, events=self.events,
             progress=self._on_progress, cancel=cancel, command=f"job {self.claim.job_id}",
         )  # fmt: skip
@@ -331,7 +331,7 @@ class JobRun:
         return list(found.values())
 
     def _archive(self, text: str) -> Path:
-        return self.workdir / f"{slugify(text)}.zip"
+        return self.workdir / f"{file_stem(text)}.zip"
 
     def _delivered(self, result: HarvestResult, every: tuple[int, bool] | None = None) -> Outcome:
         """The outcome of a harvest; no image at all is a failure with its reason in words."""

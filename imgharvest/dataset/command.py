@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from imgharvest import licences
+from imgharvest.cli_output import plan
 from imgharvest.cli_report import ProgressBar
 from imgharvest.dataset import build
 from imgharvest.dataset.options import read_queries, single_class
@@ -18,7 +19,7 @@ from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import InputError
 from imgharvest.events import EventList
 from imgharvest.loop import run_async
-from imgharvest.naming import slugify
+from imgharvest.naming import file_stem
 from imgharvest.pipeline.run import HarvestSpec
 from imgharvest.settings import Settings
 
@@ -33,6 +34,7 @@ class GetRequest:
     queries_file: Path | None
     base: HarvestSpec
     out: Path | None
+    overwrite: bool = False
 
 
 def wanted(queries_file: Path | None, named_format: str, spec: DatasetSpec) -> bool:
@@ -41,11 +43,19 @@ def wanted(queries_file: Path | None, named_format: str, spec: DatasetSpec) -> b
     return queries_file is not None or bool(named_format) or spec != plain
 
 
+def refuse(*, resume: bool, as_json: bool, timeout: float | None) -> None:
+    """Options of a plain ``get`` that dataset runs do not take yet: a clear error."""
+    for option, given in (("--resume", resume), ("--json", as_json), ("--timeout", timeout)):
+        if given:
+            raise InputError(option, "is not available with dataset options (-Q, --format ...)")
+
+
 def run_get(request: GetRequest, spec: DatasetSpec, settings: Settings) -> build.Built:
     """Harvest, write and summarise; the caller turns ``short`` into the exit code."""
     classes = _classes(request)
     base = build.harvest_spec(request.base, spec)
     dest = request.out or _default_dest(request, classes, spec)
+    plan(dest, overwrite=request.overwrite)  # an existing output needs --overwrite
     events = EventList()
     dest.absolute().parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -75,7 +85,7 @@ def _classes(request: GetRequest) -> list[QueryClass]:
 
 def _default_dest(request: GetRequest, classes: list[QueryClass], spec: DatasetSpec) -> Path:
     name = request.queries_file.stem if request.queries_file else classes[0].query
-    return Path(slugify(name) + (".zip" if spec.format == "zip" else ""))
+    return Path(file_stem(name) + (".zip" if spec.format == "zip" else ""))
 
 
 def _command() -> str:

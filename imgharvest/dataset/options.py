@@ -11,7 +11,7 @@ from pathlib import Path
 from imgharvest import licences
 from imgharvest.dataset.spec import ANIMATED, CONVERSIONS, FORMATS, DatasetSpec, QueryClass
 from imgharvest.errors import InputError
-from imgharvest.naming import slugify
+from imgharvest.naming import file_stem
 
 MAX_SIDE = 20_000
 MAX_SHARD = 1_000_000
@@ -128,4 +128,4 @@ def _query_line(line: str) -> QueryClass:
         raise InputError("queries", f"line {line.strip()[:40]!r} has a name but no query")
     if len(query) > MAX_QUERY_LENGTH:
         raise InputError("queries", f"a query is longer than {MAX_QUERY_LENGTH} characters")
-    return QueryClass(slugify(name if tab and name.strip() else query), query)
+    return QueryClass(file_stem(name if tab and name.strip() else query), query)

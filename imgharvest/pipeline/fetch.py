@@ -118,6 +118,18 @@ def _spill(chunks: list[bytes], digest: Any, out: BinaryIO) -> None:
     chunks.clear()
 
 
+def invalid_url(url: str) -> str:
+    """Why a given line is not a fetchable http(s) URL ("" when it is): an input error,
+    told apart from a guard refusal of a real address."""
+    try:
+        parsed = URL(url.strip())
+    except ValueError:
+        return "not a URL"
+    if parsed.scheme not in ("http", "https"):
+        return "not an http(s) URL"
+    return "" if parsed.raw_host else "no host in the URL"
+
+
 def _failure(exc: BaseException) -> tuple[Reason, str]:
     """The per-image reason for an exception raised while downloading."""
     if isinstance(exc, GuardError):
@@ -229,6 +241,9 @@ class Fetcher:
     async def download(self, url: str, dest: Path, *, referer: str | None = None) -> Download:
         """Stream ``url`` to ``dest`` (sha256 on the fly); per-image trouble is a ``Reason``."""
         headers = {"Referer": referer} if referer else None
+        invalid = invalid_url(url)
+        if invalid:
+            return Download(url=url, ok=False, reason=Reason.INVALID_URL, detail=invalid)
         try:
             resp = await self._open(url, headers, None, report=False)
             try:

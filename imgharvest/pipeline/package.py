@@ -19,8 +19,8 @@ import csv
 import errno
 import io
 import os
+import secrets
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -93,6 +93,52 @@ def write_dir(
     return dest_dir
 
 
+def append_dir(
+    records: Sequence[ImageRecord],
+    dest_dir: Path,
+    *,
+    slug: str,
+    prior: Sequence[dict[str, str]],
+) -> Path:
+    """Add images after the ``prior`` manifest rows of ``dest_dir`` (a resumed run): new files
+    are numbered on from them, and the manifest, written last, lists old and new rows."""
+    width = index_width(len(prior) + len(records))
+    safe = slugify(slug)
+    start = len(prior) + 1
+    names = [member_name(i, width, safe, r.info.ext) for i, r in enumerate(records, start)]
+    taken = {row["file"] for row in prior}
+    names = [_free_name(n, taken) for n in names]
+    (dest_dir / "images").mkdir(parents=True, exist_ok=True)
+    for record, name in zip(records, names, strict=True):
+        if not _moved(record.path, dest_dir / name):
+            with _atomic_file(dest_dir / name) as tmp:
+                shutil.copyfile(record.path, tmp)
+    text = manifest_csv(records, names)
+    with _atomic_file(dest_dir / MANIFEST_NAME) as tmp:
+        tmp.write_text(_rows_csv(prior) + text.split("\r\n", 1)[1], encoding="utf-8", newline="")
+    return dest_dir
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name`` with a suffix if an earlier row already uses it."""
+    stem, dot, ext = name.rpartition(".")
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}-{n}{dot}{ext}"
+    taken.add(candidate)
+    return candidate
+
+
+def _rows_csv(rows: Sequence[dict[str, str]]) -> str:
+    """Manifest header and ``rows`` as read back (their cells are already safe)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=MANIFEST_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def _moved(src: Path, dest: Path) -> bool:
     """Rename ``src`` onto ``dest`` (atomic); False when they are on different file systems."""
     try:
@@ -104,13 +150,23 @@ def _moved(src: Path, dest: Path) -> bool:
     return True
 
 
+def _new_file(folder: Path, prefix: str) -> Path:
+    """A new, empty file in ``folder`` with the user's umask (``mkstemp`` would make it 0600)."""
+    for _ in range(100):
+        path = folder / f"{prefix}{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
+
+
 @contextmanager
 def _atomic_file(dest: Path) -> Iterator[Path]:
     """A temporary path next to ``dest``, renamed onto it on success, removed on failure."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new_file(dest.parent, f".{dest.name}.")
     try:
         yield tmp
         os.replace(tmp, dest)

@@ -32,6 +32,9 @@ class Reason(StrEnum):
     DUPLICATE_EXACT = "duplicate_exact"
     DUPLICATE_NEAR = "duplicate_near"
     ROBOTS = "robots_disallowed"
+    INVALID_URL = "invalid_url"
+    # Passed every check after N were already kept: counted so tried adds up, never an error.
+    SURPLUS = "surplus"
     ASPECT = "aspect_filtered"
     LICENCE = "licence_filtered"
     RESHAPE = "reshape_failed"
@@ -85,6 +88,14 @@ class Filters:
     min_side: int = 0
     max_aspect: float = 0.0
     licence: str = "any"
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """What an earlier run already kept (``--resume``): URLs to skip, hashes that duplicate."""
+
+    urls: frozenset[str] = frozenset()
+    hashes: tuple[tuple[str, str], ...] = ()  # (sha256, phash)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,16 @@ class HarvestResult:
     archive: Path | None = None
 
     @property
+    def surplus(self) -> int:
+        """Images that passed every check after N were kept (tried = kept + rejected + surplus)."""
+        return self.rejected.get("surplus", 0)
+
+    @property
+    def refused(self) -> Counter[str]:
+        """Rejections by reason, surplus left out."""
+        return Counter({k: v for k, v in self.rejected.items() if k != "surplus" and v})
+
+    @property
     def short(self) -> bool:
         """True when fewer images than asked were delivered."""
         return len(self.records) < self.wanted
@@ -43,8 +53,8 @@ class HarvestResult:
             return ""
         parts = [f"only {len(self.records)} of {self.wanted} images could be found"]
         parts.append(f"after trying {self.tried} candidates from every source")
-        if self.rejected:
-            parts.append("rejected: " + _counts(self.rejected))
+        if self.refused:
+            parts.append("rejected: " + _counts(self.refused))
         if self.source_errors:
             parts.append("source failures: " + "; ".join(self.source_errors.values()))
         return ", ".join(parts[:2]) + (" (" + "; ".join(parts[2:]) + ")" if parts[2:] else "")
@@ -52,7 +62,8 @@ class HarvestResult:
     def summary(self) -> str:
         """One line: kept, tried, rejections."""
         line = f"{len(self.records)}/{self.wanted} images kept from {self.tried} candidates"
-        return line + (f"; rejected: {_counts(self.rejected)}" if self.rejected else "")
+        line += f"; rejected: {_counts(self.refused)}" if self.refused else ""
+        return line + (f"; surplus {self.surplus}" if self.surplus else "")
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 MAX_ROBOTS_CHARS = 500 * 1024
 ALLOW_ALL = "allow"
 DISALLOW_ALL = "disallow"
+DISALLOWED = "disallowed by robots.txt"
+SERVER_ERROR = "closed: its robots.txt answered a server error (RFC 9309)"
+
+
+class Unreachable(str):
+    """robots.txt could not be fetched at all; the value is the fetch's reason (not a "no")."""
 
 
 def product_token(user_agent: str) -> str:
@@ -52,10 +58,17 @@ class RobotsCache:
 
     async def allowed(self, url: str) -> bool:
         """Whether ``url`` may be fetched by our product token."""
+        return await self.refusal(url) is None
+
+    async def refusal(self, url: str) -> str | None:
+        """Why ``url`` may not be fetched, or None: robots.txt's "no" is told apart from a
+        robots.txt that could not be fetched (an ``Unreachable`` holding the fetch's reason)."""
         rules = await self._for(origin(url))
+        if isinstance(rules, Unreachable):
+            return rules
         if isinstance(rules, str):
-            return rules == ALLOW_ALL
-        return bool(rules.can_fetch(url, self.token))
+            return None if rules == ALLOW_ALL else SERVER_ERROR
+        return None if rules.can_fetch(url, self.token) else DISALLOWED
 
     async def _for(self, site: str) -> Protego | str:
         # One shared fetch per origin, even when several pages ask at the same time.
@@ -68,7 +81,8 @@ class RobotsCache:
             response = await self.http.get(
                 f"{site}/robots.txt", headers={"User-Agent": self.user_agent}
             )
-        except FetchError:
-            # Unreachable is treated like a server error (RFC 9309 §2.3.1.4).
-            return DISALLOW_ALL
+        except FetchError as exc:
+            # Unreachable is treated like a server error (RFC 9309 §2.3.1.4), but reported
+            # as what it is: the site could not be reached, robots.txt said nothing.
+            return Unreachable(exc.reason)
         return rules_from(response.status, response.text)

@@ -21,7 +21,7 @@ from imgharvest.naming import slugify
 from imgharvest.pipeline import package
 from imgharvest.pipeline.dedupe import Deduper
 from imgharvest.pipeline.fetch import Fetcher
-from imgharvest.pipeline.records import Filters, ImageRecord, Reason, Rejected, Verified
+from imgharvest.pipeline.records import Filters, ImageRecord, Reason, Rejected, Seed, Verified
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.streams import Stream, chain, closing
 from imgharvest.pipeline.verify import verify
@@ -29,6 +29,8 @@ from imgharvest.settings import Settings
 from imgharvest.sources.base import Candidate, Http, SourceOptions, get_source
 
 ProgressSink = Callable[[Progress], None]
+# Told what was kept so far when a harvest stops early (Ctrl-C, a failure), then it re-raises.
+StopSink = Callable[[HarvestResult], None]
 
 __all__ = [
     "HarvestResult", "HarvestSpec", "PostStep", "Progress", "Stream", "Target",
@@ -69,6 +71,8 @@ async def harvest(
     archive: Path | None = None,
     deduper: Deduper | None = None,
     post: PostStep | None = None,
+    seed: Seed | None = None,
+    on_stop: StopSink | None = None,
 ) -> HarvestResult:
     """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given.
 
@@ -79,6 +83,7 @@ async def harvest(
         lambda http: source_streams(spec, settings, http, events),
         Target(spec.count, spec.filters, spec.query, spec.query, deduper, post),
         settings, workdir, events=events, progress=progress, cancel=cancel, archive=archive,
+        seed=seed, on_stop=on_stop,
     )  # fmt: skip
 
 
@@ -94,12 +99,15 @@ async def harvest_links(
     cancel: asyncio.Event | None = None,
     archive: Path | None = None,
     slug: str = "images",
+    seed: Seed | None = None,
+    on_stop: StopSink | None = None,
 ) -> HarvestResult:
     """Download, verify and dedupe a given list of candidates (up to ``count`` kept)."""
     return await harvest_streams(
         lambda http: [Stream("links", lambda: _iterate(candidates))],
         Target(count, filters or Filters(), slug),
         settings, workdir, events=events, progress=progress, cancel=cancel, archive=archive,
+        seed=seed, on_stop=on_stop,
     )  # fmt: skip
 
 
@@ -125,14 +133,26 @@ async def harvest_streams(
     progress: ProgressSink | None = None,
     cancel: asyncio.Event | None = None,
     archive: Path | None = None,
+    seed: Seed | None = None,
+    on_stop: StopSink | None = None,
 ) -> HarvestResult:
-    """The fill-to-N loop over candidate streams, all sharing one fetcher."""
+    """The fill-to-N loop over candidate streams, all sharing one fetcher.
+
+    ``seed`` (what an earlier run kept) is skipped and counts as duplicate; ``on_stop``
+    gets the images kept so far if the harvest ends early, before the error goes on.
+    """
     async with Fetcher(settings, events) as http:
         run = _Run(settings, workdir, target.count, target.filters, events, progress, cancel)
         run.query, run.post = target.query, target.post
         if target.deduper is not None:  # an empty Deduper is falsy: no ``or`` here
             run.deduper = target.deduper
-        result = await run.execute(http, open_streams(http))
+        run.seed(seed or Seed())
+        try:
+            result = await run.execute(http, open_streams(http))
+        except BaseException:
+            if on_stop is not None:
+                on_stop(run.result())
+            raise
     return _finish(result, archive, target.slug)
 
 
@@ -154,15 +174,18 @@ def source_streams(
     spec: HarvestSpec, settings: Settings, http: Http, events: EventSink
 ) -> list[Stream]:
     """One stream per usable source, in the order asked; unavailable ones are reported."""
-    streams = []
+    streams, skipped = [], []
     for name in spec.sources or tuple(settings.sources):
         cls = get_source(name)
         why = cls.unavailable(settings)
         if why:
             events("warning", f"{name}: unavailable ({why}); skipped")
+            skipped.append(f"{name}: {why}")
             continue
         source = cls(settings, http, events, spec.options)
         streams.append(Stream(name, functools.partial(source.candidates, spec.query)))
+    if not streams and skipped:
+        raise JobError("every chosen source is unavailable: " + "; ".join(skipped))
     return streams
 
 
@@ -176,6 +199,15 @@ def _finish(result: HarvestResult, archive: Path | None, slug_text: str) -> Harv
     if archive is not None:
         result.archive = package.write_zip(result.records, archive, slug=slugify(slug_text))
     return result
+
+
+async def _skipping(
+    candidates: AsyncIterator[Candidate], urls: frozenset[str]
+) -> AsyncIterator[Candidate]:
+    async with closing(candidates) as inner:
+        async for cand in inner:
+            if cand.url not in urls:
+                yield cand
 
 
 async def _iterate(candidates: Sequence[Candidate]) -> AsyncIterator[Candidate]:
@@ -209,6 +241,7 @@ class _Run:
         self.query = ""
         self.post: PostStep | None = None
         self.posted: dict[int, asyncio.Future[ImageRecord | Rejected]] = {}
+        self.skip: frozenset[str] = frozenset()
 
     async def execute(self, http: Fetcher, streams: list[Stream]) -> HarvestResult:
         """Run the fill-to-N loop over the streams, then trim to exactly N."""
@@ -218,10 +251,20 @@ class _Run:
             await self._collect_posted()
         finally:
             self.pool.shutdown(wait=False, cancel_futures=True)
-        records = self._trim()
+        result = self.result()
         self._report()
+        return result
+
+    def seed(self, seed: Seed) -> None:
+        """Treat what an earlier run kept as kept: its URLs are skipped, its hashes duplicate."""
+        self.skip = seed.urls
+        for sha, phash in seed.hashes:
+            self.deduper.add(sha, phash)
+
+    def result(self) -> HarvestResult:
+        """What is kept so far (exactly N at most), with the counts."""
         return HarvestResult(
-            self.wanted, records, self.progress.rejected, self.progress.tried,
+            self.wanted, self._trim(), self.progress.rejected, self.progress.tried,
             self.errors, self.used,
         )  # fmt: skip
 
@@ -231,6 +274,7 @@ class _Run:
             done = await pending
             if isinstance(done, Rejected):
                 self.events("warning", f"image {index}: {done.reason}: {done.detail}")
+                self.progress.tried -= 1  # counted once when kept; _reject counts it again
                 self._reject(str(done.reason), self.kept.pop(index).path)
             else:
                 self.kept[index] = done
@@ -238,7 +282,8 @@ class _Run:
 
     async def _loop(self, streams: list[Stream]) -> None:
         """Workers draw from one candidate stream until N are kept, it runs dry, or a cancel."""
-        async with closing(chain(streams, self.events, self.errors, self.used)) as cands:
+        fresh = _skipping(chain(streams, self.events, self.errors, self.used), self.skip)
+        async with closing(fresh) as cands:
             self.cands, self.next_index, self.busy = cands, itertools.count(), 0
             self.pull, self.filled = asyncio.Lock(), asyncio.Event()
             workers = [asyncio.create_task(self._worker()) for _ in range(self._window())]
@@ -302,7 +347,6 @@ class _Run:
         urls = (cand.url, *cand.fallbacks)
         for attempt, url in enumerate(urls):
             got = await self.http.download(url, dest, referer=cand.page_url)
-            self.progress.tried += attempt == 0
             last = attempt == len(urls) - 1
             if not got.ok or got.path is None or got.sha256 is None:
                 self._fail(str(got.reason or "http_error"), dest, last)
@@ -344,7 +388,7 @@ class _Run:
     ) -> None:
         dup = self.deduper.check(sha, info.phash)
         if dup is not None or self._done():
-            self._reject(str(dup) if dup else "surplus", path, count=dup is not None)
+            self._reject(str(dup or Reason.SURPLUS), path)
             return
         self.deduper.add(sha, info.phash)
         # no rename to add the extension: packaging names members from ``info.ext``
@@ -353,12 +397,15 @@ class _Run:
         if self.post is not None:
             loop = asyncio.get_running_loop()
             self.posted[index] = loop.run_in_executor(self.pool, self.post.run, self.kept[index])
+        self.progress.tried += 1
         self.progress.kept = len(self.kept)
         self._tick()
 
-    def _reject(self, reason: str, path: Path, count: bool = True) -> None:
-        if count:
-            self.progress.rejected[reason] += 1
+    def _reject(self, reason: str, path: Path) -> None:
+        # tried counts outcomes, so tried == kept + rejected (surplus included) at any time;
+        # a download still in flight when the run stops is in neither
+        self.progress.tried += 1
+        self.progress.rejected[reason] += 1
         path.unlink(missing_ok=True)
         self._tick()
 

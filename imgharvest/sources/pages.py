@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from imgharvest.errors import FetchError, InputError, SourceError
 from imgharvest.pipeline.extract import ImageRef, Page, extract_page
-from imgharvest.pipeline.robots import RobotsCache
+from imgharvest.pipeline.robots import RobotsCache, Unreachable
 from imgharvest.sources.base import Candidate, Http, Source, SourceOptions, register
 
 if TYPE_CHECKING:
@@ -129,8 +129,12 @@ class _Crawler:
 
     async def _visit(self, url: str) -> Page | None:
         """Fetch and parse one page; any trouble is an event and ``None``."""
-        if self.robots is not None and not await self.robots.allowed(url):
-            self.events("warning", f"pages: {url} is disallowed by robots.txt; skipped")
+        refusal = await self.robots.refusal(url) if self.robots is not None else None
+        if isinstance(refusal, Unreachable):
+            self.events("warning", f"pages: {url} could not be fetched ({refusal})")
+            return None
+        if refusal is not None:
+            self.events("warning", f"pages: {url} is {refusal}; skipped")
             return None
         self.budget -= 1
         if self.renderer is not None:

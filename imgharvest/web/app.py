@@ -21,15 +21,16 @@ log = logging.getLogger("imgharvest.web")
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The web app; builds ``Services`` from ``settings`` unless given, on ``app.state``."""
-    from imgharvest.web import api, compat, myjobs, pages
+    from imgharvest.web import api, compat, docs, myjobs, pages
     from imgharvest.web.assets import mount_static
 
-    app = FastAPI(title="imgharvest", version=__version__, docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="imgharvest", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services or build_services(settings)
     app.include_router(api.router)
     app.include_router(compat.router)
     app.include_router(pages.router)
     app.include_router(myjobs.router)
+    app.include_router(docs.router)
     mount_static(app)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(ValidationFailed, _validation_failed)

@@ -1,4 +1,5 @@
-"""Static assets and templates of the web pages: our own files and Bootstrap, served locally."""
+"""Static assets and templates of the web pages: our own files, Bootstrap, Swagger UI and ReDoc,
+all served from files the wheel ships (no CDN: the pages and ``/docs`` work offline)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,28 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 WEB_DIR = Path(__file__).resolve().parent
+DOCS_PREFIX = "/static/docs"
 
 
 def bootstrap_dir() -> Path:
-    """Bootstrap 5's ``css/`` and ``js/`` as shipped by the xstatic-bootstrap package."""
-    from xstatic.pkg import bootstrap
+    """Bootstrap 5's ``css/``, vendored in the package (see ``vendor/README.md``)."""
+    return WEB_DIR / "vendor" / "bootstrap"
 
-    return Path(bootstrap.BASE_DIR)
+
+def docs_dir() -> Path:
+    """Swagger UI's and ReDoc's bundles, as the ``fastapi-offline`` wheel ships them."""
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).resolve().parent / "static"
 
 
 def static_dirs() -> dict[str, Path]:
     """URL prefix -> directory, for every static mount the pages need."""
-    return {"/static/app": WEB_DIR / "static", "/static/bootstrap": bootstrap_dir()}
+    return {
+        "/static/app": WEB_DIR / "static",
+        "/static/bootstrap": bootstrap_dir(),
+        DOCS_PREFIX: docs_dir(),
+    }
 
 
 def mount_static(app: FastAPI) -> None:

@@ -21,7 +21,8 @@ pw = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to build/ (ignored); `make screenshots` copies them into docs/.
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 ZONE = "Europe/Berlin"
 

@@ -289,3 +289,17 @@ def test_get_help_lists_the_dataset_options(cli_env: dict[str, str]) -> None:
     assert result.exit_code == EXIT_OK, result.output
     for option in ("--queries", "--format", "--max-side", "--licence", "--split", "--convert"):
         assert option in result.output
+
+
+def test_an_existing_dataset_needs_overwrite_and_resume_is_refused(
+    cli_env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path
+) -> None:
+    fakeweb.add_catalog("dsagain", cat.good(8, start=390_000, prefix="dsag"))
+    out = tmp_path / "again"
+    args = ["get", "dsagain", "-n", "3", "-s", "bing", "--format", "imagefolder", "-o", str(out)]
+    assert run_cli(cli_env, *args).exit_code == EXIT_OK
+    again = run_cli(cli_env, *args)
+    assert again.exit_code == EXIT_BAD_INPUT and "already exists" in again.output
+    assert run_cli(cli_env, *args, "--overwrite").exit_code == EXIT_OK
+    resumed = run_cli(cli_env, *args, "--resume")
+    assert resumed.exit_code == EXIT_BAD_INPUT and "--resume" in resumed.output

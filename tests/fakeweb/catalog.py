@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from tests.fakeweb import images
 
-KINDS = ("good", "404", "truncated", "html", "dup_exact", "dup_near", "flaky")
+KINDS = ("good", "404", "truncated", "html", "dup_exact", "dup_near", "flaky", "slow")
+SLOW_SECONDS = 0.25  # how long the image host takes to answer for a "slow" image
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class FakeImage:
 def good(count: int, start: int = 0, prefix: str = "g") -> list[FakeImage]:
     """``count`` distinct good images."""
     return [FakeImage(id=f"{prefix}{start + i}", seed=start + i) for i in range(count)]
+
+
+def slow(count: int, start: int = 0, prefix: str = "slow") -> list[FakeImage]:
+    """``count`` distinct good images, each answered after ``SLOW_SECONDS``."""
+    return [FakeImage(f"{prefix}{start + i}", start + i, "slow") for i in range(count)]
 
 
 def troubled(

@@ -107,4 +107,6 @@ class FakeWeb:
             raise web.HTTPNotFound()
         if item.kind == "flaky" and self.hits[request.path] <= 2:
             raise web.HTTPServiceUnavailable()
+        if item.kind == "slow":
+            await asyncio.sleep(cat.SLOW_SECONDS)
         return web.Response(body=item.body(), content_type="image/jpeg")

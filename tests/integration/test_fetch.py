@@ -421,3 +421,24 @@ async def test_pages_are_cut_at_the_page_cap(fakeweb: FakeWeb, make_settings: An
 async def test_fetcher_outside_its_context_is_an_error(make_settings: Any) -> None:
     with pytest.raises(RuntimeError):
         await Fetcher(make_settings()).get("http://127.0.0.1/")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("not a url at all", Reason.INVALID_URL),
+        ("ftp://127.0.0.1/x.jpg", Reason.INVALID_URL),
+        ("http:///x.jpg", Reason.INVALID_URL),
+        ("http://10.1.2.3/x.jpg", Reason.GUARD),
+        ("http://127.0.0.1:{closed}/x.jpg", Reason.CONNECTION),
+    ],
+)
+async def test_each_kind_of_bad_line_gets_its_own_reason(
+    line: str, reason: Reason, make_settings: Any, tmp_path: Path
+) -> None:
+    from tests.conftest import free_port
+
+    settings = make_settings(retries=0)
+    async with Fetcher(settings) as fetcher:
+        got = await fetcher.download(line.format(closed=free_port()), tmp_path / "x")
+    assert (got.ok, got.reason) == (False, reason)

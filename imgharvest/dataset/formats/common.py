@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from imgharvest.dataset.samples import Dataset, Sample
-from imgharvest.naming import index_width, member_name, slugify
+from imgharvest.naming import file_stem, index_width, member_name
 from imgharvest.pipeline.package import atomic_file, manifest_rows_csv
 
 INFO_NAME = "dataset.json"
@@ -26,9 +26,8 @@ def folder_names(samples: Sequence[Sample]) -> list[str]:
     """``[<split>/]<label>/0001_<label>.<ext>``: the class-per-folder layout."""
     names = []
     for sample, flat in zip(samples, flat_names(samples), strict=True):
-        folder = (
-            f"{sample.split}/{slugify(sample.label)}" if sample.split else slugify(sample.label)
-        )
+        label = file_stem(sample.label)  # a no-op for labels made by options or jobs
+        folder = f"{sample.split}/{label}" if sample.split else label
         names.append(f"{folder}/{flat.removeprefix('images/')}")
     return names
 

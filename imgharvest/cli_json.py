@@ -1,0 +1,51 @@
+"""``--json``: one JSON object on stdout summing up a CLI run (progress and tables go to stderr).
+
+Its numbers add up: ``tried == kept + sum(rejected.values()) + surplus``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from imgharvest.pipeline.result import HarvestResult
+from imgharvest.sources.base import Candidate
+
+
+def summary(
+    result: HarvestResult,
+    output: Path,
+    seconds: float,
+    *,
+    status: str,
+    earlier: int = 0,
+) -> dict[str, Any]:
+    """The summary of a harvest; ``earlier`` counts images a resumed output already held."""
+    kept = len(result.records)
+    return {
+        "status": status,
+        "delivered": earlier + kept,
+        "wanted": earlier + result.wanted,
+        "tried": result.tried,
+        "kept": kept,
+        "kept_earlier": earlier,
+        "rejected": dict(result.refused.most_common()),
+        "surplus": result.surplus,
+        "sources_used": list(result.sources_used),
+        "sources_failed": dict(result.source_errors),
+        "output": str(output),
+        "seconds": round(seconds, 3),
+    }
+
+
+def links(found: list[Candidate], seconds: float) -> dict[str, Any]:
+    """The summary of a crawl that only lists links."""
+    return {"links": [c.url for c in found], "count": len(found), "seconds": round(seconds, 3)}
+
+
+def emit(data: dict[str, Any]) -> None:
+    """Print ``data`` as one line of JSON on stdout."""
+    typer.echo(json.dumps(data, ensure_ascii=False))

@@ -1,0 +1,58 @@
+"""The TOML config file: the ``IMGHARVEST_*`` names (prefix optional, any case), one rank below
+the environment: environment > ``.env`` > config file > defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from imgharvest.errors import ConfigError
+
+DEFAULT_NAME = "imgharvest.toml"
+# The values of the file being loaded, for the settings source below (set by load_settings).
+current: ContextVar[dict[str, Any]] = ContextVar("imgharvest_config_file", default={})  # noqa: B039
+
+
+def find(explicit: Path | None) -> Path | None:
+    """The file to read: the one given (it must exist), else ``./imgharvest.toml`` if present."""
+    if explicit is not None:
+        return explicit
+    default = Path(DEFAULT_NAME)
+    return default if default.is_file() else None
+
+
+def read(path: Path, names: Iterable[str]) -> dict[str, Any]:
+    """Settings from ``path``; an unreadable file or an unknown name is a ``ConfigError``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+    known, values = set(names), {}
+    for key, value in data.items():
+        name = key.lower().removeprefix("imgharvest_")
+        if name not in known:
+            raise ConfigError(f"config file {path}: unknown setting {key!r}")
+        values[name] = value
+    return values
+
+
+class ConfigFileSource(PydanticBaseSettingsSource):
+    """The values of the config file being loaded, as a pydantic-settings source."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.values = current.get()
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.values)
