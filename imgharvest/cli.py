@@ -34,6 +34,9 @@ from imgharvest.cli_output import plan
 from imgharvest.cli_report import print_links
 from imgharvest.cli_service import register as register_service_commands
 from imgharvest.cli_sources import register as register_sources_command
+from imgharvest.dataset import command as dscommand
+from imgharvest.dataset import help as dshelp
+from imgharvest.dataset import options as dsopts
 from imgharvest.errors import ConfigError, ImgHarvestError, InputError
 from imgharvest.events import EventList
 from imgharvest.loop import run_async
@@ -80,7 +83,7 @@ def root(
 
 @app.command()
 def get(
-    query: Annotated[str, typer.Argument(help="What to search for.")],
+    query: Annotated[str | None, typer.Argument(help="What to search for.")] = None,
     n: Annotated[int, typer.Option("-n", "--count", help="How many images.")] = 20,
     sources: Annotated[str, typer.Option("-s", "--sources", help="Comma list.")] = "",
     out: Annotated[Path | None, typer.Option("-o", "--out", help="out.zip or a DIR.")] = None,
@@ -93,15 +96,38 @@ def get(
     as_json: Json = False,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
+    queries: Annotated[Path | None, typer.Option("-Q", "--queries", help=dshelp.QUERIES)] = None,
+    fmt: Annotated[str, typer.Option("--format", help=dshelp.FORMAT)] = "",
+    shard_size: Annotated[int, typer.Option(help=dshelp.SHARD_SIZE)] = 1000,
+    max_side: Annotated[int, typer.Option(help=dshelp.MAX_SIDE)] = 0,
+    min_side: Annotated[int, typer.Option(help=dshelp.MIN_SIDE)] = 0,
+    max_aspect: Annotated[float, typer.Option(help=dshelp.MAX_ASPECT)] = 0.0,
+    convert: Annotated[str, typer.Option(help=dshelp.CONVERT)] = "",
+    quality: Annotated[int, typer.Option(help=dshelp.QUALITY)] = 90,
+    animated: Annotated[str, typer.Option(help=dshelp.ANIMATED)] = "keep",
+    licence: Annotated[str, typer.Option("--licence", "--license", help=dshelp.LICENCE)] = "any",
+    split: Annotated[str, typer.Option(help=dshelp.SPLIT)] = "",
 ) -> None:
-    """Harvest N images of QUERY into a zip or a directory (no server needed)."""
+    """Harvest N images of QUERY (or of each query in -Q FILE) into a zip, a directory or a
+    training dataset (no server needed)."""
     with _guarded() as settings:
-        spec = HarvestSpec(
-            query=_require_text("query", query),
+        dataset = dsopts.build_spec(
+            format=fmt or dsopts.format_for(out), shard_size=shard_size, max_side=max_side,
+            min_side=min_side, max_aspect=max_aspect, convert=convert, quality=quality,
+            animated=animated, licence=licence, split=split,
+        )  # fmt: skip
+        base = HarvestSpec(
+            query=query or "",
             count=_check_count(n, settings),
             sources=_split(sources),
             filters=_filters(min_width, min_height, formats),
         )
+        if dscommand.wanted(queries, fmt, dataset):
+            dscommand.refuse(resume=resume, as_json=as_json, timeout=timeout)
+            request = dscommand.GetRequest(query, queries, base, out, overwrite)
+            built = dscommand.run_get(request, dataset, settings)
+            raise typer.Exit(EXIT_SHORT if built.short else EXIT_OK)
+        spec = replace(base, query=_require_text("query", query or ""))
         dest = out or Path(f"{file_stem(spec.query)}.zip")
         output = plan(dest, overwrite=overwrite, resume=resume)
         job = Job(output, spec.query, spec.count, as_json, timeout)

@@ -28,6 +28,7 @@ from imgharvest.dbretry import retrying
 from imgharvest.errors import InputError
 from imgharvest.expiry import Expiry
 from imgharvest.models import Job, JobEvent, JobImage
+from imgharvest.pipeline.extract import is_image_path
 from imgharvest.pipeline.records import MANIFEST_FIELDS
 from imgharvest.redact import mask_credentials, redact
 from imgharvest.resubmit import make_token
@@ -168,6 +169,7 @@ class JobService:
         request = {
             "query": req.query, "count": req.count, "sources": list(req.sources),
             "min_width": req.min_width, "min_height": req.min_height, "tz": req.tz,
+            "format": req.format, "max_side": req.max_side, "licence": req.licence,
         }  # fmt: skip
         return self._create("search", req.query, req.count, 0, request, req, client, idem)
 
@@ -283,7 +285,7 @@ class JobService:
         with self.sessions() as session:
             job = session.get(Job, job_id)
             key = job.archive_key if job is not None and job.status in DELIVERED else None
-        reader = self.store.open(key) if key and file.startswith("images/") else None
+        reader = self.store.open(key) if key and in_archive(file) else None
         if reader is None:
             return None
         with reader, zipfile.ZipFile(reader) as archive:
@@ -579,6 +581,12 @@ def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]], start: int = 0
     ]
 
 
+def in_archive(file: str) -> bool:
+    """Whether a manifest ``file`` is an image member of the job's zip (``images/…`` or an
+    image-folder ``<class>/…``), not a sample inside a tar shard or a parquet file."""
+    return "#" not in file and is_image_path(file) and not file.startswith(("/", "."))
+
+
 def resubmit_url(base: str, job: Job, secret: str) -> str | None:
     """A link that opens the right form pre-filled with this job's request: a signed token,
     no personal data (the address is typed again)."""
@@ -593,6 +601,8 @@ def _search_request(job: Job, now: datetime) -> SearchRequest:
         query=job.query, run_at=now, email=job.email, count=int(req["count"]),
         sources=tuple(req.get("sources", ())), min_width=int(req.get("min_width", 0)),
         min_height=int(req.get("min_height", 0)), tz=str(req.get("tz", "UTC")),
+        format=str(req.get("format", "zip")), max_side=int(req.get("max_side", 0)),
+        licence=str(req.get("licence", "any")),
     )  # fmt: skip
 
 

@@ -115,6 +115,12 @@ class JobImage(Base):
     licence: Mapped[str] = mapped_column(Text, default="")
     licence_url: Mapped[str] = mapped_column(Text, default="")
     creator: Mapped[str] = mapped_column(Text, default="")
+    query: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    caption: Mapped[str] = mapped_column(Text, default="", server_default="")
+    fetched_at: Mapped[str] = mapped_column(Text, default="", server_default="")
+    label: Mapped[str] = mapped_column(Text, default="", server_default="")
+    split: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Email(Base):

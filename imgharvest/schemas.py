@@ -7,6 +7,7 @@ once in ``ValidationFailed.errors`` (field -> message naming the cause).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
+from imgharvest import licences
 from imgharvest.errors import InputError
 from imgharvest.settings import Settings
 from imgharvest.sources import MODULES
@@ -42,6 +44,8 @@ ALL_IMAGES = 0
 # The original form accepted "1:45" as well as "01:45" (and seconds).
 SHORT_TIME = re.compile(r"^(\d):(\d\d(?::\d\d)?)$")
 SEARCH_SOURCES = tuple(name for name in MODULES if name != "pages")
+# Every job delivers one zip: "dir" would be the same as "zip" there.
+WEB_FORMATS = ("zip", "imagefolder", "webdataset", "parquet")
 
 
 class ValidationFailed(InputError):
@@ -68,6 +72,9 @@ class SearchRequest:
     min_width: int = 0
     min_height: int = 0
     tz: str = "UTC"
+    format: str = "zip"
+    max_side: int = 0
+    licence: str = "any"
 
     def form_values(self) -> dict[str, str]:
         """The request as form fields (pre-fills the form, e.g. for a re-submit link)."""
@@ -76,7 +83,14 @@ class SearchRequest:
             values["email"] = self.email
         if self.sources:
             values["sources"] = ",".join(self.sources)
-        return values
+        return values | dataset_values(self.format, self.max_side, self.licence)
+
+
+def dataset_values(fmt: str, max_side: int, licence: str) -> dict[str, str]:
+    """The dataset options as form fields, only those that differ from the defaults."""
+    values = {"format": fmt, "max-side": str(max_side or ""), "licence": licence}
+    defaults = {"format": "zip", "max-side": "", "licence": "any"}
+    return {k: v for k, v in values.items() if v != defaults[k]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +291,34 @@ def validate_search(
     sources = errors.check("sources", lambda: parse_sources(data))
     min_w = errors.check("min-width", lambda: _dimension(data, "min-width", "minimum width"))
     min_h = errors.check("min-height", lambda: _dimension(data, "min-height", "minimum height"))
+    fmt = errors.check("format", lambda: parse_format(data))
+    max_side = errors.check("max-side", lambda: _dimension(data, "max-side", "maximum side"))
+    licence = errors.check("licence", lambda: parse_licence(data))
     errors.raise_if_any()
     assert query and run_at and count and zone and sources is not None
-    return SearchRequest(query, run_at, email, count, sources, min_w or 0, min_h or 0, zone.key)
+    assert fmt and licence
+    return SearchRequest(
+        query, run_at, email, count, sources, min_w or 0, min_h or 0, zone.key,
+        fmt, max_side or 0, licence,
+    )  # fmt: skip
+
+
+def parse_format(data: Mapping[str, Any]) -> str:
+    """The delivery format (a zip of it); parquet only where pyarrow is installed."""
+    value = _text(data, "format").lower() or "zip"
+    if value not in WEB_FORMATS:
+        raise InputError("format", f"format must be one of {', '.join(WEB_FORMATS)}")
+    if value == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise InputError("format", "parquet is not available on this server (needs pyarrow)")
+    return value
+
+
+def parse_licence(data: Mapping[str, Any]) -> str:
+    """The licence policy: ``any``, ``open`` or ``commercial``."""
+    value = (_text(data, "licence") or _text(data, "license")).lower() or "any"
+    if value not in licences.POLICIES:
+        raise InputError("licence", f"licence must be one of {', '.join(licences.POLICIES)}")
+    return value
 
 
 def _dimension(data: Mapping[str, Any], key: str, label: str) -> int:

@@ -26,7 +26,10 @@ from typing import TYPE_CHECKING, Any
 from huey import Huey
 from sqlalchemy.exc import SQLAlchemyError
 
-from imgharvest import faults, reasons, redact
+from imgharvest import faults, licences, reasons, redact
+from imgharvest.dataset import build
+from imgharvest.dataset.deliver import job_spec, pack
+from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.fleet import worker_id
 from imgharvest.jobs import DONE, SHORT, Claim, Outcome
@@ -282,11 +285,27 @@ class JobRun:
             sources=tuple(req.get("sources") or ()), filters=Filters(min_w, min_h),
             options=SourceOptions(min_width=min_w, min_height=min_h),
         )  # fmt: skip
+        dataset = job_spec(req)
+        if dataset is not None:
+            return self._delivered(await self._dataset(spec, dataset, cancel))
         result = await harvest(
             spec, self.svc.settings, self.workdir, events=self.events,
             progress=self._on_progress, cancel=cancel, archive=self._archive(spec.query),
         )  # fmt: skip
         return self._delivered(result)
+
+    async def _dataset(
+        self, spec: HarvestSpec, dataset: DatasetSpec, cancel: asyncio.Event
+    ) -> HarvestResult:
+        """A search delivered as a dataset (another format, resized, licence-filtered)."""
+        built = await build.build(
+            [QueryClass(file_stem(spec.query), spec.query)], build.harvest_spec(spec, dataset),
+            dataset, self.svc.settings, self.workdir, events=self.events,
+            progress=self._on_progress, cancel=cancel, command=f"job {self.claim.job_id}",
+        )  # fmt: skip
+        result = built.classes[0].result
+        result.archive = pack(built, self._archive(spec.query), self.workdir)
+        return result
 
     async def _crawl(self, cancel: asyncio.Event) -> Outcome:
         req = self.claim.request
@@ -385,6 +404,8 @@ class JobRun:
         else:
             status = SHORT if result.short else DONE
             summary = reasons.kept_summary(kept, result.wanted, result.tried, result.source_errors)
+        licence_line = licences.summary_line(r.licence for r in result.records)
+        summary = f"{summary}; {licence_line}" if licence_line else summary
         return Outcome(
             status, summary, result.tried, kept, dict(result.rejected), key, rows,
             self.pages_done, size,
@@ -402,7 +423,7 @@ def _manifest(archive: Path) -> list[dict[str, Any]]:
     with zipfile.ZipFile(archive) as zf, zf.open("manifest.csv") as raw:
         rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
     for row in rows:
-        for name in ("width", "height", "bytes"):
+        for name in ("width", "height", "bytes", "rank"):
             row[name] = int(row.get(name) or 0)
     return rows
 

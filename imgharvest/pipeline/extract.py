@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -22,6 +22,7 @@ from imgharvest.pipeline.extract_attrs import (
     measure,
     parse_srcset,
 )
+from imgharvest.pipeline.extract_captions import figure_captions
 from imgharvest.pipeline.extract_group import Copy, pictures
 from imgharvest.pipeline.extract_junk import ICON_MAX, placeholder_url
 from imgharvest.pipeline.extract_sizes import picture_key
@@ -52,6 +53,7 @@ class ImageRef:
     height: int | None = None
     alt: str | None = None
     fallbacks: tuple[str, ...] = ()
+    figcaption: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +85,20 @@ def extract_page(html: str, page_url: str) -> Page:
         url=page_url,
         base=base,
         title=_title(tree),
-        images=_images(raws, base),
+        images=_captioned(_images(raws, base), figure_captions(tree, base, resolve)),
         links=_unique(u for u in links if u),
     )
+
+
+def _captioned(refs: list[ImageRef], captions: dict[str, str]) -> list[ImageRef]:
+    """Each picture with the caption of the figure showing any of its copies."""
+    if not captions:
+        return refs
+    return [
+        replace(ref, figcaption=next((captions[u] for u in (ref.url, *ref.fallbacks)
+                                      if u in captions), None))
+        for ref in refs
+    ]  # fmt: skip
 
 
 def base_url(tree: LexborHTMLParser, page_url: str) -> str:

@@ -22,7 +22,7 @@ import os
 import secrets
 import shutil
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,11 +49,15 @@ def safe_cell(value: str | int) -> str | int:
 
 def manifest_csv(records: Sequence[ImageRecord], names: Sequence[str]) -> str:
     """The manifest (UTF-8 text, RFC 4180 line ends) for records stored under ``names``."""
+    return manifest_rows_csv(r.manifest_row(n) for r, n in zip(records, names, strict=True))
+
+
+def manifest_rows_csv(rows: Iterable[dict[str, str | int]]) -> str:
+    """The manifest text of the given rows (``MANIFEST_FIELDS`` columns)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=MANIFEST_FIELDS)
     writer.writeheader()
-    for record, name in zip(records, names, strict=True):
-        row = record.manifest_row(name)
+    for row in rows:
         writer.writerow({key: safe_cell(value) for key, value in row.items()})
     return out.getvalue()
 
@@ -168,3 +172,7 @@ def _atomic_file(dest: Path) -> Iterator[Path]:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# The dataset writers place their files the same way.
+atomic_file = _atomic_file

@@ -6,10 +6,12 @@ the job's result, never an exception.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
+from imgharvest import licences
 from imgharvest.sources.base import Candidate
 
 
@@ -33,6 +35,9 @@ class Reason(StrEnum):
     INVALID_URL = "invalid_url"
     # Passed every check after N were already kept: counted so tried adds up, never an error.
     SURPLUS = "surplus"
+    ASPECT = "aspect_filtered"
+    LICENCE = "licence_filtered"
+    RESHAPE = "reshape_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,9 @@ class Verified:
     width: int
     height: int
     phash: str
+    # The picture decoded at a reduced scale, kept only when a later step resizes it
+    # (``verify(fit=...)``), so a JPEG's bytes are decoded once, not twice.
+    pixels: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,9 @@ class Filters:
     min_width: int = 0
     min_height: int = 0
     formats: frozenset[str] = frozenset()
+    min_side: int = 0
+    max_aspect: float = 0.0
+    licence: str = "any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +108,22 @@ class ImageRecord:
     sha256: str
     info: Verified
     final_url: str
+    query: str = ""
+    fetched_at: str = ""
+
+    @property
+    def licence(self) -> str:
+        """The licence as an SPDX-like name, or ``unknown``."""
+        return licences.normalise(self.candidate.licence, self.candidate.licence_url)
+
+    @property
+    def caption(self) -> str:
+        """The source's description, else alt text, else figure caption, else the title."""
+        c = self.candidate
+        return c.caption or c.title or ""
 
     def manifest_row(self, file: str) -> dict[str, str | int]:
-        """One manifest.csv row (DESIGN §2 columns)."""
+        """One manifest.csv row (DESIGN §2 columns, then the dataset ones)."""
         c = self.candidate
         return {
             "file": file,
@@ -113,13 +137,20 @@ class ImageRecord:
             "bytes": self.size,
             "sha256": self.sha256,
             "phash": self.info.phash,
-            "licence": c.licence or "",
+            "licence": self.licence,
             "licence_url": c.licence_url or "",
             "creator": c.creator or "",
+            "query": self.query,
+            "rank": c.rank or "",
+            "caption": self.caption,
+            "fetched_at": self.fetched_at,
+            "label": "",
+            "split": "",
         }
 
 
 MANIFEST_FIELDS = (
     "file", "url", "page_url", "source", "title", "width", "height", "format",
     "bytes", "sha256", "phash", "licence", "licence_url", "creator",
+    "query", "rank", "caption", "fetched_at", "label", "split",
 )  # fmt: skip

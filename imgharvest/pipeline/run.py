@@ -10,9 +10,11 @@ import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from imgharvest import licences
 from imgharvest.errors import JobCancelled, JobError
 from imgharvest.events import EventSink
 from imgharvest.naming import slugify
@@ -31,9 +33,20 @@ ProgressSink = Callable[[Progress], None]
 StopSink = Callable[[HarvestResult], None]
 
 __all__ = [
-    "HarvestResult", "HarvestSpec", "Progress", "Stream", "Target",
+    "HarvestResult", "HarvestSpec", "PostStep", "Progress", "Stream", "Target",
     "crawl", "harvest", "harvest_links", "harvest_streams",
 ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PostStep:
+    """A step run on each kept image in the worker threads while others still download
+    (resizing, re-encoding); its record replaces the kept one, a ``Rejected`` drops it.
+    ``fit`` > 0 asks verification to keep a JPEG decoded at that size for it (one decode
+    instead of two)."""
+
+    run: Callable[[ImageRecord], ImageRecord | Rejected]
+    fit: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,13 +69,19 @@ async def harvest(
     progress: ProgressSink | None = None,
     cancel: asyncio.Event | None = None,
     archive: Path | None = None,
+    deduper: Deduper | None = None,
+    post: PostStep | None = None,
     seed: Seed | None = None,
     on_stop: StopSink | None = None,
 ) -> HarvestResult:
-    """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given."""
+    """Harvest ``spec.count`` images of ``spec.query``; write the zip to ``archive`` if given.
+
+    A ``deduper`` shared between harvests keeps an image out of every later one.
+    ``post`` runs on each kept image (see ``PostStep``).
+    """
     return await harvest_streams(
         lambda http: source_streams(spec, settings, http, events),
-        Target(spec.count, spec.filters, spec.query),
+        Target(spec.count, spec.filters, spec.query, spec.query, deduper, post),
         settings, workdir, events=events, progress=progress, cancel=cancel, archive=archive,
         seed=seed, on_stop=on_stop,
     )  # fmt: skip
@@ -99,6 +118,9 @@ class Target:
     count: int
     filters: Filters
     slug: str
+    query: str = ""
+    deduper: Deduper | None = None
+    post: PostStep | None = None
 
 
 async def harvest_streams(
@@ -121,6 +143,9 @@ async def harvest_streams(
     """
     async with Fetcher(settings, events) as http:
         run = _Run(settings, workdir, target.count, target.filters, events, progress, cancel)
+        run.query, run.post = target.query, target.post
+        if target.deduper is not None:  # an empty Deduper is falsy: no ``or`` here
+            run.deduper = target.deduper
         run.seed(seed or Seed())
         try:
             result = await run.execute(http, open_streams(http))
@@ -213,6 +238,9 @@ class _Run:
         self.pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
         self.errors: dict[str, str] = {}
         self.used: list[str] = []
+        self.query = ""
+        self.post: PostStep | None = None
+        self.posted: dict[int, asyncio.Future[ImageRecord | Rejected]] = {}
         self.skip: frozenset[str] = frozenset()
 
     async def execute(self, http: Fetcher, streams: list[Stream]) -> HarvestResult:
@@ -220,6 +248,7 @@ class _Run:
         self.http = http
         try:
             await self._loop(streams)
+            await self._collect_posted()
         finally:
             self.pool.shutdown(wait=False, cancel_futures=True)
         result = self.result()
@@ -238,6 +267,18 @@ class _Run:
             self.wanted, self._trim(), self.progress.rejected, self.progress.tried,
             self.errors, self.used,
         )  # fmt: skip
+
+    async def _collect_posted(self) -> None:
+        """The post step's records replace the kept ones; a rejected one is dropped, counted."""
+        for index, pending in self.posted.items():
+            done = await pending
+            if isinstance(done, Rejected):
+                self.events("warning", f"image {index}: {done.reason}: {done.detail}")
+                self.progress.tried -= 1  # counted once when kept; _reject counts it again
+                self._reject(str(done.reason), self.kept.pop(index).path)
+            else:
+                self.kept[index] = done
+        self.progress.kept = len(self.kept)
 
     async def _loop(self, streams: list[Stream]) -> None:
         """Workers draw from one candidate stream until N are kept, it runs dry, or a cancel."""
@@ -298,6 +339,11 @@ class _Run:
         """Fetch and verify the candidate; when its URL fails, its fallback copies in order
         (all of them count as one candidate tried)."""
         dest = self.files / f"{index:06d}"
+        if not licences.allowed(
+            self.filters.licence, licences.normalise(cand.licence, cand.licence_url)
+        ):
+            self._reject(str(Reason.LICENCE), dest)  # known before download: nothing fetched
+            return
         urls = (cand.url, *cand.fallbacks)
         for attempt, url in enumerate(urls):
             got = await self.http.download(url, dest, referer=cand.page_url)
@@ -329,7 +375,12 @@ class _Run:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self.pool,
-            lambda: verify(path, max_pixels=self.settings.max_pixels, filters=self.filters),
+            lambda: verify(
+                path,
+                max_pixels=self.settings.max_pixels,
+                filters=self.filters,
+                fit=self.post.fit if self.post is not None else 0,
+            ),
         )
 
     def _keep(
@@ -341,7 +392,11 @@ class _Run:
             return
         self.deduper.add(sha, info.phash)
         # no rename to add the extension: packaging names members from ``info.ext``
-        self.kept[index] = ImageRecord(cand, path, size, sha, info, url)
+        fetched = datetime.now(UTC).isoformat(timespec="seconds")
+        self.kept[index] = ImageRecord(cand, path, size, sha, info, url, self.query, fetched)
+        if self.post is not None:
+            loop = asyncio.get_running_loop()
+            self.posted[index] = loop.run_in_executor(self.pool, self.post.run, self.kept[index])
         self.progress.tried += 1
         self.progress.kept = len(self.kept)
         self._tick()

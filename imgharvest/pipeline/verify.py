@@ -63,11 +63,16 @@ def normalise_formats(formats: frozenset[str] | set[str]) -> frozenset[str]:
     return frozenset(_ALIASES.get(f, f) for f in upper if f)
 
 
-def verify(path: Path, *, max_pixels: int, filters: Filters) -> Verified | Rejected:
-    """Open, check and fully decode the file at ``path``; a rejection carries its reason."""
+def verify(path: Path, *, max_pixels: int, filters: Filters, fit: int = 0) -> Verified | Rejected:
+    """Open, check and fully decode the file at ``path``; a rejection carries its reason.
+
+    With ``fit``, a JPEG larger than ``fit`` pixels on its longer side is decoded at the
+    smallest scale still covering that size, in colour, and kept in ``Verified.pixels``
+    for the step that will shrink it.
+    """
     try:
         with Image.open(path, formats=_openable()) as img:
-            return _check(img, max_pixels, filters)
+            return _check(img, max_pixels, filters, fit)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Rejected(Reason.BOMB, str(exc))
     except UnidentifiedImageError:
@@ -77,17 +82,19 @@ def verify(path: Path, *, max_pixels: int, filters: Filters) -> Verified | Rejec
         return Rejected(Reason.TRUNCATED, f"damaged image header: {exc}")
 
 
-def _check(img: Image.Image, max_pixels: int, filters: Filters) -> Verified | Rejected:
+def _check(img: Image.Image, max_pixels: int, filters: Filters, fit: int) -> Verified | Rejected:
     width, height = img.size
     fmt, ext = _FORMATS[img.format or ""]
     rejected = _precheck(fmt, width, height, max_pixels, filters)
     if rejected is not None:
         return rejected
+    keep = fit > 0 and fmt == "JPEG" and max(width, height) > fit
     try:
-        phash = _decode_and_hash(img)
+        phash = _decode_and_hash(img, fit if keep else 0)
     except _DECODE_ERRORS as exc:
         return Rejected(Reason.TRUNCATED, f"cannot decode: {exc}")
-    return Verified(format=fmt, ext=ext, width=width, height=height, phash=phash)
+    pixels = img if keep else None
+    return Verified(format=fmt, ext=ext, width=width, height=height, phash=phash, pixels=pixels)
 
 
 def _precheck(
@@ -101,12 +108,25 @@ def _precheck(
     if width < filters.min_width or height < filters.min_height:
         need = f"{filters.min_width}x{filters.min_height}"
         return Rejected(Reason.TOO_SMALL, f"{width}x{height} is smaller than {need}")
+    return _shape(width, height, filters)
+
+
+def _shape(width: int, height: int, filters: Filters) -> Rejected | None:
+    """The shorter-side and aspect-ratio filters."""
+    if min(width, height) < filters.min_side:
+        return Rejected(Reason.TOO_SMALL, f"{width}x{height}: a side is under {filters.min_side}")
+    aspect = max(width, height) / max(1, min(width, height))
+    if filters.max_aspect and aspect > filters.max_aspect:
+        return Rejected(Reason.ASPECT, f"{width}x{height} is wider than {filters.max_aspect}:1")
     return None
 
 
-def _decode_and_hash(img: Image.Image) -> str:
+def _decode_and_hash(img: Image.Image, fit: int = 0) -> str:
     """Decode every byte of the (first frame of the) image once, then hash a small copy."""
-    if img.format in ("JPEG", "MPO"):
+    if img.format in ("JPEG", "MPO") and fit:
+        ratio = fit / max(img.size)
+        img.draft(img.mode, (round(img.width * ratio), round(img.height * ratio)))
+    elif img.format in ("JPEG", "MPO"):
         # DCT scaling still reads the whole entropy-coded stream, so truncation is
         # caught, while the decode itself gets several times cheaper.
         img.draft("L", (_HASH_SIDE, _HASH_SIDE))

@@ -29,6 +29,8 @@ class Candidate:
     creator: str | None = None
     thumbnail_url: str | None = None
     fallbacks: tuple[str, ...] = ()  # other copies of the same picture, largest first
+    caption: str | None = None
+    rank: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class SourceOptions:
     respect_robots: bool = True
     render: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    licence: str = "any"
 
 
 class Source(abc.ABC):

@@ -72,6 +72,7 @@ def parse_anchor(anchor: LexborNode) -> Candidate | None:
         width=width,
         height=height,
         thumbnail_url=http_url(meta.get("turl")),
+        caption=strip_html(meta.get("desc")),
     )
 
 

@@ -6,6 +6,7 @@ import abc
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from selectolax.lexbor import LexborHTMLParser
@@ -44,13 +45,14 @@ class PagedSource(Source):
         """Every distinct candidate of every page, in order."""
         seen: set[str] = set()
         async with aclosing(self.pages(query)) as pages:
-            number = 0
+            number = rank = 0
             async for batch in pages:
                 number += 1
                 fresh = unseen(batch, seen)
                 self.events("info", f"{self.name}: page {number}: {len(fresh)} candidates")
                 for candidate in fresh:
-                    yield candidate
+                    rank += 1
+                    yield ranked(candidate, rank)
                 if (batch and not fresh) or number >= self.options.max_pages:
                     return
 
@@ -106,6 +108,11 @@ class NumberedSource(PagedSource):
     @abc.abstractmethod
     def parse_item(self, item: Any) -> Candidate | None:
         """One result as a candidate, or None when it names no usable full-size URL."""
+
+
+def ranked(candidate: Candidate, rank: int) -> Candidate:
+    """``candidate`` with its 1-based position in the source's answer (unless it has one)."""
+    return candidate if candidate.rank is not None else replace(candidate, rank=rank)
 
 
 def unseen(batch: Iterable[Candidate], seen: set[str]) -> list[Candidate]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from imgharvest.errors import SourceBlocked, SourceError
+from imgharvest.licences import allowed, normalise
 from imgharvest.sources.base import Candidate, register
 from imgharvest.sources.common import NumberedSource, http_url, strip_html, text_or_none, to_int
 
@@ -62,6 +63,12 @@ class Flickr(NumberedSource):
         return parse_photo(item)
 
     def _params(self, query: str, page: int) -> dict[str, str | int]:
+        params = self._base_params(query, page)
+        if self.options.licence != "any":
+            params["license"] = licence_ids(self.options.licence)
+        return params
+
+    def _base_params(self, query: str, page: int) -> dict[str, str | int]:
         return {
             "method": "flickr.photos.search",
             "api_key": str(self.settings.flickr_api_key),
@@ -74,6 +81,12 @@ class Flickr(NumberedSource):
             "per_page": PAGE_SIZE,
             "page": page,
         }
+
+
+def licence_ids(policy: str) -> str:
+    """Flickr's ``license`` search parameter: the ids whose licence passes ``policy``."""
+    passing = (i for i, (name, url) in LICENCES.items() if allowed(policy, normalise(name, url)))
+    return ",".join(str(i) for i in passing)
 
 
 def parse_photo(photo: Any) -> Candidate | None:

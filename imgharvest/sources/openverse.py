@@ -10,6 +10,8 @@ from imgharvest.sources.common import NumberedSource, http_url, strip_html, text
 # Anonymous clients get 401 above 20 per page and 400 beyond page 20.
 PAGE_SIZE = 20
 _NAMED = {"cc0": "CC0", "pdm": "Public Domain Mark"}
+# Every Openverse image is CC or public domain: "open" asks for no more than that.
+LICENCE_TYPES = {"open": "all-cc", "commercial": "commercial"}
 
 
 @register
@@ -27,6 +29,8 @@ class Openverse(NumberedSource):
         params: dict[str, str | int] = {
             "q": query, "page": page, "page_size": PAGE_SIZE, "mature": mature,
         }  # fmt: skip
+        if self.options.licence in LICENCE_TYPES:
+            params["license_type"] = LICENCE_TYPES[self.options.licence]
         return await self.fetch_json(
             self.base_url("openverse_url") + "/v1/images/", page, params=params
         )
@@ -56,6 +60,7 @@ def parse_result(item: Any) -> Candidate | None:
         licence_url=http_url(item.get("license_url")),
         creator=strip_html(item.get("creator")),
         thumbnail_url=http_url(item.get("thumbnail")),
+        caption=strip_html(item.get("description")),
     )
 
 

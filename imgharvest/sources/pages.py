@@ -70,6 +70,7 @@ def _candidate(ref: ImageRef, page: Page) -> Candidate:
         width=ref.width,
         height=ref.height,
         fallbacks=ref.fallbacks,
+        caption=ref.alt or ref.figcaption,
     )
 
 

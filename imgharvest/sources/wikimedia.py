@@ -97,6 +97,7 @@ def parse_page(entry: dict[str, Any]) -> Candidate | None:
         licence_url=http_url(_meta_text(meta, "LicenseUrl")),
         creator=_meta_text(meta, "Artist"),
         thumbnail_url=http_url(info.get("thumburl")),
+        caption=_meta_text(meta, "ImageDescription"),
     )
 
 

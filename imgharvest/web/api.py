@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from imgharvest.errors import InputError
 from imgharvest.jobs import Idempotency, JobService, JobView
+from imgharvest.licences import POLICIES
 from imgharvest.schemas import (
     MAX_CRAWL_URLS,
     MAX_DEPTH,
@@ -21,6 +22,7 @@ from imgharvest.schemas import (
     MAX_QUERY_LENGTH,
     MAX_SOURCES,
     SEARCH_SOURCES,
+    WEB_FORMATS,
     CrawlRequest,
     SearchRequest,
     ValidationFailed,
@@ -35,7 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
 # API names -> the validator's (form) names; errors are reported under the API names.
 SEARCH_KEYS = {"query": "search-query", "count": "images", "min_width": "min-width",
-               "min_height": "min-height"}  # fmt: skip
+               "min_height": "min-height", "max_side": "max-side"}  # fmt: skip
 CRAWL_KEYS = {"count": "images"}
 
 
@@ -82,6 +84,12 @@ class SearchJobIn(BaseModel):
     })  # fmt: skip
     min_width: Any = _number(0, MAX_DIMENSION)
     min_height: Any = _number(0, MAX_DIMENSION)
+    format: Any = _doc({"type": "string", "enum": list(WEB_FORMATS),
+                        "description": "zip (default), imagefolder, webdataset or parquet, "
+                        "delivered as one zip"})  # fmt: skip
+    max_side: Any = _number(0, MAX_DIMENSION, description="shrink to fit this many pixels")
+    licence: Any = _doc({"type": "string", "enum": list(POLICIES),
+                         "description": "any (default), open or commercial"})  # fmt: skip
 
 
 class CrawlJobIn(BaseModel):

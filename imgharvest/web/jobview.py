@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from imgharvest import licences, reasons
-from imgharvest.jobs import EventView, JobView
+from imgharvest.jobs import EventView, JobView, in_archive
 
 GALLERY_PAGE = 100
 LINKS_MAX = 500
@@ -93,14 +93,15 @@ def tile(view: JobView, position: int, row: dict[str, str | int]) -> dict[str, A
         "href": f"/jobs/{view.id}/images/{position}", "name": str(row["file"]).rsplit("/", 1)[-1],
         "w": THUMB_WIDTH, "h": max(1, round(THUMB_WIDTH * height / max(1, width))),
         "size": size_text(int(row.get("bytes") or 0)),
-        "licence_text": str(row.get("licence") or "") or "licence unknown",
+        "licence_text": licence_text(str(row.get("licence") or "")),
         "origin": str(row.get("page_url") or row.get("url") or ""),
     }  # fmt: skip
 
 
 def gallery(view: JobView, page: int) -> dict[str, Any]:
     """One page of tiles (``GALLERY_PAGE`` each) and the links to every page."""
-    kept = [(i, row) for i, row in enumerate(view.images) if row.get("file")]
+    # found links (no file) and samples inside tar shards or parquet have no tile
+    kept = [(i, row) for i, row in enumerate(view.images) if in_archive(str(row.get("file") or ""))]
     pages = max(1, -(-len(kept) // GALLERY_PAGE))
     page = min(max(1, page), pages)
     start = (page - 1) * GALLERY_PAGE
@@ -110,6 +111,11 @@ def gallery(view: JobView, page: int) -> dict[str, Any]:
         "total": len(kept), "first": start + 1, "last": start + len(shown),
         "links": [(n, f"/jobs/{view.id}?page={n}#gallery-title") for n in range(1, pages + 1)],
     }  # fmt: skip
+
+
+def licence_text(licence: str) -> str:
+    """A tile's licence: its name, or "licence unknown" (blank or ``unknown``)."""
+    return licence if licence and licence != "unknown" else "licence unknown"
 
 
 def found_links(view: JobView) -> list[dict[str, str | int]]:

@@ -32,6 +32,7 @@ LABELS = {
     "images": "Number of images", "tz": "Time zone", "sources": "Sources",
     "min-width": "Minimum width", "min-height": "Minimum height", "urls": "Page URLs",
     "depth": "Link depth", "body": "Request", "render": "Render pages",
+    "format": "Dataset format", "max-side": "Maximum side", "licence": "Licence",
 }  # fmt: skip
 FORM_KEYS = (*LABELS, "download", "kind", "start-now")
 

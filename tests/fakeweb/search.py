@@ -67,6 +67,17 @@ DDG_ANOMALY_PAGE = (
     'challenge to confirm this search was made by a human.</p><form id="challenge-form" '
     'action="/anomaly.js" method="POST"></form></div></div></body></html>'
 )
+# Commons answers queries starting with this with a mix of licences, some not open at all,
+# from the catalog "<query> commons" (so other sources can serve other pictures).
+MIXED_LICENCES = "mixed licences"
+COMMONS_MIXED = (
+    ("CC BY-SA 4.0", "//creativecommons.org/licenses/by-sa/4.0"),
+    ("Fair use", None),
+    (None, None),
+    ("Public domain", None),
+    ("CC BY-NC 2.0", "//creativecommons.org/licenses/by-nc/2.0"),
+    ("All rights reserved", None),
+)
 LICENCES = (
     ("by-sa", "2.0", "https://creativecommons.org/licenses/by-sa/2.0/"),
     ("by", "4.0", "https://creativecommons.org/licenses/by/4.0/"),
@@ -179,7 +190,7 @@ def bing_meta(fw: FakeWeb, item: FakeImage, index: int) -> str:
         "shkey": "",
         "t": item.title.replace("Image", "<b>Image</b>", 1),
         "mid": str(index),
-        "desc": "",
+        "desc": f"A description of {item.id}" if item.seed % 2 == 0 else "",
     }
     return html.escape(json.dumps(meta), quote=True)
 
@@ -284,6 +295,7 @@ def openverse(fw: FakeWeb, request: web.Request) -> web.Response:
     query = request.query.get("q", "")
     page = as_int(request.query.get("page"), 1)
     size = as_int(request.query.get("page_size"), 20)
+    fw.state.setdefault("openverse_license_type", []).append(request.query.get("license_type"))
     if size > OPENVERSE_MAX_ANON and "Authorization" not in request.headers:
         detail = {"detail": "Authentication credentials were not provided."}
         return web.json_response(detail, status=401)
@@ -352,7 +364,7 @@ def commons_page(fw: FakeWeb, request: web.Request, query: str) -> web.Response:
     """One answer; an extra page without ``imageinfo`` rides along on every answer."""
     offset = as_int(request.query.get("gsroffset"), 0)
     limit = min(as_int(request.query.get("gsrlimit"), 10), 50)
-    items = items_for(fw, query)
+    items = items_for(fw, f"{query} commons" if query.startswith(MIXED_LICENCES) else query)
     chunk = items[offset : offset + limit]
     v2 = request.query.get("formatversion") == "2"
     answer: dict[str, Any] = {"batchcomplete": True if v2 else ""}
@@ -388,10 +400,23 @@ def commons_file(fw: FakeWeb, item: FakeImage, index: int, query: str) -> dict[s
             },
         },
     }
+    info["extmetadata"]["ImageDescription"] = {"value": f"<p>Commons file {item.id}</p>"}
+    if query.startswith(MIXED_LICENCES):
+        _mixed_licence(info["extmetadata"], item.seed)
     if query == LAYOUT:
         info["source_file"] = info.pop("url")
     return {"pageid": 1_000_000 - index * 7, "ns": 6, "title": f"File:{item.title}.jpg",
             "index": index, "imageinfo": [info]}  # fmt: skip
+
+
+def _mixed_licence(meta: dict[str, Any], seed: int) -> None:
+    name, url = COMMONS_MIXED[seed % len(COMMONS_MIXED)]
+    meta.pop("LicenseShortName")
+    meta.pop("LicenseUrl")
+    if name is not None:
+        meta["LicenseShortName"] = {"value": name}
+    if url is not None:
+        meta["LicenseUrl"] = {"value": url}
 
 
 # -- Flickr /services/rest/ ----------------------------------------------------
