@@ -33,8 +33,6 @@ def _start(settings: Settings, runs_jobs: bool = True) -> Services:
     from imgharvest import fleet
 
     setup_logging(level=_service_log_level(), log_file=settings.log_file)
-    for line in where_lines(settings):
-        log.info("%s", line)
     try:
         fleet.require_shared(settings)
         services = _build(settings)
@@ -47,6 +45,9 @@ def _start(settings: Settings, runs_jobs: bool = True) -> Services:
     except Exception as exc:
         _refuse_damaged(settings, exc)
         raise
+    # said once the database opened: a damaged one is refused in one line, before these
+    for line in where_lines(settings):
+        log.info("%s", line)
     return services
 
 

@@ -68,14 +68,13 @@ COUNT = "1 to MAX_IMAGES (500 unless configured)"
 class SearchJobIn(BaseModel):
     """A search job: N images of a query, now or at ``run_at``."""
 
-    model_config = ConfigDict(
-        extra="ignore", json_schema_extra={"required": ["query", "count", "email"]}
-    )
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["query", "count"]})
 
     query: Any = _doc({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH,
                        "examples": ["red fox"]})  # fmt: skip
     count: Any = _number(1, description=COUNT, examples=[50])
-    email: Any = _doc({"type": "string", "format": "email", "maxLength": 320,
+    email: Any = _doc({"type": ["string", "null"], "format": "email", "maxLength": 320,
+                       "description": "optional for programs: who gets the emails",
                        "examples": ["me@example.org"]})  # fmt: skip
     run_at: Any = _doc(RUN_AT)
     sources: Any = _doc({

@@ -7,12 +7,11 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from imgharvest.dbretry import is_connection_error
 from imgharvest.fleet import Fleet
 from imgharvest.services import Services
 
@@ -60,16 +59,6 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if body["database"] else 503)
 
 
-async def _database_away(request: Request, exc: Exception) -> Response:
-    if not is_connection_error(exc):
-        log.exception("database error on %s %s", request.method, request.url.path)
-        return JSONResponse({"errors": {"server": "internal error"}}, status_code=500)
-    log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
-    body = {"errors": {"server": "the database is unavailable; try again in a moment"}}
-    return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
-
-
 def register(app: FastAPI) -> None:
-    """Add ``/healthz`` and the 503 for an unreachable database."""
+    """Add ``/healthz`` (a database that is away answers 503 through ``web.unavailable``)."""
     app.include_router(router)
-    app.add_exception_handler(DBAPIError, _database_away)

@@ -11,7 +11,8 @@ from imgharvest import faults
 
 log = logging.getLogger("imgharvest.web")
 
-RETRY_AFTER = "60"
+# A connection blip is retried soon; a damaged or full database needs an operator first.
+RETRY_AFTER = {"damaged": "60", "full": "60", "unavailable": "5"}
 MESSAGES = {
     "damaged": "The database is damaged. The operator must restore it from a backup "
     "(`imgharvest db check` shows the damage).",
@@ -25,7 +26,7 @@ async def database_error(request: Request, exc: Exception) -> Response:
     cause = faults.database_fault(exc) or "unavailable"
     log.error("database %s on %s %s: %s", cause, request.method, request.url.path, exc)
     message = MESSAGES[cause]
-    headers = {"Retry-After": RETRY_AFTER}
+    headers = {"Retry-After": RETRY_AFTER[cause]}
     if request.url.path.startswith("/api/"):
         return JSONResponse({"errors": {"database": message}}, 503, headers=headers)
     if request.method == "POST" and request.url.path == "/":

@@ -107,5 +107,5 @@ def test_a_run_with_no_image_fails_and_mails_the_failure_not_ready(
     failed = wait_for(lambda: smtp_sink.of_kind("could not be collected"), timeout=30)
     text = text_of(failed[0])
     assert "Reason: no image could be kept from 4 candidates\r\nNot kept: 4 HTTP errors." in text
-    assert re.search(r"https?://\S+/\?\S*search-query=", text)  # the re-submit link
+    assert re.search(r"https?://\S+/resubmit/\S+", text)  # the re-submit link (signed token)
     assert smtp_sink.of_kind("are ready") == []
