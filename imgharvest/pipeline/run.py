@@ -16,6 +16,7 @@ from imgharvest.errors import JobCancelled, JobError
 from imgharvest.events import EventSink
 from imgharvest.naming import slugify
 from imgharvest.pipeline import package
+from imgharvest.pipeline.backends import make_fetcher
 from imgharvest.pipeline.dedupe import Deduper
 from imgharvest.pipeline.fetch import Fetcher
 from imgharvest.pipeline.records import Filters, ImageRecord, Rejected, Verified
@@ -104,7 +105,7 @@ async def harvest_streams(
     archive: Path | None = None,
 ) -> HarvestResult:
     """The fill-to-N loop over candidate streams, all sharing one fetcher."""
-    async with Fetcher(settings, events) as http:
+    async with make_fetcher(settings, events) as http:
         run = _Run(settings, workdir, target.count, target.filters, events, progress, cancel)
         result = await run.execute(http, open_streams(http))
     return _finish(result, archive, target.slug)
