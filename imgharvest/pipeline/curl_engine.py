@@ -61,6 +61,7 @@ class Transfer:
     done: asyncio.Future[Transfer]
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
+    raw_headers: list[bytes] = field(default_factory=list)
     size: int = 0
     chunks: list[bytes] = field(default_factory=list)
     sha256: str | None = None
@@ -77,21 +78,25 @@ class Transfer:
         """A 2xx answer read whole."""
         return self.error == 0 and 200 <= self.status < 300
 
-    def header(self, line: bytes) -> None:
-        """Headers of the last response (a status line starts a new set)."""
-        text = line.decode("iso-8859-1").strip()
-        if text.startswith("HTTP/"):
-            parts = text.split(None, 2)
-            self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-            self.headers = {}
-        elif ":" in text:
-            name, _, value = text.partition(":")
-            self.headers[name.strip().lower()] = value.strip()
+    def read_headers(self) -> None:
+        """Status and headers of the last response from the raw lines libcurl handed over."""
+        for line in self.raw_headers:
+            text = line.decode("iso-8859-1").strip()
+            if text.startswith("HTTP/"):
+                parts = text.split(None, 2)
+                self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+                self.headers = {}
+            elif ":" in text:
+                name, _, value = text.partition(":")
+                self.headers[name.strip().lower()] = value.strip()
+        self.raw_headers.clear()
 
     def write(self, data: bytes) -> int | None:
         """Keep a 2xx body (spilled to its file past ``SPOOL``); 0 aborts the transfer."""
         if self.cancelled:
             return 0
+        if self.raw_headers:  # the body's first bytes: its headers are complete
+            self.read_headers()
         self.size += len(data)
         if self.size > self.cap:
             self.too_large = True
@@ -151,6 +156,7 @@ class CurlEngine:
         os.set_blocking(self._wake_w, False)
         self._stopping = False
         self._handed: list[socket.socket] = []
+        self._idle: list[pycurl.Curl] = []
         self._multi = self._make_multi()
         self._thread = threading.Thread(target=self._run, name="imgharvest-curl", daemon=True)
         self._thread.start()
@@ -204,6 +210,8 @@ class CurlEngine:
         finally:  # every waiter gets an answer, even if the loop itself failed
             for handle in list(self._handles.values()):
                 self._end(handle, pycurl.E_ABORTED_BY_CALLBACK, "engine stopped")
+            for handle in self._idle:
+                handle.close()
 
     def _perform(self) -> None:
         while self._multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
@@ -232,7 +240,7 @@ class CurlEngine:
         if transfer.cancelled:
             self._resolve(transfer)
             return
-        handle = pycurl.Curl()
+        handle = self._idle.pop() if self._idle else self._fresh_handle()
         handle.transfer = transfer
         try:
             self._multi.add_handle(self._configure(handle, transfer))
@@ -243,24 +251,30 @@ class CurlEngine:
             return
         self._handles[id(transfer)] = handle
 
-    def _configure(self, c: pycurl.Curl, t: Transfer) -> pycurl.Curl:
-        s, r = self.settings, t.request
-        c.setopt(pycurl.URL, r.url)
+    def _fresh_handle(self) -> pycurl.Curl:
+        """A handle with the options every transfer shares (handles are reused)."""
+        s, c = self.settings, pycurl.Curl()
         c.setopt(pycurl.PROTOCOLS, PROTOCOLS)
         c.setopt(pycurl.REDIR_PROTOCOLS, PROTOCOLS)
         c.setopt(pycurl.FOLLOWLOCATION, 0)
         c.setopt(pycurl.NOSIGNAL, 1)
-        c.setopt(pycurl.OPENSOCKETFUNCTION, lambda _purpose, a: self._open_socket(t, a))
-        c.setopt(pycurl.HEADERFUNCTION, t.header)
-        c.setopt(pycurl.WRITEFUNCTION, t.write)
-        c.setopt(pycurl.MAXFILESIZE_LARGE, t.cap)
         c.setopt(pycurl.CONNECTTIMEOUT_MS, int(s.connect_timeout * 1000))
         c.setopt(pycurl.TIMEOUT_MS, int(s.total_timeout * 1000))
         c.setopt(pycurl.LOW_SPEED_LIMIT, 1)  # under a byte a second for read_timeout: stalled
         c.setopt(pycurl.LOW_SPEED_TIME, max(1, math.ceil(s.read_timeout)))
         c.setopt(pycurl.USERAGENT, s.user_agent)
         c.setopt(pycurl.ACCEPT_ENCODING, ENCODINGS)
-        c.setopt(pycurl.HTTPHEADER, list(r.headers))
+        return c
+
+    def _configure(self, c: pycurl.Curl, t: Transfer) -> pycurl.Curl:
+        r = t.request
+        c.setopt(pycurl.URL, r.url)
+        c.setopt(pycurl.OPENSOCKETFUNCTION, lambda _purpose, a: self._open_socket(t, a))
+        c.setopt(pycurl.HEADERFUNCTION, t.raw_headers.append)
+        c.setopt(pycurl.WRITEFUNCTION, t.write)
+        c.setopt(pycurl.MAXFILESIZE_LARGE, t.cap)
+        if r.headers:
+            c.setopt(pycurl.HTTPHEADER, list(r.headers))
         if r.resolve:
             c.setopt(pycurl.RESOLVE, list(r.resolve))
         return c
@@ -283,10 +297,13 @@ class CurlEngine:
         transfer: Transfer = handle.transfer
         self._handles.pop(id(transfer), None)
         transfer.error, transfer.message = code, message
-        if code == 0 and not transfer.status:
-            transfer.status = int(handle.getinfo(pycurl.RESPONSE_CODE))
+        transfer.read_headers()
         self._multi.remove_handle(handle)
-        handle.close()
+        if transfer.request.headers or transfer.request.resolve or code:
+            handle.close()  # per-request lists are not carried to the next request
+        else:
+            handle.transfer = None
+            self._idle.append(handle)
         transfer.finish()
         self._resolve(transfer)
 
