@@ -17,6 +17,7 @@ import math
 import os
 import select
 import socket
+import ssl
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -264,6 +265,11 @@ class CurlEngine:
         c.setopt(pycurl.LOW_SPEED_TIME, max(1, math.ceil(s.read_timeout)))
         c.setopt(pycurl.USERAGENT, s.user_agent)
         c.setopt(pycurl.ACCEPT_ENCODING, ENCODINGS)
+        trust = ssl.get_default_verify_paths()  # the store aiohttp trusts (SSL_CERT_FILE too)
+        if trust.cafile:
+            c.setopt(pycurl.CAINFO, trust.cafile)
+        if trust.capath:
+            c.setopt(pycurl.CAPATH, trust.capath)
         return c
 
     def _configure(self, c: pycurl.Curl, t: Transfer) -> pycurl.Curl:
