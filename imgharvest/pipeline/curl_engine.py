@@ -105,7 +105,11 @@ class Transfer:
         if 200 <= self.status < 300:
             self.chunks.append(data)
             if self.size > SPOOL:
-                self._spill()
+                try:
+                    self._spill()
+                except OSError as exc:  # disk full, directory gone: this image fails
+                    self.message = f"cannot write {self.request.dest.name}: {exc}"
+                    return 0
         return None
 
     def _spill(self) -> None:
@@ -302,7 +306,7 @@ class CurlEngine:
     def _end(self, handle: pycurl.Curl, code: int, message: str) -> None:
         transfer: Transfer = handle.transfer
         self._handles.pop(id(transfer), None)
-        transfer.error, transfer.message = code, message
+        transfer.error, transfer.message = code, transfer.message or message
         transfer.read_headers()
         self._multi.remove_handle(handle)
         if transfer.request.headers or transfer.request.resolve or code:
@@ -314,9 +318,8 @@ class CurlEngine:
         self._resolve(transfer)
 
     def _resolve(self, transfer: Transfer) -> None:
-        loop = transfer.done.get_loop()
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(_set_result, transfer)
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            transfer.done.get_loop().call_soon_threadsafe(_set_result, transfer)
 
 
 def _set_result(transfer: Transfer) -> None:
