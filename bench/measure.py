@@ -24,13 +24,14 @@ class Measured:
     returncode: int
     started: float  # time.time() at spawn, to compare with file mtimes
     cpu: float = 0.0
+    load: float = 0.0  # the machine's 1-minute load average at spawn (/proc/loadavg)
 
 
 def run_measured(
     argv: list[str], env: dict[str, str], cwd: Path, log: Path, limit: float = 600.0
 ) -> Measured:
     """Run ``argv`` to completion (killed after ``limit`` seconds), polling its tree's RSS."""
-    before = _children_cpu()
+    before, load = _children_cpu(), load_average()
     with log.open("wb") as out:
         started = time.time()
         t0 = time.perf_counter()
@@ -44,7 +45,15 @@ def run_measured(
             code = proc.wait()
         wall = time.perf_counter() - t0
         watcher.stop()
-    return Measured(wall, watcher.peak, code, started, _children_cpu() - before)
+    return Measured(wall, watcher.peak, code, started, _children_cpu() - before, load)
+
+
+def load_average() -> float:
+    """The 1-minute load average (how busy the shared machine was), 0 where unknown."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _children_cpu() -> float:

@@ -38,6 +38,7 @@ def medians(rows: list[Row]) -> dict[str, dict[str, float]]:
             "invalid": statistics.median(r.validity.invalid for r in mine),
             "dups": statistics.median(r.validity.dup_exact + r.validity.dup_near for r in mine),
             "runs": len(mine),
+            "load": statistics.median(r.measured.load for r in mine),
         }
     return out
 
@@ -50,23 +51,36 @@ def table(rows: list[Row], expected: int) -> str:
         f"expected valid unique images: {expected}",
         "",
         "| tool | wall s (median) | imgharvest / tool | last file written s | CPU s "
-        "| peak RSS MB | files | invalid | duplicates | runs |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| peak RSS MB | files | invalid | duplicates | runs | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for tool, m in med.items():
         ratio = f"{ours / m['wall']:.2f}" if ours else "-"
         lines.append(
             f"| {tool} | {m['wall']:.2f} | {ratio} | {m['last_write']:.2f} | {m['cpu']:.1f} "
             f"| {m['peak_mb']:.0f} "
-            f"| {m['files']:.0f} | {m['invalid']:.0f} | {m['dups']:.0f} | {m['runs']:.0f} |"
+            f"| {m['files']:.0f} | {m['invalid']:.0f} | {m['dups']:.0f} | {m['runs']:.0f} "
+            f"| {m['load']:.1f} |"
         )
     return "\n".join(lines)
+
+
+def round_ratios(rows: list[Row], tool: str, against: str) -> str:
+    """``tool``'s wall over ``against``'s round by round (side by side), and the median."""
+    walls = {(r.tool, r.run): r.measured.wall for r in rows}
+    runs = sorted({r.run for r in rows if (tool, r.run) in walls and (against, r.run) in walls})
+    ratios = [walls[tool, n] / walls[against, n] for n in runs]
+    if not ratios:
+        return ""
+    each = " / ".join(f"{x:.2f}" for x in ratios)
+    return f"{tool} / {against}, same round: {each} (median {statistics.median(ratios):.2f})"
 
 
 def runs_detail(rows: list[Row]) -> str:
     """Every single run, for the record (wall, peak, exit code)."""
     return "\n".join(
         f"  {r.tool:<12} run {r.run}: wall {r.measured.wall:6.2f} s  cpu {r.measured.cpu:5.1f} s"
+        f"  load {r.measured.load:4.1f}"
         f"  peak {r.measured.peak_rss / MB:6.0f} MB  exit {r.measured.returncode}  "
         f"files {r.validity.files} invalid {r.validity.invalid} "
         f"dup {r.validity.dup_exact}+{r.validity.dup_near}"

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     """Parse arguments, make sure the bench-only tools exist, run the chosen scenarios."""
     args = _parser().parse_args(argv)
     names = [n.strip() for n in args.tools.split(",") if n.strip()]
-    if args.what in ("fetch", "all", "profile", "api"):
+    if args.what in ("fetch", "get", "all", "profile", "api"):
         _ensure_bench_env(names if args.what in ("fetch", "all") else [])
     with tempfile.TemporaryDirectory(prefix="imgharvest-bench-") as tmp:
         work = Path(tmp)
@@ -57,7 +57,10 @@ def _ensure_bench_env(names: list[str]) -> None:
 def _report(name: str, rows: list[report.Row], expected: int) -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     report.save(rows, RESULTS / f"{name}-{stamp}.json")
-    text = report.table(rows, expected) + "\n\nall runs:\n" + report.runs_detail(rows)
+    ratios = [report.round_ratios(rows, t, "curl") for t in tools.FETCH_TOOLS if "imgh" in t]
+    ratios += [report.round_ratios(rows, "imgharvest get", "icrawler-get")]
+    text = report.table(rows, expected) + "\n\n" + "\n".join(r for r in ratios if r)
+    text += "\n\nall runs:\n" + report.runs_detail(rows)
     _print_saved(name, text, stamp)
 
 

@@ -43,8 +43,9 @@ def _fetch_once(name: str, run: int, urls: Path, work: Path) -> Row:
     return Row(name, run, measured, check_dir(out), _last_write(out, measured.started))
 
 
-def get_scenario(runs: int, work: Path) -> tuple[list[Row], int]:
-    """``imgharvest get -n 500 -s bing`` against the fake Bing at 50 ms latency, into a zip."""
+def get_scenario(runs: int, work: Path, with_icrawler: bool = True) -> tuple[list[Row], int]:
+    """``imgharvest get -n 500 -s bing`` against the fake Bing at 50 ms latency, into a zip,
+    and icrawler's Bing crawler on the same fake, interleaved per round."""
     rows: list[Row] = []
     with FakeWeb(latency=LATENCY) as web:
         web.add_catalog(GET_QUERY, troubled(800, prefix="bk", base_seed=700_000))
@@ -53,7 +54,21 @@ def get_scenario(runs: int, work: Path) -> tuple[list[Row], int]:
         for run in range(1, runs + 1):
             rows.append(_get_once(web.url, run, work))
             print(_line(rows[-1]), flush=True)
+            if with_icrawler:
+                rows.append(_icrawler_get_once(web.url, run, work))
+                print(_line(rows[-1]), flush=True)
     return rows, GET_COUNT
+
+
+def _icrawler_get_once(bing_url: str, run: int, work: Path) -> Row:
+    """icrawler's BingImageCrawler on the same fake Bing, same count, 128 downloader threads."""
+    place = _fresh(work / f"icrawler-get-{run}")
+    out = place / "out"
+    script = tools.BENCH / "icrawler_get.py"
+    argv = [str(tools.BENCH_VENV / "python"), str(script), bing_url, GET_QUERY]
+    argv += [str(GET_COUNT), str(out), str(tools.CONCURRENCY)]
+    measured = run_measured(argv, tools.base_env(), place, place / "tool.log")
+    return Row("icrawler-get", run, measured, check_dir(out), _last_write(out, measured.started))
 
 
 def _get_once(bing_url: str, run: int, work: Path) -> Row:

@@ -11,3 +11,4 @@ if [[ ! -f "$stamp" || "$here/requirements-bench.txt" -nt "$stamp" ]]; then
     touch "$stamp"
 fi
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+command -v aria2c >/dev/null || { apt-get update -qq && apt-get install -y -qq aria2 >/dev/null; }

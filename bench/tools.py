@@ -42,6 +42,12 @@ def imgharvest_host128(urls: Path, out: Path, work: Path) -> Invocation:
     return Invocation(inv.argv, env)
 
 
+def imgharvest_aiohttp(urls: Path, out: Path, work: Path) -> Invocation:
+    """``imgharvest-host128`` on the aiohttp download backend (the one before libcurl)."""
+    inv = imgharvest_host128(urls, out, work)
+    return Invocation(inv.argv, inv.env | {"IMGHARVEST_FETCH_BACKEND": "aiohttp"})
+
+
 def imgharvest_cli() -> list[str]:
     """The installed ``imgharvest`` script, or the same entry point from this checkout."""
     script = PROJECT_BIN / "imgharvest"
@@ -60,6 +66,22 @@ def curl(urls: Path, out: Path, work: Path) -> Invocation:
     )
     argv = ["curl", "--parallel", "--parallel-max", str(CONCURRENCY), "--fail", "--silent"]
     return Invocation([*argv, "-K", str(config)], base_env())
+
+
+def aria2c(urls: Path, out: Path, work: Path) -> Invocation:
+    """aria2c, 128 downloads at once, one connection each, from an input file."""
+    out.mkdir(parents=True, exist_ok=True)
+    listing = work / "aria2.txt"
+    lines = urls.read_text().split()
+    listing.write_text("".join(f"{u}\n  out={i:05d}.jpg\n" for i, u in enumerate(lines)))
+    argv = [
+        "aria2c", f"--input-file={listing}", f"--dir={out}",
+        f"--max-concurrent-downloads={CONCURRENCY}",
+        "--split=1", "--max-connection-per-server=1", "--file-allocation=none",
+        "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error",
+        "--summary-interval=0", "--quiet=true",
+    ]  # fmt: skip
+    return Invocation(argv, base_env())
 
 
 def img2dataset(urls: Path, out: Path, work: Path) -> Invocation:
@@ -91,7 +113,9 @@ def base_env() -> dict[str, str]:
 FETCH_TOOLS: dict[str, Builder] = {
     "imgharvest": imgharvest,
     "imgharvest-host128": imgharvest_host128,
+    "imgharvest-aiohttp": imgharvest_aiohttp,
     "curl": curl,
+    "aria2c": aria2c,
     "img2dataset": img2dataset,
     "icrawler": icrawler,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     unsplash_access_key: str | None = None
 
     fetch_concurrency: int = Field(128, ge=1)
+    fetch_backend: Literal["auto", "curl", "aiohttp"] = "auto"
     per_host_concurrency: int = Field(32, ge=1)
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(20.0, gt=0)

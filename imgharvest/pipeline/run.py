@@ -19,6 +19,7 @@ from imgharvest.errors import JobCancelled, JobError
 from imgharvest.events import EventSink
 from imgharvest.naming import slugify
 from imgharvest.pipeline import package
+from imgharvest.pipeline.backends import make_fetcher
 from imgharvest.pipeline.dedupe import Deduper
 from imgharvest.pipeline.fetch import Fetcher
 from imgharvest.pipeline.records import Filters, ImageRecord, Reason, Rejected, Seed, Verified
@@ -141,7 +142,7 @@ async def harvest_streams(
     ``seed`` (what an earlier run kept) is skipped and counts as duplicate; ``on_stop``
     gets the images kept so far if the harvest ends early, before the error goes on.
     """
-    async with Fetcher(settings, events) as http:
+    async with make_fetcher(settings, events) as http:
         run = _Run(settings, workdir, target.count, target.filters, events, progress, cancel)
         run.query, run.post = target.query, target.post
         if target.deduper is not None:  # an empty Deduper is falsy: no ``or`` here

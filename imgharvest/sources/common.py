@@ -13,6 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from imgharvest.errors import FetchError, LayoutChanged, SourceBlocked, SourceError
 from imgharvest.sources.base import Candidate, HttpResponse, Source
+from imgharvest.sources.readahead import read_ahead
 
 # Statuses that mean "the source refuses us" rather than "the source is broken".
 BLOCK_STATUSES = frozenset({401, 402, 403, 429})
@@ -44,7 +45,8 @@ class PagedSource(Source):
     async def candidates(self, query: str) -> AsyncIterator[Candidate]:
         """Every distinct candidate of every page, in order."""
         seen: set[str] = set()
-        async with aclosing(self.pages(query)) as pages:
+        # the next page is on its way while this one's images download
+        async with aclosing(read_ahead(self.pages(query), self.options.max_pages)) as pages:
             number = rank = 0
             async for batch in pages:
                 number += 1

@@ -16,6 +16,8 @@ import pytest
 
 from imgharvest.errors import FetchError, GuardError
 from imgharvest.events import EventList
+from imgharvest.pipeline import curl_engine
+from imgharvest.pipeline.curl_fetch import CurlFetcher
 from imgharvest.pipeline.fetch import Fetcher
 from imgharvest.pipeline.records import Reason
 from imgharvest.settings import Settings
@@ -23,18 +25,33 @@ from tests.fakeweb import FakeWeb, images
 from tests.fakeweb.hosts import good_image
 from tests.unit.test_guard import FixedResolver
 
+BACKENDS: dict[str, type[Fetcher]] = {"aiohttp": Fetcher, "curl": CurlFetcher}
+
+
+@pytest.fixture(autouse=True, params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on both download backends (``get`` is aiohttp's on both)."""
+    monkeypatch.setitem(globals(), "Fetcher", BACKENDS[request.param])
+    return str(request.param)
+
 
 @pytest.fixture
 def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every address aiohttp opens a socket to, recorded before the attempt."""
+    """Every address aiohttp or libcurl opens a socket to, recorded before the attempt."""
     seen: list[str] = []
     real = aiohappyeyeballs.start_connection
+    real_open = curl_engine.open_socket
 
     async def counting(addr_infos: Any, *args: Any, **kwargs: Any) -> socket.socket:
         seen.extend(info[4][0] for info in addr_infos)
         return await real(addr_infos, *args, **kwargs)
 
+    def counting_open(family: int, socktype: int, protocol: int, address: str) -> socket.socket:
+        seen.append(address)
+        return real_open(family, socktype, protocol, address)
+
     monkeypatch.setattr(aiohappyeyeballs, "start_connection", counting)
+    monkeypatch.setattr(curl_engine, "open_socket", counting_open)
     yield seen
 
 
@@ -442,3 +459,55 @@ async def test_each_kind_of_bad_line_gets_its_own_reason(
     async with Fetcher(settings) as fetcher:
         got = await fetcher.download(line.format(closed=free_port()), tmp_path / "x")
     assert (got.ok, got.reason) == (False, reason)
+
+
+# -- proof without instrumentation: a listening socket counts the connections it got ------
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A bare TCP listener on 127.0.0.2 that never answers: its backlog counts connections."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.2", 0))
+        sock.listen(16)
+        sock.setblocking(False)
+        yield sock
+
+
+def accepted(sock: socket.socket) -> int:
+    """How many connections reached ``sock`` (each is accepted and closed)."""
+    count = 0
+    while True:
+        try:
+            conn, _ = sock.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
+
+
+async def test_a_refused_address_never_reaches_the_listener(
+    fakeweb: FakeWeb, make_settings: Any, listener: socket.socket, tmp_path: Path
+) -> None:
+    port = listener.getsockname()[1]
+    direct = f"http://127.0.0.2:{port}/x.jpg"
+    settings = make_settings(allowed_networks=["127.0.0.1/32"])
+    async with Fetcher(settings, resolver=FixedResolver("127.0.0.2")) as fetcher:
+        results = [
+            await fetcher.download(direct, tmp_path / "a"),
+            await fetcher.download(f"http://images.example:{port}/x.jpg", tmp_path / "b"),
+            await fetcher.download(_redirect(fakeweb, direct), tmp_path / "c"),
+        ]
+    assert [r.reason for r in results] == [Reason.GUARD] * 3
+    assert accepted(listener) == 0
+
+
+async def test_an_allowed_address_does_reach_the_listener(
+    make_settings: Any, listener: socket.socket, tmp_path: Path
+) -> None:
+    url = f"http://127.0.0.2:{listener.getsockname()[1]}/x.jpg"
+    settings = make_settings(read_timeout=0.5, total_timeout=1.0, retries=0)
+    async with Fetcher(settings) as fetcher:
+        result = await fetcher.download(url, tmp_path / "a")
+    assert result.reason == Reason.TIMEOUT
+    assert accepted(listener) == 1
