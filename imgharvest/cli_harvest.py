@@ -4,6 +4,7 @@ stops early (Ctrl-C, a failure) writing what was kept so far, with a matching ma
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -17,8 +18,10 @@ from imgharvest import cli_json
 from imgharvest.cli_options import state
 from imgharvest.cli_output import Output, output_errors, write
 from imgharvest.cli_report import NoBar, ProgressBar, print_summary
+from imgharvest.dataset.info import command_line, manifest_info
 from imgharvest.events import EventList
 from imgharvest.loop import run_async
+from imgharvest.pipeline.package import InfoMaker
 from imgharvest.pipeline.records import Seed
 from imgharvest.pipeline.result import HarvestResult, Progress
 
@@ -53,6 +56,11 @@ class Job:
     as_json: bool = False
     timeout: float | None = None  # seconds; then what was kept is written, exit 3
 
+    def info(self) -> InfoMaker:
+        """What makes this output's ``dataset.json`` from its manifest rows."""
+        fmt = "zip" if self.output.is_zip else "dir"
+        return functools.partial(manifest_info, command=command_line(), wanted=self.wanted, fmt=fmt)
+
 
 def run_to(job: Job, run: Runner) -> int:
     """Run the harvest into ``job.output``; report; return the exit code."""
@@ -74,7 +82,7 @@ def run_to(job: Job, run: Runner) -> int:
             if isinstance(exc, TimeoutError) and job.timeout:
                 return EXIT_SHORT
             raise
-        write(job.output, result, job.slug)
+        write(job.output, result, job.slug, job.info())
     _report(job, result, events, started, "short" if result.short else "done")
     return _exit_code(result)
 
@@ -105,7 +113,7 @@ def _keep_partial(
             err.print(f"{why}: no image kept, nothing written")
         return
     partial = stopped[0]
-    write(job.output, partial, job.slug)
+    write(job.output, partial, job.slug, job.info())
     total = len(job.output.prior) + len(partial.records)
     again = "" if job.output.is_zip else "; run again with --resume to complete it"
     err.print(

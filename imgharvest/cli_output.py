@@ -104,17 +104,20 @@ def read_manifest(folder: Path) -> list[dict[str, str]]:
     return rows
 
 
-def write(output: Output, result: HarvestResult, slug: str) -> Path:
-    """Write what was kept to the output (zip, fresh folder, or appended to a resumed one)."""
-    dest = output.dest
+def write(
+    output: Output, result: HarvestResult, slug: str, info: package.InfoMaker | None = None
+) -> Path:
+    """Write what was kept to the output (zip, fresh folder, or appended to a resumed one),
+    with ``dataset.json`` when ``info`` is given."""
+    dest, records = output.dest, result.records
     with output_errors(dest):
         if output.is_zip:
-            return package.write_zip(result.records, dest, slug=slug)
+            return package.write_zip(records, dest, slug=slug, info=info)
         if output.prior:
-            return package.append_dir(result.records, dest, slug=slug, prior=output.prior)
+            return package.append_dir(records, dest, slug=slug, prior=output.prior, info=info)
         if output.overwrite:
             _remove_listed(dest)
-        return package.write_dir(result.records, dest, slug=slug, move=True)
+        return package.write_dir(records, dest, slug=slug, move=True, info=info)
 
 
 def _remove_listed(folder: Path) -> None:
@@ -124,3 +127,4 @@ def _remove_listed(folder: Path) -> None:
         if target.resolve().is_relative_to(folder.resolve()):
             target.unlink(missing_ok=True)
     (folder / package.MANIFEST_NAME).unlink(missing_ok=True)
+    (folder / package.INFO_NAME).unlink(missing_ok=True)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from imgharvest import faults, licences, reasons, redact
 from imgharvest.dataset import build
-from imgharvest.dataset.deliver import job_spec, pack
+from imgharvest.dataset.deliver import job_spec, pack, plain_zip
 from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.fleet import worker_id
@@ -290,9 +290,9 @@ class JobRun:
             return self._delivered(await self._dataset(spec, dataset, cancel))
         result = await harvest(
             spec, self.svc.settings, self.workdir, events=self.events,
-            progress=self._on_progress, cancel=cancel, archive=self._archive(spec.query),
+            progress=self._on_progress, cancel=cancel,
         )  # fmt: skip
-        return self._delivered(result)
+        return self._delivered(self._zipped(result, spec.query))
 
     async def _dataset(
         self, spec: HarvestSpec, dataset: DatasetSpec, cancel: asyncio.Event
@@ -321,9 +321,9 @@ class JobRun:
         count = int(req.get("count") or 0) or min(len(found), limit)
         result = await harvest_links(
             found, count, self.svc.settings, self.workdir, events=self.events,
-            progress=self._on_progress, cancel=cancel, archive=self._archive("crawl"),
-            slug="crawl",
+            progress=self._on_progress, cancel=cancel,
         )  # fmt: skip
+        result = self._zipped(result, "crawl")
         if int(req.get("count") or 0):
             return self._delivered(result)
         return self._delivered(result, every=(len(found), len(found) > limit))
@@ -381,6 +381,10 @@ class JobRun:
 
     def _archive(self, text: str) -> Path:
         return self.workdir / f"{file_stem(text)}.zip"
+
+    def _zipped(self, result: HarvestResult, text: str) -> HarvestResult:
+        result.archive = plain_zip(result, self._archive(text), text, f"job {self.claim.job_id}")
+        return result
 
     def _delivered(self, result: HarvestResult, every: tuple[int, bool] | None = None) -> Outcome:
         """The outcome of a harvest; no image at all is a failure with its reason in words."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from imgharvest import licences
 from imgharvest.cli_output import plan
 from imgharvest.cli_report import ProgressBar
 from imgharvest.dataset import build
+from imgharvest.dataset.info import command_line
 from imgharvest.dataset.options import read_queries, single_class
 from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import InputError
@@ -65,7 +65,7 @@ def run_get(request: GetRequest, spec: DatasetSpec, settings: Settings) -> build
         built = run_async(
             build.build(
                 classes, base, spec, settings, Path(work), events=events,
-                progress=bar.update, command=_command(),
+                progress=bar.update, command=command_line(),
             )
         )  # fmt: skip
         build.write(built, dest)
@@ -86,11 +86,6 @@ def _classes(request: GetRequest) -> list[QueryClass]:
 def _default_dest(request: GetRequest, classes: list[QueryClass], spec: DatasetSpec) -> Path:
     name = request.queries_file.stem if request.queries_file else classes[0].query
     return Path(file_stem(name) + (".zip" if spec.format == "zip" else ""))
-
-
-def _command() -> str:
-    """The command line, as typed (it goes into ``dataset.json``)."""
-    return " ".join(["imgharvest", *sys.argv[1:]])
 
 
 def print_summary(built: build.Built, dest: Path) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from imgharvest import __version__, licences
 from imgharvest.dataset.samples import Sample
 from imgharvest.dataset.spec import DatasetSpec
+
+Row = Mapping[str, object]
 
 
 def dataset_info(
@@ -19,26 +22,42 @@ def dataset_info(
     command: str,
 ) -> dict[str, Any]:
     """The content of ``dataset.json``."""
-    _, warning = licences.tally(s.record.licence for s in samples)
+    rows = [s.row("") for s in samples]
+    return _info(rows, command, spec.format, spec.as_dict()) | {
+        "wanted": sum(int(c["wanted"]) for c in classes),
+        "classes": list(classes),
+    }
+
+
+def manifest_info(rows: Sequence[Row], *, command: str, wanted: int, fmt: str) -> dict[str, Any]:
+    """``dataset.json`` of a plain zip or folder, counted from its manifest rows (so they agree)."""
+    queries = _count(str(r.get("query") or "") for r in rows)
+    classes = [{"query": q, "kept": n} for q, n in queries.items()]
+    return _info(rows, command, fmt, {}) | {"wanted": wanted, "classes": classes}
+
+
+def command_line() -> str:
+    """The command line, as typed (it goes into ``dataset.json``)."""
+    return " ".join(["imgharvest", *sys.argv[1:]])
+
+
+def _info(rows: Sequence[Row], command: str, fmt: str, options: dict[str, Any]) -> dict[str, Any]:
+    _, warning = licences.tally(str(r.get("licence") or "") for r in rows)
     return {
         "imgharvest_version": __version__,
         "command": command,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "format": spec.format,
-        "options": spec.as_dict(),
-        "images": len(samples),
-        "wanted": sum(int(c["wanted"]) for c in classes),
-        "classes": list(classes),
-        "counts": {
-            "label": _count(s.label for s in samples),
-            "query": _count(s.record.query for s in samples),
-            "source": _count(s.record.candidate.source for s in samples),
-            "licence": _count(s.record.licence for s in samples),
-            "split": _count(s.split for s in samples if s.split),
-        },
+        "format": fmt,
+        "options": options,
+        "images": len(rows),
+        "counts": {key: _count(str(r.get(key) or "") for r in rows) for key in _COUNTED},
         "licence_warning": warning,
     }
 
 
+_COUNTED = ("label", "query", "source", "licence", "split")
+
+
 def _count(values: Iterable[str]) -> dict[str, int]:
-    return dict(Counter(values).most_common())
+    """Counts, biggest first; blank values (no label, no split) are not counted."""
+    return dict(Counter(v for v in values if v).most_common())

@@ -2,8 +2,10 @@
 
 Layout (DESIGN §2): ``images/0001_<slug>.<ext>`` ... in record order (the
 index widens beyond 9999 images) and ``manifest.csv`` with one row per image,
-``file`` being the member path. Images are streamed from their files, never
-held in memory, and the zip is stored, not deflated (images do not compress).
+``file`` being the member path, and, when the caller gives an ``info`` maker,
+``dataset.json`` made from the manifest's own rows (so its counts match them).
+Images are streamed from their files, never held in memory, and the zip is
+stored, not deflated (images do not compress).
 Outputs appear atomically: written under a temporary name, then renamed.
 
 Spreadsheet formula injection: titles, URLs and creators come from the web,
@@ -18,18 +20,23 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import json
 import os
 import secrets
 import shutil
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from imgharvest.naming import index_width, member_name, slugify
 from imgharvest.pipeline.records import MANIFEST_FIELDS, ImageRecord
 
 MANIFEST_NAME = "manifest.csv"
+INFO_NAME = "dataset.json"
+# Makes ``dataset.json`` from the manifest rows as written (imgharvest.dataset.info).
+InfoMaker = Callable[[Sequence[Mapping[str, str]]], Mapping[str, Any]]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -62,18 +69,34 @@ def manifest_rows_csv(rows: Iterable[dict[str, str | int]]) -> str:
     return out.getvalue()
 
 
-def write_zip(records: Sequence[ImageRecord], dest: Path, *, slug: str) -> Path:
+def info_json(manifest: str, info: InfoMaker) -> str:
+    """``dataset.json`` text for the ``manifest`` text, as ``info`` makes it."""
+    rows = list(csv.DictReader(io.StringIO(manifest, newline="")))
+    return json.dumps(info(rows), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_zip(
+    records: Sequence[ImageRecord], dest: Path, *, slug: str, info: InfoMaker | None = None
+) -> Path:
     """Write the archive to ``dest`` (atomically) and return ``dest``."""
     names = member_names(records, slug)
+    manifest = manifest_csv(records, names)
     with _atomic_file(dest) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr(MANIFEST_NAME, manifest_csv(records, names))
+        zf.writestr(MANIFEST_NAME, manifest)
+        if info is not None:
+            zf.writestr(INFO_NAME, info_json(manifest, info))
         for record, name in zip(records, names, strict=True):
             zf.write(record.path, name)
     return dest
 
 
 def write_dir(
-    records: Sequence[ImageRecord], dest_dir: Path, *, slug: str, move: bool = False
+    records: Sequence[ImageRecord],
+    dest_dir: Path,
+    *,
+    slug: str,
+    move: bool = False,
+    info: InfoMaker | None = None,
 ) -> Path:
     """Put images into ``dest_dir/images/`` and write its manifest; return ``dest_dir``.
 
@@ -88,8 +111,7 @@ def write_dir(
         if not (move and _moved(record.path, dest_dir / name)):
             with _atomic_file(dest_dir / name) as tmp:
                 shutil.copyfile(record.path, tmp)
-    with _atomic_file(dest_dir / MANIFEST_NAME) as tmp:
-        tmp.write_text(manifest_csv(records, names), encoding="utf-8", newline="")
+    _write_manifest(dest_dir, manifest_csv(records, names), info)
     return dest_dir
 
 
@@ -99,6 +121,7 @@ def append_dir(
     *,
     slug: str,
     prior: Sequence[dict[str, str]],
+    info: InfoMaker | None = None,
 ) -> Path:
     """Add images after the ``prior`` manifest rows of ``dest_dir`` (a resumed run): new files
     are numbered on from them, and the manifest, written last, lists old and new rows."""
@@ -114,9 +137,17 @@ def append_dir(
             with _atomic_file(dest_dir / name) as tmp:
                 shutil.copyfile(record.path, tmp)
     text = manifest_csv(records, names)
-    with _atomic_file(dest_dir / MANIFEST_NAME) as tmp:
-        tmp.write_text(_rows_csv(prior) + text.split("\r\n", 1)[1], encoding="utf-8", newline="")
+    _write_manifest(dest_dir, _rows_csv(prior) + text.split("\r\n", 1)[1], info)
     return dest_dir
+
+
+def _write_manifest(dest_dir: Path, manifest: str, info: InfoMaker | None) -> None:
+    """``dataset.json`` (if asked), then the manifest: written last, it says the folder is whole."""
+    if info is not None:
+        with _atomic_file(dest_dir / INFO_NAME) as tmp:
+            tmp.write_text(info_json(manifest, info), encoding="utf-8", newline="")
+    with _atomic_file(dest_dir / MANIFEST_NAME) as tmp:
+        tmp.write_text(manifest, encoding="utf-8", newline="")
 
 
 def _free_name(name: str, taken: set[str]) -> str:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from imgharvest.dataset.samples import Dataset, Sample
 from imgharvest.naming import file_stem, index_width, member_name
+from imgharvest.pipeline.package import INFO_NAME as INFO_NAME
 from imgharvest.pipeline.package import atomic_file, manifest_rows_csv
 
-INFO_NAME = "dataset.json"
 MANIFEST_NAME = "manifest.csv"
 
 
