@@ -20,6 +20,7 @@ from imgharvest.cli_output import Output, output_errors, write
 from imgharvest.cli_report import NoBar, ProgressBar, print_summary
 from imgharvest.dataset.info import command_line, manifest_info
 from imgharvest.events import EventList
+from imgharvest.licences import UNKNOWN
 from imgharvest.loop import run_async
 from imgharvest.pipeline.package import InfoMaker
 from imgharvest.pipeline.records import Seed
@@ -60,6 +61,12 @@ class Job:
         """What makes this output's ``dataset.json`` from its manifest rows."""
         fmt = "zip" if self.output.is_zip else "dir"
         return functools.partial(manifest_info, command=command_line(), wanted=self.wanted, fmt=fmt)
+
+    def licence_names(self, result: HarvestResult) -> list[str]:
+        """The licence of every image the output holds (a resumed folder's earlier ones too)."""
+        return [row.get("licence") or UNKNOWN for row in self.output.prior] + [
+            r.licence for r in result.records
+        ]
 
 
 def run_to(job: Job, run: Runner) -> int:
@@ -125,8 +132,9 @@ def _keep_partial(
         status = "interrupted" if interrupted else "timeout" if timed_out else "failed"
         earlier = len(job.output.prior)
         seconds = time.monotonic() - started
+        names = job.licence_names(partial)
         cli_json.emit(cli_json.summary(partial, job.output.dest, seconds, status=status,
-                                       earlier=earlier))  # fmt: skip
+                                       earlier=earlier, kept_licences=names))  # fmt: skip
 
 
 def _why(interrupted: bool, timed_out: bool, timeout: float | None) -> str:
@@ -139,12 +147,13 @@ def _report(
     job: Job, result: HarvestResult, events: EventList, started: float, status: str
 ) -> None:
     earlier = len(job.output.prior)
+    names = job.licence_names(result)
     if not state.quiet:
-        print_summary(result, job.output.dest, events, earlier)
+        print_summary(result, job.output.dest, events, earlier, names)
     if job.as_json:
         seconds = time.monotonic() - started
         cli_json.emit(cli_json.summary(result, job.output.dest, seconds, status=status,
-                                       earlier=earlier))  # fmt: skip
+                                       earlier=earlier, kept_licences=names))  # fmt: skip
 
 
 def _exit_code(result: HarvestResult) -> int:

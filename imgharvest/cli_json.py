@@ -6,11 +6,13 @@ Its numbers add up: ``tried == kept + sum(rejected.values()) + surplus``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from imgharvest import licences
 from imgharvest.pipeline.result import HarvestResult
 from imgharvest.sources.base import Candidate
 
@@ -22,9 +24,12 @@ def summary(
     *,
     status: str,
     earlier: int = 0,
+    kept_licences: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The summary of a harvest; ``earlier`` counts images a resumed output already held."""
+    """The summary of a harvest; ``earlier`` counts images a resumed output already held;
+    ``kept_licences`` are the licences of every image in the output."""
     kept = len(result.records)
+    counts, warning = licences.tally(kept_licences)
     return {
         "status": status,
         "delivered": earlier + kept,
@@ -36,6 +41,8 @@ def summary(
         "surplus": result.surplus,
         "sources_used": list(result.sources_used),
         "sources_failed": dict(result.source_errors),
+        "licences": dict(counts.most_common()),
+        "licence_warning": warning,
         "output": str(output),
         "seconds": round(seconds, 3),
     }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from imgharvest import licences
 from imgharvest.events import EventList
 from imgharvest.pipeline.result import HarvestResult
 from imgharvest.pipeline.result import Progress as HarvestProgress
@@ -56,8 +59,15 @@ class NoBar:
         return None
 
 
-def print_summary(result: HarvestResult, dest: Path, events: EventList, earlier: int = 0) -> None:
-    """A closing table that adds up: tried = kept + each rejection reason + surplus."""
+def print_summary(
+    result: HarvestResult,
+    dest: Path,
+    events: EventList,
+    earlier: int = 0,
+    kept_licences: Sequence[str] = (),
+) -> None:
+    """A closing table that adds up: tried = kept + each rejection reason + surplus; then the
+    licences of every image in the output, with a warning when most are unknown."""
     table = Table(title="imgharvest summary", show_header=False)
     delivered = f"{earlier + len(result.records)} of {earlier + result.wanted}"
     table.add_row("delivered", delivered + (f" ({earlier} from before)" if earlier else ""))
@@ -70,7 +80,17 @@ def print_summary(result: HarvestResult, dest: Path, events: EventList, earlier:
         table.add_row("  surplus (more than asked)", str(result.surplus))
     for message in result.source_errors.values():
         table.add_row("source failed", message)
+    _licence_rows(table, kept_licences)
     err.print(table)
+
+
+def _licence_rows(table: Table, names: Sequence[str]) -> None:
+    if not names:
+        return
+    table.add_row("licences", licences.sentence({"licence": name} for name in names))
+    _, warning = licences.tally(names)
+    if warning:
+        table.add_row("[yellow]warning[/]", f"[yellow]{escape(warning)}[/]")
 
 
 def print_links(links: list[Candidate]) -> None:

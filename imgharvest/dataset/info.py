@@ -31,8 +31,8 @@ def dataset_info(
 
 def manifest_info(rows: Sequence[Row], *, command: str, wanted: int, fmt: str) -> dict[str, Any]:
     """``dataset.json`` of a plain zip or folder, counted from its manifest rows (so they agree)."""
-    queries = _count(str(r.get("query") or "") for r in rows)
-    classes = [{"query": q, "kept": n} for q, n in queries.items()]
+    queries = Counter(str(r.get("query") or "") for r in rows)  # fetch and crawl have none
+    classes = [{"query": q, "kept": n} for q, n in queries.most_common()]
     return _info(rows, command, fmt, {}) | {"wanted": wanted, "classes": classes}
 
 

@@ -124,3 +124,22 @@ def test_job_licence_policy_reaches_openverse_and_filters_commons(
     allowed = {"open": {"CC-BY-SA-4.0", "public-domain", "CC-BY-NC-2.0"},
                "commercial": {"CC-BY-SA-4.0", "public-domain"}}[licence]  # fmt: skip
     assert len(rows) == 3 and {r["licence"] for r in rows} <= allowed
+
+
+def test_plain_job_zip_carries_a_dataset_json_matching_its_manifest(
+    run_service: Any, fakeweb: FakeWeb
+) -> None:
+    fakeweb.add_catalog("plain job info", cat.good(10, start=380_000, prefix="pji"))
+    services = run_service(sources=["bing"])
+    created = submit(services, query="plain job info", count=5)
+    body = wait_for(lambda: finished(services, created["id"]), timeout=90)
+    assert body["status"] == "done", body
+    archive = httpx.get(body["download_url"], timeout=30).content
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8"))))
+        info = json.loads(zf.read("dataset.json"))
+    assert info["images"] == len(rows) == 5 and info["wanted"] == 5
+    assert info["counts"]["query"] == {"plain job info": 5}
+    assert info["counts"]["source"] == {"bing": 5}
+    assert info["counts"]["licence"] == {"unknown": 5}
+    assert info["licence_warning"] and info["command"] == f"job {created['id']}"
