@@ -144,6 +144,16 @@ def summary_line(licences: Iterable[str]) -> str:
     return f"{line} (warning: {warning})" if warning else line
 
 
+def without_summary_line(summary: str) -> str:
+    """A job summary without the clause ``summary_line`` added (for pages showing it apart)."""
+    return summary.split("; licences: ", 1)[0]
+
+
+def warning_of(rows: Iterable[Mapping[str, object]]) -> str:
+    """The warning ``tally`` gives for these rows' licences (a blank licence is unknown)."""
+    return tally(str(row.get("licence") or UNKNOWN) for row in rows)[1]
+
+
 PUBLIC_DOMAIN = (
     "cc0", "pdm", "public domain", "publicdomain", "public-domain", "no known copyright",
 )  # fmt: skip

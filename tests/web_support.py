@@ -70,7 +70,7 @@ def claim_now(pa: PagesApp, job_id: str) -> Claim:
 
 def deliver(
     pa: PagesApp, job_id: str, count: int, tmp: Path, status: str = "done",
-    licences: tuple[str, ...] = ("",),
+    licences: tuple[str, ...] = ("",), summary: str = "",
 ) -> None:  # fmt: skip
     """Finish a job with ``count`` real images zipped in the store (what a worker leaves)."""
     claim = claim_now(pa, job_id)
@@ -83,7 +83,8 @@ def deliver(
     key, size = f"{job_id}/images.zip", archive.stat().st_size
     pa.jobs.store.put(key, archive)
     rejected = {"duplicate_exact": 2, "not_image": 1}
-    outcome = Outcome(status, f"{count} images kept", count + 3, count, rejected, key, rows,
+    summary = summary or f"{count} images kept"
+    outcome = Outcome(status, summary, count + 3, count, rejected, key, rows,
                       archive_bytes=size)  # fmt: skip
     assert pa.jobs.finish(claim, outcome)
 

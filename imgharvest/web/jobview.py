@@ -118,6 +118,13 @@ def licence_text(licence: str) -> str:
     return licence if licence and licence != "unknown" else "licence unknown"
 
 
+def page_summary(view: JobView, shown: dict[str, Any] | None) -> str | None:
+    """The summary, without its licence clause when the gallery shows the licences."""
+    if view.summary and shown and shown["tiles"]:
+        return licences.without_summary_line(view.summary)
+    return view.summary
+
+
 def found_links(view: JobView) -> list[dict[str, str | int]]:
     """Image links a crawl found without downloading them."""
     return [row for row in view.images if not row.get("file")]
@@ -138,7 +145,7 @@ def context(view: JobView, page: int = 1) -> dict[str, Any]:
         "run_at": iso(view.run_at), "run_at_text": time_text(view.run_at, zone),
         "finished_at": iso(view.finished_at), "finished_at_text": time_text(view.finished_at, zone),
         "expires_at": iso(view.expires_at), "expires_at_text": time_text(view.expires_at, zone),
-        "summary": view.summary, "error": view.error, "has_email": view.has_email,
+        "summary": page_summary(view, shown), "error": view.error, "has_email": view.has_email,
         "download_url": view.download_url, "resubmit_url": view.resubmit_url,
         "events": [event_row(ev, zone) for ev in view.events],
         "gallery": shown, "found_links": links[:LINKS_MAX],
@@ -146,6 +153,7 @@ def context(view: JobView, page: int = 1) -> dict[str, Any]:
         "links_only": view.links_only, "counts": counts_text(view),
         "pages_active": view.pages_active, "zip_size": size_text(view.archive_bytes),
         "licences": licences.sentence(view.images) if shown else "",
+        "licence_warning": licences.warning_of(view.images) if shown else "",
         "links_csv": f"/jobs/{view.id}/links.csv", "links_json": f"/api/v1/jobs/{view.id}/images",
         "expired_note": view.summary if view.status == "expired" else None,
     }  # fmt: skip

@@ -22,6 +22,12 @@ from tests.integration.test_jobs_run import finished, submit, text_of
 from tests.waiting import wait_for
 
 
+def outside_the_event_log(page: str) -> str:
+    """The job page without its event log (which logs the summary as it was written)."""
+    before, _, after = page.partition('id="events-title"')
+    return before + after.partition("</section>")[2]
+
+
 def test_api_job_delivers_a_resized_webdataset_with_a_licence_summary(
     run_service: Any, fakeweb: FakeWeb, smtp_sink: SmtpSink
 ) -> None:
@@ -51,7 +57,9 @@ def test_api_job_delivers_a_resized_webdataset_with_a_licence_summary(
     wait_for(lambda: smtp_sink.of_kind("ready"), timeout=30)
     assert "licence unknown for 100% of images" in text_of(smtp_sink.of_kind("ready")[0])
     page = httpx.get(f"{services.settings.public_url}/jobs/{created['id']}", timeout=10).text
-    assert "licence unknown for 100% of images" in page
+    shown = outside_the_event_log(page)
+    assert shown.count("licence unknown for 100% of images") == 1
+    assert shown.lower().count("licences:") == 1
     assert "/thumbs/" not in page, "samples inside tar shards have no thumbnails"
 
 
@@ -143,3 +151,9 @@ def test_plain_job_zip_carries_a_dataset_json_matching_its_manifest(
     assert info["counts"]["source"] == {"bing": 5}
     assert info["counts"]["licence"] == {"unknown": 5}
     assert info["licence_warning"] and info["command"] == f"job {created['id']}"
+    page = httpx.get(f"{services.settings.public_url}/jobs/{created['id']}", timeout=10).text
+    assert "/thumbs/" in page, "a plain zip job shows its gallery"
+    shown = outside_the_event_log(page)
+    assert shown.lower().count("licences:") == 1, "the licence summary is shown once"
+    assert shown.count("licence unknown for 100% of images") == 1
+    assert 'id="licence-warning"' in page
