@@ -25,8 +25,10 @@ MAX_TOKEN = 1800
 MAX_PAYLOAD = 64 * 1024
 MAC_BYTES = 16
 SEARCH_KEYS = {"query": "search-query", "count": "images", "tz": "tz",
-               "min_width": "min-width", "min_height": "min-height"}  # fmt: skip
+               "min_width": "min-width", "min_height": "min-height", "format": "format",
+               "max_side": "max-side", "licence": "licence"}  # fmt: skip
 CRAWL_KEYS = {"depth": "depth", "count": "images", "tz": "tz"}
+SWITCHES = ("download", "render")  # crawl-form check boxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +46,7 @@ def form_values(kind: str, request: dict[str, Any]) -> dict[str, str]:
     values = {field: str(request[key]) for key, field in keys.items() if request.get(key)}
     if kind == "crawl":
         values["urls"] = "\n".join(mask_credentials(str(u)) for u in request.get("urls", []))
-        if request.get("download"):
-            values["download"] = "on"
+        values |= {name: "on" for name in SWITCHES if request.get(name)}
     elif request.get("sources"):
         values["sources"] = ",".join(str(s) for s in request["sources"])
     return values
