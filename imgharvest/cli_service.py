@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -112,27 +112,29 @@ def serve(
     web_only: Annotated[
         bool, typer.Option("--web-only", help="Web app and API only; `worker`s run the jobs.")
     ] = False,
+    in_process: Annotated[
+        bool,
+        typer.Option(
+            "--in-process", help="Run the job workers as threads of this process (no child)."
+        ),
+    ] = False,
     host: Annotated[str | None, typer.Option(help="Bind address, e.g. 0.0.0.0 (HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (PORT, or $PORT).")] = None,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
 ) -> None:
-    """Run the web app with in-process workers and the scheduler (SQLite: nothing else to start)."""
+    """Run the web app, and the job workers and scheduler in a child process (SQLite: nothing
+    else to start)."""
     import uvicorn
 
-    from imgharvest.recovery import Upkeep
-    from imgharvest.runtime import Runtime
     from imgharvest.web.app import create_app
 
     settings = _settings(**_listen(host, port))
     runs_jobs = not web_only and settings.workers > 0
-    services = _start(settings, runs_jobs)
-    parts: Runtime | Upkeep = (
-        Runtime(services, settings.workers) if runs_jobs else Upkeep(services, None, "web")
-    )
+    services = _start(settings, runs_jobs and in_process)
+    parts = _serve_parts(services, runs_jobs, in_process)
     parts.start()
-    what = f"{settings.workers} workers" if runs_jobs else "no workers (web only)"
-    log.info("serving on %s:%d with %s", settings.host, settings.port, what)
+    log.info("serving on %s:%d with %s", settings.host, settings.port, _what(parts, settings))
     try:
         uvicorn.run(
             create_app(settings, services), host=settings.host, port=settings.port,
@@ -144,10 +146,61 @@ def serve(
         services.close()
 
 
-def worker(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
+class _WebWithChild:
+    """The web tier's upkeep plus the supervised ``worker`` child."""
+
+    def __init__(self, services: Services) -> None:
+        from imgharvest.recovery import Upkeep
+        from imgharvest.worker_child import WorkerChild, worker_argv
+
+        settings = services.settings
+        self.upkeep = Upkeep(services, None, "web")
+        argv = worker_argv(cli_options.state.config, cli_options.state.verbosity, os.getpid())
+        # the child reads the same settings; the listen address makes the same PUBLIC_URL
+        env = {**os.environ, "IMGHARVEST_HOST": settings.host,
+               "IMGHARVEST_PORT": str(settings.port)}  # fmt: skip
+        self.child = WorkerChild(argv, env)
+
+    def start(self) -> None:
+        self.upkeep.start()
+        self.child.start()
+
+    def stop(self) -> None:
+        self.child.stop()
+        self.upkeep.stop()
+
+
+def _serve_parts(services: Services, runs_jobs: bool, in_process: bool) -> Any:
+    from imgharvest.recovery import Upkeep
+    from imgharvest.runtime import Runtime
+
+    if not runs_jobs:
+        return Upkeep(services, None, "web")
+    if in_process:
+        return Runtime(services, services.settings.workers)
+    return _WebWithChild(services)
+
+
+def _what(parts: object, settings: Settings) -> str:
+    if isinstance(parts, _WebWithChild):
+        return f"{settings.workers} workers in a child process (pid {parts.child.pid})"
+    if type(parts).__name__ == "Runtime":
+        return f"{settings.workers} workers in this process"
+    return "no workers (web only)"
+
+
+def worker(
+    parent_pid: Annotated[int | None, typer.Option("--parent-pid", hidden=True)] = None,
+    _quiet: Quiet = False,
+    _verbose: Verbose = 0,
+) -> None:
     """Run jobs, the scheduler, mail and housekeeping (WORKERS threads), next to ``serve``."""
     from imgharvest.runtime import Runtime
 
+    if parent_pid is not None:  # started by ``serve``: it ends with its parent
+        from imgharvest.worker_child import die_with_parent
+
+        die_with_parent(parent_pid)
     settings = _settings()
     services = _start(settings)
     log.info("worker with %d threads", max(1, settings.workers))
