@@ -209,6 +209,9 @@ class JobService:
             request_hash=idem.digest if idem else None,
         )  # fmt: skip
         message = f"{kind} job scheduled for {req.run_at:%Y-%m-%d %H:%M} UTC"
+        # The answer is built from what is written (no read-back): submissions stay one
+        # short transaction and a queue insert.
+        view = self._view(job, [EventView(now, "info", message)], [])
         try:
             with self._tx() as session:
                 session.add(job)
@@ -221,8 +224,6 @@ class JobService:
         log.info("%s", message, extra={"job_id": job.id})
         if self.dispatcher is not None:
             self.dispatcher.run_job(job.id, req.run_at)
-        view = self.get(job.id, with_images=False)
-        assert view is not None
         return view
 
     def by_idempotency(self, idem: Idempotency) -> JobView | None:
