@@ -132,9 +132,11 @@ def serve(
     settings = _settings(**_listen(host, port))
     runs_jobs = not web_only and settings.workers > 0
     services = _start(settings, runs_jobs and in_process)
-    parts = _serve_parts(services, runs_jobs, in_process)
+    parts, what = _serve_parts(services, runs_jobs, in_process)
     parts.start()
-    log.info("serving on %s:%d with %s", settings.host, settings.port, _what(parts, settings))
+    if isinstance(parts, _WebWithChild):
+        what += f" (pid {parts.child.pid})"
+    log.info("serving on %s:%d with %s", settings.host, settings.port, what)
     try:
         uvicorn.run(
             create_app(settings, services), host=settings.host, port=settings.port,
@@ -170,23 +172,17 @@ class _WebWithChild:
         self.upkeep.stop()
 
 
-def _serve_parts(services: Services, runs_jobs: bool, in_process: bool) -> Any:
+def _serve_parts(services: Services, runs_jobs: bool, in_process: bool) -> tuple[Any, str]:
+    """What runs beside the web app, and its description for the log."""
     from imgharvest.recovery import Upkeep
     from imgharvest.runtime import Runtime
 
+    workers = services.settings.workers
     if not runs_jobs:
-        return Upkeep(services, None, "web")
+        return Upkeep(services, None, "web"), "no workers (web only)"
     if in_process:
-        return Runtime(services, services.settings.workers)
-    return _WebWithChild(services)
-
-
-def _what(parts: object, settings: Settings) -> str:
-    if isinstance(parts, _WebWithChild):
-        return f"{settings.workers} workers in a child process (pid {parts.child.pid})"
-    if type(parts).__name__ == "Runtime":
-        return f"{settings.workers} workers in this process"
-    return "no workers (web only)"
+        return Runtime(services, workers), f"{workers} workers in this process"
+    return _WebWithChild(services), f"{workers} workers in a child process"
 
 
 def worker(
