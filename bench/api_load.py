@@ -1,10 +1,15 @@
-"""Issue 3's speed check against a real ``imgharvest serve`` on loopback: 50 API clients
-submitting jobs for 30 s (errors, p50/p99 submit latency), then the job page's latency
-while 10 jobs of 500 images run. Bounded in time and count; nothing leaves 127.0.0.1."""
+"""The web tier under load, against a real ``imgharvest serve`` on loopback: the job page's
+latency while 10 jobs of 500 images run, then 50 API clients submitting back to back (with
+no job running, then while 5 big jobs run). Issue 11: serve's default (workers in a child
+process) and ``serve --in-process`` (the workers as threads of the web process), one after
+the other in one run, the machine's load with each figure. The fake web runs in a process
+of its own, so it does not share the load client's GIL. Bounded in time and count; nothing
+leaves 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
 import socket
@@ -27,7 +32,8 @@ SUBMIT = "/api/v1/jobs/search"
 READY_SECONDS = 60.0
 BIG_JOB_SECONDS = 180.0
 BIG_QUERY = "bench api big"
-PACE = 1.0
+MODES = {"child": [], "in-process": ["--in-process"]}
+STOP_SECONDS = 15.0
 
 
 def main() -> None:
@@ -35,7 +41,7 @@ def main() -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="imgharvest-api-") as tmp:
-        print(api_scenario(Path(tmp)), flush=True)
+        print(api_scenario(Path(tmp), profile=(tools.BENCH_VENV / "py-spy").exists()), flush=True)
 
 
 @dataclass
@@ -44,9 +50,10 @@ class Latencies:
 
     seconds: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
+    load: float = field(default_factory=lambda: os.getloadavg()[0])  # 1-min load at the start
 
     def summary(self, ok: int) -> str:
-        """Count, errors, p50/p99/max in ms."""
+        """Count, errors, p50/p99/max in ms, the load average at start and end."""
         if not self.seconds:
             return "no requests"
         errors = sum(n for s, n in self.statuses.items() if s != str(ok))
@@ -55,26 +62,52 @@ class Latencies:
         return (
             f"{len(self.seconds)} requests, {errors} errors {dict(self.statuses)}, "
             f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
-            f"max {max(self.seconds) * 1000:.1f} ms"
+            f"max {max(self.seconds) * 1000:.1f} ms, "
+            f"load {self.load:.1f} -> {os.getloadavg()[0]:.1f}"
         )
 
 
-def api_scenario(work: Path, clients: int = 50, seconds: float = 30.0, jobs: int = 10) -> str:
-    """Start the fake web and ``imgharvest serve``, run both phases, stop everything."""
-    web = FakeWeb(latency=0.05)
-    with web:
+def api_scenario(
+    work: Path, clients: int = 50, seconds: float = 30.0, jobs: int = 10, profile: bool = False
+) -> str:
+    """Start the fake web, then ``imgharvest serve`` in each mode in turn; run the phases."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Queue(), ctx.Event()
+    web = ctx.Process(target=_fake_web, args=(ready, stop), daemon=True)
+    web.start()
+    try:
+        url = ready.get(timeout=60)
+        parts = [_mode(work / mode, url, mode, clients, seconds, jobs, profile) for mode in MODES]
+    finally:
+        stop.set()
+        web.join(10)
+    return "\n\n".join(parts)
+
+
+def _fake_web(ready: multiprocessing.Queue[str], stop: object) -> None:
+    with FakeWeb(latency=0.05) as web:
         web.add_catalog(BIG_QUERY, good(600, start=900_000, prefix="api"))
-        port = _free_port()
-        server = _start_server(web.url, port, work)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            return asyncio.run(_phases(base, clients, seconds, jobs, (server.pid, work)))
-        finally:
-            _stop(server)
+        ready.put(web.url)
+        stop.wait()  # type: ignore[attr-defined]
+
+
+def _mode(
+    work: Path, url: str, mode: str, clients: int, seconds: float, jobs: int, profile: bool
+) -> str:
+    work.mkdir(parents=True)
+    port = _free_port()
+    server = _start_server(url, port, work, MODES[mode])
+    try:
+        base = f"http://127.0.0.1:{port}"
+        spy = (server.pid, work) if profile else None
+        body = asyncio.run(_phases(base, clients, seconds, jobs, spy))
+    finally:
+        _stop(server)
+    return f"## serve ({mode})\n{body}"
 
 
 async def _phases(
-    base: str, clients: int, seconds: float, jobs: int, profile: tuple[int, Path]
+    base: str, clients: int, seconds: float, jobs: int, profile: tuple[int, Path] | None
 ) -> str:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients + 10)) as http:
         await _wait_ready(http, base)
@@ -82,16 +115,16 @@ async def _phases(
         page, done = await _page_under_jobs(http, base, jobs)
         lines = [f"job page while {jobs} x 500-image jobs ran ({done} finished): "
                  + page.summary(200)]  # fmt: skip
-        profiled = ""
-        for pace, later in ((0.0, True), (PACE, True), (PACE, False)):
-            lat = await _submit_load(http, base, clients, seconds, pace=pace, later=later)
-            how = f"each client 1 submit per {pace:.0f} s" if pace else "closed loop"
-            when = "scheduled for tomorrow" if later else "to run now (workers busy)"
-            lines.append(f"submit, {clients} clients, {seconds:.0f} s, {how}, {when}: "
-                         + lat.summary(201))  # fmt: skip
-            if pace and later:  # profile before the "now" jobs keep the workers busy
-                profiled = await _profiled(http, base, *profile, clients)
-    return "\n".join(lines) + "\n\n" + profiled
+        lat = await _submit_load(http, base, clients, seconds, pace=0.0, later=True)
+        lines.append(f"submit, {clients} clients back to back, {seconds:.0f} s, no job running: "
+                     + lat.summary(201))  # fmt: skip
+        running = await _submit_big(http, base, jobs // 2)
+        lat = await _submit_load(http, base, clients, seconds, pace=0.0, later=True)
+        lines.append(f"submit, {clients} clients back to back, {seconds:.0f} s, while "
+                     f"{len(running)} x 500-image jobs run: " + lat.summary(201))  # fmt: skip
+        if profile is not None:
+            lines.append(await _profiled(http, base, *profile, clients))
+    return "\n".join(lines)
 
 
 async def _submit_load(
@@ -138,11 +171,7 @@ async def _profiled(
 async def _page_under_jobs(
     http: aiohttp.ClientSession, base: str, jobs: int
 ) -> tuple[Latencies, int]:
-    body = {"query": BIG_QUERY, "count": 500, "email": "load@example.org", "sources": ["bing"]}
-    ids = []
-    for _ in range(jobs):
-        async with http.post(base + SUBMIT, json=body) as resp:
-            ids.append((await resp.json())["id"])
+    ids = await _submit_big(http, base, jobs)
     lat, deadline, done = Latencies(), time.monotonic() + BIG_JOB_SECONDS, 0
     while time.monotonic() < deadline and done < jobs:
         for job_id in ids:
@@ -150,6 +179,15 @@ async def _page_under_jobs(
         done = await _finished(http, base, ids)
         await asyncio.sleep(0.2)
     return lat, done
+
+
+async def _submit_big(http: aiohttp.ClientSession, base: str, jobs: int) -> list[str]:
+    body = {"query": BIG_QUERY, "count": 500, "email": "load@example.org", "sources": ["bing"]}
+    ids = []
+    for _ in range(jobs):
+        async with http.post(base + SUBMIT, json=body) as resp:
+            ids.append((await resp.json())["id"])
+    return ids
 
 
 async def _finished(http: aiohttp.ClientSession, base: str, ids: list[str]) -> int:
@@ -187,7 +225,9 @@ async def _wait_ready(http: aiohttp.ClientSession, base: str) -> None:
     raise RuntimeError("imgharvest serve did not answer in time")
 
 
-def _start_server(fake_url: str, port: int, work: Path) -> subprocess.Popen[bytes]:
+def _start_server(
+    fake_url: str, port: int, work: Path, options: list[str]
+) -> subprocess.Popen[bytes]:
     sources = ("BING", "DUCKDUCKGO", "OPENVERSE", "WIKIMEDIA")
     env = tools.base_env() | {f"IMGHARVEST_{name}_URL": fake_url for name in sources}
     env |= {
@@ -198,14 +238,15 @@ def _start_server(fake_url: str, port: int, work: Path) -> subprocess.Popen[byte
         "IMGHARVEST_SUBMIT_RATE_PER_MINUTE": "1000000",
     }
     log = (work / "serve.log").open("wb")
-    argv = [*tools.imgharvest_cli(), "serve"]
+    argv = [*tools.imgharvest_cli(), "serve", *options]
     return subprocess.Popen(argv, env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
+    # running big jobs would hold a graceful stop for 30 s; the worker child dies with serve
     proc.send_signal(signal.SIGINT)
     try:
-        proc.wait(timeout=40)
+        proc.wait(timeout=STOP_SECONDS)
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

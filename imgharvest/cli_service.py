@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -112,26 +112,30 @@ def serve(
     web_only: Annotated[
         bool, typer.Option("--web-only", help="Web app and API only; `worker`s run the jobs.")
     ] = False,
+    in_process: Annotated[
+        bool,
+        typer.Option(
+            "--in-process", help="Run the job workers as threads of this process (no child)."
+        ),
+    ] = False,
     host: Annotated[str | None, typer.Option(help="Bind address, e.g. 0.0.0.0 (HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (PORT, or $PORT).")] = None,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
 ) -> None:
-    """Run the web app with in-process workers and the scheduler (SQLite: nothing else to start)."""
+    """Run the web app, and the job workers and scheduler in a child process (SQLite: nothing
+    else to start)."""
     import uvicorn
 
-    from imgharvest.recovery import Upkeep
-    from imgharvest.runtime import Runtime
     from imgharvest.web.app import create_app
 
     settings = _settings(**_listen(host, port))
     runs_jobs = not web_only and settings.workers > 0
-    services = _start(settings, runs_jobs)
-    parts: Runtime | Upkeep = (
-        Runtime(services, settings.workers) if runs_jobs else Upkeep(services, None, "web")
-    )
+    services = _start(settings, runs_jobs and in_process)
+    parts, what = _serve_parts(services, runs_jobs, in_process)
     parts.start()
-    what = f"{settings.workers} workers" if runs_jobs else "no workers (web only)"
+    if isinstance(parts, _WebWithChild):
+        what += f" (pid {parts.child.pid})"
     log.info("serving on %s:%d with %s", settings.host, settings.port, what)
     try:
         uvicorn.run(
@@ -144,10 +148,55 @@ def serve(
         services.close()
 
 
-def worker(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
+class _WebWithChild:
+    """The web tier's upkeep plus the supervised ``worker`` child."""
+
+    def __init__(self, services: Services) -> None:
+        from imgharvest.recovery import Upkeep
+        from imgharvest.worker_child import WorkerChild, worker_argv
+
+        settings = services.settings
+        self.upkeep = Upkeep(services, None, "web")
+        argv = worker_argv(cli_options.state.config, cli_options.state.verbosity, os.getpid())
+        # the child reads the same settings; the listen address makes the same PUBLIC_URL
+        env = {**os.environ, "IMGHARVEST_HOST": settings.host,
+               "IMGHARVEST_PORT": str(settings.port)}  # fmt: skip
+        self.child = WorkerChild(argv, env)
+
+    def start(self) -> None:
+        self.upkeep.start()
+        self.child.start()
+
+    def stop(self) -> None:
+        self.child.stop()
+        self.upkeep.stop()
+
+
+def _serve_parts(services: Services, runs_jobs: bool, in_process: bool) -> tuple[Any, str]:
+    """What runs beside the web app, and its description for the log."""
+    from imgharvest.recovery import Upkeep
+    from imgharvest.runtime import Runtime
+
+    workers = services.settings.workers
+    if not runs_jobs:
+        return Upkeep(services, None, "web"), "no workers (web only)"
+    if in_process:
+        return Runtime(services, workers), f"{workers} workers in this process"
+    return _WebWithChild(services), f"{workers} workers in a child process"
+
+
+def worker(
+    parent_pid: Annotated[int | None, typer.Option("--parent-pid", hidden=True)] = None,
+    _quiet: Quiet = False,
+    _verbose: Verbose = 0,
+) -> None:
     """Run jobs, the scheduler, mail and housekeeping (WORKERS threads), next to ``serve``."""
     from imgharvest.runtime import Runtime
 
+    if parent_pid is not None:  # started by ``serve``: it ends with its parent
+        from imgharvest.worker_child import die_with_parent
+
+        die_with_parent(parent_pid)
     settings = _settings()
     services = _start(settings)
     log.info("worker with %d threads", max(1, settings.workers))

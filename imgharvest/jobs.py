@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
-from sqlalchemy import and_, delete, insert, literal, or_, select, update
+from sqlalchemy import Table, and_, delete, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -201,18 +201,24 @@ class JobService:
         if idem is not None and (known := self.by_idempotency(idem)) is not None:
             return known
         now = self.clock.now()
-        job = Job(
+        values: dict[str, Any] = dict(
             id=secrets.token_urlsafe(12), kind=kind, status=SCHEDULED, query=query,
             request=request, email=req.email, client=client, wanted=wanted, pages_total=pages,
             pages_done=0, run_at=req.run_at, created_at=now, attempts=0, tried=0, kept=0,
             rejected={}, idempotency_key=idem.key if idem else None,
             request_hash=idem.digest if idem else None,
         )  # fmt: skip
+        job = Job(**values)
         message = f"{kind} job scheduled for {req.run_at:%Y-%m-%d %H:%M} UTC"
+        # The answer is built from what is written (no read-back), and the rows go in as two
+        # plain INSERTs (no unit of work): a submission is one short transaction and a
+        # queue insert.
+        view = self._view(job, [EventView(now, "info", message)], [])
+        event = dict(job_id=job.id, at=now, level="info", message=message)
         try:
             with self._tx() as session:
-                session.add(job)
-                session.add(JobEvent(job_id=job.id, at=now, level="info", message=message))
+                session.execute(insert(cast(Table, Job.__table__)).values(**values))
+                session.execute(insert(cast(Table, JobEvent.__table__)).values(**event))
         except IntegrityError:
             known = self.by_idempotency(idem) if idem is not None else None
             if known is None:
@@ -221,8 +227,6 @@ class JobService:
         log.info("%s", message, extra={"job_id": job.id})
         if self.dispatcher is not None:
             self.dispatcher.run_job(job.id, req.run_at)
-        view = self.get(job.id, with_images=False)
-        assert view is not None
         return view
 
     def by_idempotency(self, idem: Idempotency) -> JobView | None:

@@ -38,9 +38,12 @@ class Serve:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        self.start_with()
+
+    def start_with(self, *options: str) -> None:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(SERVE, env=self.env, cwd=self.log.parent, stdout=log,
-                                         stderr=subprocess.STDOUT)  # fmt: skip
+            self.proc = subprocess.Popen([*SERVE, *options], env=self.env, cwd=self.log.parent,
+                                         stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
         wait_for(self._ready, timeout=60)
 
     def _ready(self) -> bool:
@@ -170,3 +173,77 @@ def test_original_crawler_readme_session_with_curl(
         code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
                                app.url + path], capture_output=True, check=True)  # fmt: skip
         assert code.stdout == (b"200" if path.endswith("5") else b"404")
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children, whichever thread started them (Linux /proc)."""
+    tasks = Path(f"/proc/{pid}/task").glob("*/children")
+    return sorted(int(p) for task in tasks for p in task.read_text().split())
+
+
+def gone(pid: int) -> bool:
+    """Whether a process has ended (a zombie waiting for its reaper counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+@pytest.mark.slow
+def test_serve_runs_jobs_in_a_child_that_dies_with_it(
+    serve: Callable[..., Serve], slow_web: FakeWeb
+) -> None:
+    slow_web.add_catalog("child lynx", cat.good(30, start=8200, prefix="cl"))
+    app = serve(IMGHARVEST_BING_URL=slow_web.url, IMGHARVEST_FETCH_CONCURRENCY="2")
+    app.start()
+    assert app.proc is not None
+    (child,) = wait_for(lambda: children(app.proc.pid) if app.proc else None, timeout=30)
+    posted = httpx.post(f"{app.url}/api/v1/jobs/search", json={"query": "child lynx", "count": 20})
+    job_id = posted.json()["id"]
+    body = wait_for(lambda: (b := app.job(job_id))["kept"] > 0 and b)
+    named = {e["worker"] for e in body["events"] if e["worker"]}
+    assert named, body["events"]
+    pids = {int(worker.rsplit(":", 1)[1]) for worker in named}
+    assert pids == {child}  # the job ran in the child, not in serve
+    assert app.proc.pid not in pids
+    app.kill9()
+    wait_for(lambda: gone(child), timeout=10, step=0.1)
+
+
+@pytest.mark.slow
+def test_a_dead_worker_child_is_replaced_and_the_job_finishes(
+    serve: Callable[..., Serve], slow_web: FakeWeb
+) -> None:
+    slow_web.add_catalog("phoenix lynx", cat.good(20, start=8300, prefix="pl"))
+    app = serve(IMGHARVEST_BING_URL=slow_web.url, IMGHARVEST_FETCH_CONCURRENCY="2")
+    app.start()
+    assert app.proc is not None
+    (first,) = wait_for(lambda: children(app.proc.pid) if app.proc else None, timeout=30)
+    posted = httpx.post(
+        f"{app.url}/api/v1/jobs/search", json={"query": "phoenix lynx", "count": 10}
+    )
+    job_id = posted.json()["id"]
+    wait_for(lambda: app.job(job_id)["status"] == "running")
+    os.kill(first, signal.SIGKILL)
+    (second,) = wait_for(lambda: [p for p in children(app.proc.pid) if p != first] if app.proc
+                         else None, timeout=30)  # fmt: skip
+    body = wait_for(lambda: (b := app.job(job_id))["status"] == "done" and b, timeout=120)
+    assert len(done_events(body)) == 1
+    assert f":{second}" in {e["worker"][-len(str(second)) - 1 :] for e in body["events"]
+                            if e["worker"]}  # fmt: skip
+    assert app.proc.poll() is None  # serve itself never noticed more than a log line
+
+
+def test_serve_in_process_keeps_jobs_in_serve(
+    serve: Callable[..., Serve], fakeweb: FakeWeb
+) -> None:
+    fakeweb.add_catalog("home lynx", cat.good(6, start=8400, prefix="hl"))
+    app = serve()
+    app.start_with("--in-process")
+    assert app.proc is not None
+    posted = httpx.post(f"{app.url}/api/v1/jobs/search", json={"query": "home lynx", "count": 3})
+    body = wait_for(lambda: (b := app.job(posted.json()["id"]))["status"] == "done" and b)
+    named = {e["worker"] for e in body["events"] if e["worker"]}
+    assert {int(w.rsplit(":", 1)[1]) for w in named} == {app.proc.pid}
+    assert children(app.proc.pid) == []

@@ -194,3 +194,26 @@ def test_housekeeping_requeues_silent_runs_but_not_fresh_schedules(
     assert (queued_runs(svc, fresh.id), queued_runs(svc, lost.id)) == (1, 2)
     svc.tasks.recover(startup=True)
     assert queued_runs(svc, fresh.id) == 2
+
+
+def test_a_submission_answers_what_it_wrote_without_reading_it_back(
+    svc: Services, clock: ManualClock
+) -> None:
+    from sqlalchemy import event
+
+    engine = svc.jobs.sessions.kw["bind"]
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]).split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        made = svc.jobs.create_search(search(clock, run_at=clock.now() + timedelta(minutes=5)))
+        crawl = CrawlRequest(urls=["http://example.org/a"], run_at=clock.now(), email=None)
+        made_crawl = svc.jobs.create_crawl(crawl, client="cli")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements == ["INSERT", "INSERT"] * 2  # a job and its first event, each time
+    for view in (made, made_crawl):
+        assert view == svc.jobs.get(view.id, with_images=False)
