@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from imgharvest.clock import ManualClock
@@ -97,3 +100,13 @@ def image_row(i: int) -> dict[str, str | int]:
         "height": 240, "format": "JPEG", "bytes": 1000, "sha256": "0" * 64, "phash": "0" * 16,
         "licence": "", "licence_url": "", "creator": "",
     }  # fmt: skip
+
+
+@asynccontextmanager
+async def api_client(svc: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the app on ``svc``, in process (app errors come back as 500s);
+    ``svc`` is closed after."""
+    transport = httpx.ASGITransport(create_app(svc.settings, svc), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+    svc.close()

@@ -14,6 +14,7 @@ from imgharvest.clock import ManualClock
 from imgharvest.services import Services, build_services
 from imgharvest.web.app import create_app
 from tests.integration.test_jobs import deliver
+from tests.web_support import api_client
 
 
 @pytest.fixture
@@ -23,10 +24,8 @@ def svc(make_settings: Any) -> Services:
 
 @pytest.fixture
 async def client(svc: Services) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(create_app(svc.settings, svc), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with api_client(svc) as c:
         yield c
-    svc.close()
 
 
 def later(svc: Services, minutes: int = 10) -> str:

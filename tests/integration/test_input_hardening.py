@@ -13,7 +13,7 @@ import pytest
 
 from imgharvest.clock import ManualClock
 from imgharvest.services import Services, build_services
-from imgharvest.web.app import create_app
+from tests.web_support import api_client
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -25,10 +25,8 @@ def svc(make_settings: Any) -> Services:
 
 @pytest.fixture
 async def client(svc: Services) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(create_app(svc.settings, svc), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with api_client(svc) as c:
         yield c
-    svc.close()
 
 
 def search(**changes: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from imgharvest.clock import ManualClock
 from imgharvest.logging_setup import JobContext
 from imgharvest.resubmit import make_token, read_token
 from imgharvest.services import Services, build_services
-from imgharvest.web.app import create_app
+from tests.web_support import api_client
 
 ADDRESS = "ada.lovelace+jobs@example.org"
 FORMS = (ADDRESS, quote(ADDRESS), quote(ADDRESS, safe=""), quote_plus(ADDRESS), "ada.lovelace")
@@ -30,10 +30,8 @@ def svc(make_settings: Any) -> Services:
 
 @pytest.fixture
 async def client(svc: Services) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(create_app(svc.settings, svc), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with api_client(svc) as c:
         yield c
-    svc.close()
 
 
 async def scheduled_job(client: httpx.AsyncClient, svc: Services, **extra: Any) -> str:

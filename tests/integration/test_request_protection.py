@@ -16,7 +16,7 @@ import pytest
 
 from imgharvest.clock import ManualClock
 from imgharvest.services import Services, build_services
-from imgharvest.web.app import create_app
+from tests.web_support import api_client
 
 EVIL = {"Origin": "http://evil.example"}
 TEMPLATES = Path(__file__).parents[2] / "imgharvest" / "web" / "templates"
@@ -29,10 +29,8 @@ def svc(make_settings: Any) -> Services:
 
 @pytest.fixture
 async def client(svc: Services) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(create_app(svc.settings, svc), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with api_client(svc) as c:
         yield c
-    svc.close()
 
 
 async def new_job(client: httpx.AsyncClient, svc: Services) -> str:
