@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from imgharvest.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
+from imgharvest.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SHORT
 from tests.e2e.test_cli_get import read_zip, underlying_picture
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
@@ -164,9 +164,11 @@ def test_resume_seeds_the_deduper_with_what_the_folder_holds(
     fakeweb.add_catalog("resume second", copies + originals[3:])
     out = tmp_path / "dups"
     assert run(env, "get", "resume first", "-n", "3", "-s", "bing", "-o", str(out)).returncode == 0
-    done = run(env, "get", "resume second", "-n", "6", "-s", "bing", "-o", str(out), "--resume",
+    # One more than the six distinct pictures, so every candidate is judged: asking for
+    # exactly six lets the run stop before a late copy is counted.
+    done = run(env, "get", "resume second", "-n", "7", "-s", "bing", "-o", str(out), "--resume",
                "--json")  # fmt: skip
-    assert done.returncode == EXIT_OK, done.stderr
+    assert done.returncode == EXIT_SHORT, done.stderr
     summary = json.loads(done.stdout)
     assert summary["rejected"] == {"duplicate_exact": 3}
     assert summary["kept_earlier"] == 3 and summary["delivered"] == 6
