@@ -29,7 +29,7 @@ out = Console()
 log = logging.getLogger("imgharvest.service")
 
 
-def _start(settings: Settings, runs_jobs: bool = True) -> Services:
+def _start(settings: Settings, runs_jobs: bool = True, say_where: bool = True) -> Services:
     from imgharvest import fleet
 
     setup_logging(level=_service_log_level(), log_file=settings.log_file)
@@ -46,7 +46,7 @@ def _start(settings: Settings, runs_jobs: bool = True) -> Services:
         _refuse_damaged(settings, exc)
         raise
     # said once the database opened: a damaged one is refused in one line, before these
-    for line in where_lines(settings):
+    for line in where_lines(settings) if say_where else []:
         log.info("%s", line)
     return services
 
@@ -198,7 +198,8 @@ def worker(
 
         die_with_parent(parent_pid)
     settings = _settings()
-    services = _start(settings)
+    # serve's child shares serve's log, where serve has already said where things go
+    services = _start(settings, say_where=parent_pid is None)
     log.info("worker with %d threads", max(1, settings.workers))
     try:
         Runtime(services, max(1, settings.workers)).run()
