@@ -57,8 +57,9 @@ def imgharvest_ref(urls: Path, out: Path, work: Path) -> Invocation:
 
 
 def ref_cli() -> list[str]:
-    """The CLI entry point of the reference checkout (found first on its ``PYTHONPATH``)."""
-    return [sys.executable, "-c", "from imgharvest.cli import main; main()"]
+    """The CLI entry point of the reference checkout (found first on its ``PYTHONPATH``;
+    ``-P`` keeps the working directory's checkout off the path)."""
+    return [sys.executable, "-P", "-c", "from imgharvest.cli import main; main()"]
 
 
 def ref_env() -> dict[str, str]:
