@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import compileall
+import os
 import subprocess
 import tempfile
 import time
@@ -22,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     names = [n.strip() for n in args.tools.split(",") if n.strip()]
     if args.what in ("fetch", "get", "all", "profile", "api"):
         _ensure_bench_env(names if args.what in ("fetch", "all") else [])
+    _compile_sources()
     with tempfile.TemporaryDirectory(prefix="imgharvest-bench-") as tmp:
         work = Path(tmp)
         if args.what in ("fetch", "all"):
@@ -54,11 +57,20 @@ def _ensure_bench_env(names: list[str]) -> None:
         subprocess.run(["bash", str(tools.BENCH / "setup.sh")], check=True)
 
 
+def _compile_sources() -> None:
+    """Byte-compile the checkout(s) under test, as installing a wheel does: with
+    ``PYTHONDONTWRITEBYTECODE`` set, every run would otherwise compile them again."""
+    trees = [tools.BENCH.parent, *filter(None, [os.environ.get("BENCH_REF_TREE")])]
+    for tree in trees:
+        compileall.compile_dir(Path(tree) / "imgharvest", quiet=1)
+
+
 def _report(name: str, rows: list[report.Row], expected: int) -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     report.save(rows, RESULTS / f"{name}-{stamp}.json")
     ratios = [report.round_ratios(rows, t, "curl") for t in tools.FETCH_TOOLS if "imgh" in t]
     ratios += [report.round_ratios(rows, "imgharvest get", "icrawler-get")]
+    ratios += [report.round_ratios(rows, "imgharvest get (ref)", "icrawler-get")]
     text = report.table(rows, expected) + "\n\n" + "\n".join(r for r in ratios if r)
     text += "\n\nall runs:\n" + report.runs_detail(rows)
     _print_saved(name, text, stamp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -54,6 +55,9 @@ def get_scenario(runs: int, work: Path, with_icrawler: bool = True) -> tuple[lis
         for run in range(1, runs + 1):
             rows.append(_get_once(web.url, run, work))
             print(_line(rows[-1]), flush=True)
+            if os.environ.get("BENCH_REF_TREE"):  # the same command from the reference commit
+                rows.append(_get_once(web.url, run, work, ref=True))
+                print(_line(rows[-1]), flush=True)
             if with_icrawler:
                 rows.append(_icrawler_get_once(web.url, run, work))
                 print(_line(rows[-1]), flush=True)
@@ -71,15 +75,18 @@ def _icrawler_get_once(bing_url: str, run: int, work: Path) -> Row:
     return Row("icrawler-get", run, measured, check_dir(out), _last_write(out, measured.started))
 
 
-def _get_once(bing_url: str, run: int, work: Path) -> Row:
-    place = _fresh(work / f"get-{run}")  # _fresh makes parents too
+def _get_once(bing_url: str, run: int, work: Path, ref: bool = False) -> Row:
+    name = "imgharvest get" + (" (ref)" if ref else "")
+    place = _fresh(work / f"get-{run}{'-ref' if ref else ''}")  # _fresh makes parents too
     archive = place / "out.zip"
     env = tools.base_env() | {
         "IMGHARVEST_ALLOWED_NETWORKS": "127.0.0.0/8",
         "IMGHARVEST_DATA_DIR": str(place / "data"),
         "IMGHARVEST_BING_URL": bing_url,
     }
-    argv = [*tools.imgharvest_cli(), "get", GET_QUERY, "-n", str(GET_COUNT)]
+    env |= tools.ref_env() if ref else {}
+    cli = tools.ref_cli() if ref else tools.imgharvest_cli()
+    argv = [*cli, "get", GET_QUERY, "-n", str(GET_COUNT)]
     argv += ["-s", "bing", "-o", str(archive)]
     measured = run_measured(argv, env, place, place / "tool.log")
     unpacked = place / "unpacked"
@@ -87,7 +94,7 @@ def _get_once(bing_url: str, run: int, work: Path) -> Row:
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(unpacked)
     last = archive.stat().st_mtime - measured.started if archive.exists() else float("nan")
-    return Row("imgharvest get", run, measured, check_dir(unpacked), last)
+    return Row(name, run, measured, check_dir(unpacked), last)
 
 
 def _fresh(path: Path) -> Path:

@@ -48,6 +48,28 @@ def imgharvest_aiohttp(urls: Path, out: Path, work: Path) -> Invocation:
     return Invocation(inv.argv, inv.env | {"IMGHARVEST_FETCH_BACKEND": "aiohttp"})
 
 
+def imgharvest_ref(urls: Path, out: Path, work: Path) -> Invocation:
+    """``imgharvest-host128`` run from another checkout (``BENCH_REF_TREE``, e.g. an exported
+    earlier commit) with this venv: an A/B of two commits interleaved in the same run."""
+    inv = imgharvest_host128(urls, out, work)
+    args = inv.argv[len(imgharvest_cli()) :]
+    return Invocation([*ref_cli(), *args], inv.env | ref_env())
+
+
+def ref_cli() -> list[str]:
+    """The CLI entry point of the reference checkout (found first on its ``PYTHONPATH``;
+    ``-P`` keeps the working directory's checkout off the path)."""
+    return [sys.executable, "-P", "-c", "from imgharvest.cli import main; main()"]
+
+
+def ref_env() -> dict[str, str]:
+    """``PYTHONPATH`` naming the reference checkout (``BENCH_REF_TREE``)."""
+    tree = os.environ.get("BENCH_REF_TREE")
+    if not tree:
+        raise SystemExit("imgharvest-ref needs BENCH_REF_TREE (a checkout of the other commit)")
+    return {"PYTHONPATH": str(Path(tree).resolve())}
+
+
 def imgharvest_cli() -> list[str]:
     """The installed ``imgharvest`` script, or the same entry point from this checkout."""
     script = PROJECT_BIN / "imgharvest"
@@ -114,6 +136,7 @@ FETCH_TOOLS: dict[str, Builder] = {
     "imgharvest": imgharvest,
     "imgharvest-host128": imgharvest_host128,
     "imgharvest-aiohttp": imgharvest_aiohttp,
+    "imgharvest-ref": imgharvest_ref,
     "curl": curl,
     "aria2c": aria2c,
     "img2dataset": img2dataset,

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from imgharvest import cli_json, cli_options
+from imgharvest import cli_exit, cli_json, cli_options
 from imgharvest.cli_harvest import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -211,6 +211,7 @@ def _download(links: list[Candidate], job: Job, settings: Settings) -> int:
 def _guarded() -> Iterator[Settings]:
     """Settings for a command; turns bad input, job failures and Ctrl-C into clear exits."""
     cli_options.show_cli_logs()
+    cli_options.state.ends_fast = True  # every exit below comes after the output is closed
     try:
         yield cli_options.settings()
     except (InputError, ConfigError) as exc:
@@ -288,4 +289,7 @@ register_sources_command(app)
 
 def main() -> None:
     """Entry point of the ``imgharvest`` script."""
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        cli_exit.leave(exc)

@@ -21,6 +21,7 @@ class CliState:
 
     config: Path | None = None
     verbosity: int = 0  # -1 quiet, 0 normal, 1 and more verbose
+    ends_fast: bool = False  # a harvest command ran: the script may skip teardown (cli_exit)
 
     @property
     def quiet(self) -> bool:
@@ -35,6 +36,7 @@ def reset(config: Path | None, quiet: bool, verbose: int) -> None:
     """Start an invocation afresh from the options given before the command's name (the
     CLI may be invoked many times in one process); the command's own options come after."""
     state.config, state.verbosity = config, -1 if quiet else (verbose or 0)
+    state.ends_fast = False
 
 
 def settings(**overrides: Any) -> Settings:

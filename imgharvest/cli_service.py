@@ -13,14 +13,13 @@ from imgharvest import cli_options
 from imgharvest.cli_options import Quiet, Verbose
 from imgharvest.errors import ConfigError
 from imgharvest.logging_setup import setup_logging
-from imgharvest.runtime import consumer
 from imgharvest.settings import Settings
 from imgharvest.startup import where_lines
 
 if TYPE_CHECKING:
     from imgharvest.services import Services
 
-__all__ = ["consumer", "register"]
+__all__ = ["register"]
 
 # The service stack (SQLAlchemy, Huey, the web app) is imported inside each command,
 # so one-shot commands such as ``get`` and ``fetch`` start without paying for it.

@@ -122,8 +122,12 @@ class Transfer:
         self.chunks.clear()
 
     def finish(self) -> None:
-        """Close a spilled body (its hash is final), or drop it on failure."""
+        """Write a whole small 2xx body to its file, or close a spilled one (its hash is
+        final), or drop it on failure. Writing here spares every image a hop to a file
+        thread and back; if it fails, ``sha256`` stays unset and the caller writes it."""
         if self._out is None:
+            if self.ok:
+                self._write_whole()
             return
         if self.ok:
             self._spill()
@@ -132,6 +136,20 @@ class Transfer:
         self._out = None
         if not self.ok:
             self.request.dest.unlink(missing_ok=True)
+
+    def _write_whole(self) -> None:
+        digest = hashlib.sha256()
+        try:
+            with self.request.dest.open("wb") as out:
+                for chunk in self.chunks:
+                    digest.update(chunk)
+                    out.write(chunk)
+        except OSError:  # the caller's write meets the same error and reports it
+            with contextlib.suppress(OSError):
+                self.request.dest.unlink(missing_ok=True)
+            return
+        self.sha256 = digest.hexdigest()
+        self.chunks.clear()
 
     def refuse_or_open(self, guard: NetworkGuard, address: Any) -> socket.socket | None:
         """The guard's verdict on the address libcurl is about to connect to, then a socket."""
