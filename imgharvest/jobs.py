@@ -217,8 +217,9 @@ class JobService:
         event = dict(job_id=job.id, at=now, level="info", message=message)
         try:
             with self._tx() as session:
-                session.execute(insert(cast(Table, Job.__table__)).values(**values))
-                session.execute(insert(cast(Table, JobEvent.__table__)).values(**event))
+                # Parameters, not values baked into the statement: its compiled form is cached.
+                session.execute(insert(cast(Table, Job.__table__)), values)
+                session.execute(insert(cast(Table, JobEvent.__table__)), event)
         except IntegrityError:
             known = self.by_idempotency(idem) if idem is not None else None
             if known is None:
