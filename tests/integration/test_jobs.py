@@ -219,3 +219,13 @@ def test_a_submission_answers_what_it_wrote_without_reading_it_back(
     assert statements == ["INSERT", "INSERT"] * 2  # a job and its first event, each time
     for view in (made, made_crawl):
         assert view == svc.jobs.get(view.id, with_images=False)
+
+
+def test_a_later_run_waits_in_the_schedule_and_a_due_one_in_the_queue(
+    svc: Services, clock: ManualClock
+) -> None:
+    later = svc.jobs.create_search(search(clock, run_at=clock.now() + timedelta(hours=1)))
+    now = svc.jobs.create_search(search(clock))
+    scheduled = [t.args for t in svc.queue.scheduled() if t.name == "run_job"]
+    pending = [t.args for t in svc.queue.pending() if t.name == "run_job"]
+    assert scheduled == [(later.id,)] and pending == [(now.id,)]
