@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from imgharvest import links
 from imgharvest.clock import Clock
 from imgharvest.dbretry import retrying
+from imgharvest.dbwrite import Writes
 from imgharvest.errors import InputError
 from imgharvest.expiry import Expiry
 from imgharvest.models import Job, JobEvent, JobImage
@@ -146,6 +146,7 @@ class JobService:
     def __init__(
         self,
         sessions: sessionmaker[Session],
+        writes: Writes,
         settings: Settings,
         clock: Clock,
         store: Store,
@@ -153,13 +154,15 @@ class JobService:
         stale_after: float = 30.0,
     ) -> None:
         self.sessions, self.settings, self.clock, self.store = sessions, settings, clock, store
-        self.dispatcher = dispatcher
+        self.writes, self.dispatcher = writes, dispatcher
         self.stale_after = timedelta(seconds=stale_after)
+        self._secret: str | None = None
 
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        with self.sessions.begin() as session:
-            yield session
+    def secret(self) -> str:
+        """The secret key, read once (every job view signs a resubmit link with it)."""
+        if self._secret is None:
+            self._secret = self.settings.secret()
+        return self._secret
 
     # -- creating ---------------------------------------------------------
     def create_search(
@@ -216,9 +219,10 @@ class JobService:
         view = self._view(job, [EventView(now, "info", message)], [])
         event = dict(job_id=job.id, at=now, level="info", message=message)
         try:
-            with self._tx() as session:
-                session.execute(insert(cast(Table, Job.__table__)).values(**values))
-                session.execute(insert(cast(Table, JobEvent.__table__)).values(**event))
+            with self.writes.transaction() as conn:
+                # Parameters, not values baked into the statement: its compiled form is cached.
+                conn.execute(insert(_table(Job)), values)
+                conn.execute(insert(_table(JobEvent)), event)
         except IntegrityError:
             known = self.by_idempotency(idem) if idem is not None else None
             if known is None:
@@ -325,13 +329,9 @@ class JobService:
     def cancel(self, job_id: str) -> JobView | None:
         """Cancel a scheduled or running job (None if unknown); ``InputError`` if it has ended."""
         now = self.clock.now()
-        with self._tx() as session:
-            result = session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status.in_(ACTIVE))
-                .values(status=CANCELLED, finished_at=now, expires_at=self._expiry(now))
-            )
-            changed = getattr(result, "rowcount", 0) == 1
+        stop = update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE))
+        stop = stop.values(status=CANCELLED, finished_at=now, expires_at=self._expiry(now))
+        changed = self.writes.one(stop) == 1
         view = self.get(job_id, with_images=False)
         if view is not None and not changed:
             raise InputError("status", f"the job is {view.status}; it cannot be cancelled")
@@ -364,32 +364,22 @@ class JobService:
             Job.status == SCHEDULED,
             and_(Job.status == RUNNING, or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale)),
         )
-        with self._tx() as session:
-            result = session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.run_at <= now, runnable)
-                .values(
-                    status=RUNNING,
-                    started_at=now,
-                    heartbeat_at=now,
-                    attempts=Job.attempts + 1,
-                    worker=worker,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) != 1:
+        take = update(Job).where(Job.id == job_id, Job.run_at <= now, runnable).values(
+            status=RUNNING, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1,
+            worker=worker, tried=0, kept=0, rejected={}, pages_done=0,
+        )  # fmt: skip
+        taken = select(Job.attempts, Job.kind, Job.request, Job.email).where(Job.id == job_id)
+        with self.writes.transaction() as conn:
+            if getattr(conn.execute(take), "rowcount", 0) != 1:
                 return None
-            job = session.get_one(Job, job_id, populate_existing=True)
-            self._reset_run(session, job)
-            claim = Claim(job.id, job.attempts, job.kind, dict(job.request), job.email)
+            # A new attempt starts from nothing: the rows of an earlier one go.
+            conn.execute(delete(JobImage).where(JobImage.job_id == job_id))
+            row = conn.execute(taken).one()
+        claim = Claim(job_id, row.attempts, row.kind, dict(row.request), row.email)
         note = "" if claim.attempt == 1 else f" (attempt {claim.attempt}, after a lost worker)"
         where = f" on {worker}" if worker else ""
         self.run_event(claim, "info", f"job started{where}{note}", worker)
         return claim
-
-    def _reset_run(self, session: Session, job: Job) -> None:
-        session.execute(delete(JobImage).where(JobImage.job_id == job.id))
-        job.tried, job.kept, job.rejected, job.pages_done = 0, 0, {}, 0
 
     def _fenced(self, claim: Claim) -> Any:
         return and_(Job.id == claim.job_id, Job.status == RUNNING, Job.attempts == claim.attempt)
@@ -397,11 +387,8 @@ class JobService:
     @retrying
     def heartbeat(self, claim: Claim) -> bool:
         """Mark the run alive; False when it no longer owns the job (cancelled or replaced)."""
-        with self._tx() as session:
-            result = session.execute(
-                update(Job).where(self._fenced(claim)).values(heartbeat_at=self.clock.now())
-            )
-            return getattr(result, "rowcount", 0) == 1
+        beat = update(Job).where(self._fenced(claim)).values(heartbeat_at=self.clock.now())
+        return self.writes.one(beat) == 1
 
     @retrying
     def progress(
@@ -416,17 +403,20 @@ class JobService:
         """Store live counts of a run (``active``: pages being read right now)."""
         values = {"tried": tried, "kept": kept, "rejected": dict(rejected), "pages_done": pages,
                   "pages_active": active}  # fmt: skip
-        with self._tx() as session:
-            session.execute(update(Job).where(self._fenced(claim)).values(**values))
+        self.writes.one(update(Job).where(self._fenced(claim)).values(**values))
 
     @retrying
     def add_links(self, claim: Claim, rows: Sequence[Mapping[str, Any]], start: int) -> bool:
         """Store found links while the run goes on (positions from ``start``); False if lost."""
-        with self._tx() as session:
-            owned = session.scalars(select(Job.id).where(self._fenced(claim))).first()
-            if owned is None:
+        found = _image_rows(claim.job_id, rows, start)
+        alive = update(Job).where(self._fenced(claim)).values(heartbeat_at=self.clock.now())
+        with self.writes.transaction() as conn:
+            # Rows first (one statement), then the fence: the beat's row lock keeps a takeover
+            # from slipping between the check and the commit.
+            conn.execute(insert(_table(JobImage)), found)
+            if getattr(conn.execute(alive), "rowcount", 0) != 1:
+                conn.rollback()
                 return False
-            session.add_all(_image_rows(claim.job_id, rows, start))
         return True
 
     @retrying
@@ -446,9 +436,7 @@ class JobService:
             literal(message), literal(worker),
         ).where(self._fenced(claim))  # fmt: skip
         columns = ["job_id", "at", "level", "message", "worker"]
-        with self._tx() as session:
-            result = session.execute(insert(JobEvent).from_select(columns, row))
-            kept = getattr(result, "rowcount", 0) == 1
+        kept = self.writes.one(insert(JobEvent).from_select(columns, row)) == 1
         if kept:
             extra = {"job_id": claim.job_id, "worker": worker}
             line = redact(message, private) if private else message
@@ -460,8 +448,8 @@ class JobService:
         """Keep one event row and write one log line naming the job (``private`` words and URL
         credentials masked)."""
         message = mask_credentials(message)
-        with self._tx() as session:
-            session.add(JobEvent(job_id=job_id, at=self.clock.now(), level=level, message=message))
+        row = {"job_id": job_id, "at": self.clock.now(), "level": level, "message": message}
+        self.writes.one(insert(_table(JobEvent)), row)
         line = redact(message, private) if private else message
         log.log(logging.getLevelName(level.upper()), "%s", line, extra={"job_id": job_id})
 
@@ -469,15 +457,18 @@ class JobService:
     def finish(self, claim: Claim, outcome: Outcome) -> bool:
         """Record a finished run (images, archive, link); False if the run lost the job."""
         now = self.clock.now()
-        link = links.mint(self.settings.secret()) if outcome.archive_key else None
-        with self._tx() as session:
-            result = session.execute(
-                update(Job).where(self._fenced(claim)).values(**outcome.values(now, link))
-                .values(expires_at=self._expiry(now), finished_at=now)
-            )  # fmt: skip
-            if getattr(result, "rowcount", 0) != 1:
+        link = links.mint(self.secret()) if outcome.archive_key else None
+        done = update(Job).where(self._fenced(claim)).values(**outcome.values(now, link))
+        done = done.values(expires_at=self._expiry(now), finished_at=now)
+        rows = _image_rows(claim.job_id, outcome.images)
+        with self.writes.transaction() as conn:
+            # The rows first, prepared above and sent as one statement: SQLite's write lock is
+            # taken there and held for two statements, not for a flush of one INSERT per row.
+            if rows:
+                conn.execute(insert(_table(JobImage)), rows)
+            if getattr(conn.execute(done), "rowcount", 0) != 1:
+                conn.rollback()  # the run lost the job: none of its rows stay
                 return False
-            session.add_all(_image_rows(claim.job_id, outcome.images))
         self.event(claim.job_id, "info", f"job {outcome.status}: {outcome.summary}")
         return True
 
@@ -485,13 +476,12 @@ class JobService:
     def fail(self, claim: Claim, error: str) -> bool:
         """Record a failed run; False if the run no longer owned the job."""
         now = self.clock.now()
-        with self._tx() as session:
-            result = session.execute(
-                update(Job).where(self._fenced(claim)).values(
-                    status=FAILED, error=error, finished_at=now, expires_at=self._expiry(now)
-                )
-            )  # fmt: skip
-            owned = getattr(result, "rowcount", 0) == 1
+        failed = (
+            update(Job)
+            .where(self._fenced(claim))
+            .values(status=FAILED, error=error, finished_at=now, expires_at=self._expiry(now))
+        )
+        owned = self.writes.one(failed) == 1
         if owned:
             self.event(claim.job_id, "error", f"job failed: {error}")
         return owned
@@ -539,7 +529,7 @@ class JobService:
             pages_total=job.pages_total, pages_done=job.pages_done, summary=job.summary,
             error=job.error, has_email=bool(job.email), job_url=f"{base}/jobs/{job.id}",
             download_url=self._download_url(job), expires_at=job.expires_at,
-            resubmit_url=resubmit_url(base, job, self.settings.secret()),
+            resubmit_url=resubmit_url(base, job, self.secret()),
             request=dict(job.request), events=events, images=images,
             pages_active=job.pages_active or 0, archive_bytes=job.archive_bytes,
         )  # fmt: skip
@@ -547,7 +537,7 @@ class JobService:
     def _download_url(self, job: Job) -> str | None:
         if job.status not in DELIVERED or not job.link_nonce or self._expired(job):
             return None
-        token = links.derive(self.settings.secret(), job.link_nonce)
+        token = links.derive(self.secret(), job.link_nonce)
         return self.settings.public_url + links.path(token)
 
 
@@ -577,12 +567,23 @@ class Outcome:
         }  # fmt: skip
 
 
-def _image_rows(job_id: str, images: Sequence[Mapping[str, Any]], start: int = 0) -> list[JobImage]:
-    names = set(MANIFEST_FIELDS)
+def _table(model: type[Job] | type[JobEvent] | type[JobImage]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _image_rows(
+    job_id: str, images: Sequence[Mapping[str, Any]], start: int = 0
+) -> list[dict[str, Any]]:
+    """Image rows as plain values with every column given (one multi-row INSERT needs the same
+    columns in every row; a manifest field missing from a row gets the column's default)."""
     return [
-        JobImage(job_id=job_id, position=i, **{k: v for k, v in row.items() if k in names})
+        {"job_id": job_id, "position": i, **{k: row.get(k, _DEFAULTS[k]) for k in MANIFEST_FIELDS}}
         for i, row in enumerate(images, start)
     ]
+
+
+_NUMBERS = {"width", "height", "bytes", "rank"}
+_DEFAULTS: dict[str, str | int] = {k: 0 if k in _NUMBERS else "" for k in MANIFEST_FIELDS}
 
 
 def in_archive(file: str) -> bool:

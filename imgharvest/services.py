@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from imgharvest.clock import Clock, SystemClock
 from imgharvest.db import make_engine, make_sessions, upgrade
+from imgharvest.dbwrite import Writes
 from imgharvest.jobs import JobService
 from imgharvest.mail import Mailer, Outbox, make_mailer
 from imgharvest.queue import make_huey
@@ -56,7 +57,9 @@ def build_services(
     clock = clock or SystemClock()
     store = from_url(settings.storage_url, settings.s3_endpoint_url)
     tasks = Tasks(make_huey(settings.queue_url, settings.queue_name))
-    jobs = JobService(sessions, settings, clock, store, tasks, stale_after=stale_after)
+    jobs = JobService(
+        sessions, Writes(engine), settings, clock, store, tasks, stale_after=stale_after
+    )
     services = Services(
         settings, engine, sessions, jobs, Outbox(sessions, clock), store,
         mailer or make_mailer(settings), tasks.huey, tasks, clock,

@@ -19,11 +19,12 @@ import shutil
 import smtplib
 import threading
 import zipfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from huey import Huey
+from huey.utils import normalize_time
 from sqlalchemy.exc import SQLAlchemyError
 
 from imgharvest import faults, licences, reasons, redact
@@ -85,11 +86,23 @@ class Tasks:
     def try_run_job(self, job_id: str, at: datetime) -> bool:
         """Queue a run; False (logged) when the queue cannot be reached."""
         try:
-            self._run.schedule(args=(job_id,), eta=at)
+            self._queue_run(job_id, at)
         except Exception as exc:  # any queue backend's connection error
             log.warning("queue unavailable, job %s waits in the database: %s", job_id, exc)
             return False
         return True
+
+    def _queue_run(self, job_id: str, at: datetime) -> None:
+        # A later run goes straight into Huey's schedule, where its consumer would move it on
+        # dequeueing it: one queue write per submission instead of three, and none by the
+        # worker that would contend with the web tier for the queue's lock.
+        eta = normalize_time(at, None, self.huey.utc)
+        task = self._run.task_class((job_id,), {}, eta=eta)
+        now = datetime.now(UTC).replace(tzinfo=None) if self.huey.utc else datetime.now()
+        if eta > now and not self.huey.immediate:
+            self.huey.add_schedule(task)
+        else:
+            self.huey.enqueue(task)
 
     def send_email(self, email_id: int, at: datetime | None = None) -> None:
         """Hand a message to this process's mail threads now; a later one (``at``) or one

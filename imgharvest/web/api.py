@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from imgharvest.errors import InputError
 from imgharvest.jobs import Idempotency, JobService, JobView
@@ -32,6 +31,7 @@ from imgharvest.schemas import (
 )
 from imgharvest.web import security
 from imgharvest.web.idempotency import idempotency
+from imgharvest.web.serial import one_at_a_time
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -274,7 +274,7 @@ async def create_search(request: Request, body: SearchJobIn) -> JSONResponse:
     idem = idempotency(request, "search", body)
     count_submission(request)
     jobs = service(request)
-    view = await run_in_threadpool(_create_search, jobs, body, _client(request), idem)
+    view = await one_at_a_time(request, _create_search, jobs, body, _client(request), idem)
     return created(view)
 
 
@@ -284,7 +284,7 @@ async def create_crawl(request: Request, body: CrawlJobIn) -> JSONResponse:
     idem = idempotency(request, "crawl", body)
     count_submission(request)
     jobs = service(request)
-    view = await run_in_threadpool(_create_crawl, jobs, body, _client(request), idem)
+    view = await one_at_a_time(request, _create_crawl, jobs, body, _client(request), idem)
     return created(view)
 
 

@@ -177,7 +177,9 @@ def test_events_are_rows_and_log_lines_with_the_job_id_and_masked_addresses(
 
 
 def queued_runs(svc: Services, job_id: str) -> int:
-    return len([t for t in svc.queue.pending() if t.name == "run_job" and t.args == (job_id,)])
+    # A later run waits in Huey's schedule, one due now in its queue: both are queued runs.
+    tasks = [*svc.queue.pending(), *svc.queue.scheduled()]
+    return len([t for t in tasks if t.name == "run_job" and t.args == (job_id,)])
 
 
 def test_housekeeping_requeues_silent_runs_but_not_fresh_schedules(
@@ -217,3 +219,13 @@ def test_a_submission_answers_what_it_wrote_without_reading_it_back(
     assert statements == ["INSERT", "INSERT"] * 2  # a job and its first event, each time
     for view in (made, made_crawl):
         assert view == svc.jobs.get(view.id, with_images=False)
+
+
+def test_a_later_run_waits_in_the_schedule_and_a_due_one_in_the_queue(
+    svc: Services, clock: ManualClock
+) -> None:
+    later = svc.jobs.create_search(search(clock, run_at=clock.now() + timedelta(hours=1)))
+    now = svc.jobs.create_search(search(clock))
+    scheduled = [t.args for t in svc.queue.scheduled() if t.name == "run_job"]
+    pending = [t.args for t in svc.queue.pending() if t.name == "run_job"]
+    assert scheduled == [(later.id,)] and pending == [(now.id,)]

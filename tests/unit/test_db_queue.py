@@ -32,6 +32,13 @@ def test_sqlite_queue_creates_its_folder_and_runs_tasks(tmp_path: Path) -> None:
     assert roundtrip(huey) == ["hello"]
 
 
+def test_sqlite_queue_syncs_like_the_job_database(tmp_path: Path) -> None:
+    huey = make_huey(f"sqlite:///{tmp_path / 'queue.db'}")
+    conn = huey.storage.conn
+    assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
+    assert conn.execute("pragma synchronous").fetchone() == (1,)  # NORMAL, not FULL (2)
+
+
 def test_unknown_queue_scheme_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="QUEUE_URL"):
         make_huey("amqp://localhost")
