@@ -10,6 +10,8 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from imgharvest import faults
+
 log = logging.getLogger("imgharvest.db")
 
 P = ParamSpec("P")
@@ -20,7 +22,10 @@ FIRST_WAIT, MAX_WAIT = 0.2, 2.0
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """A lost or refused connection (worth retrying), not a bad statement."""
+    """A lost or refused connection (worth retrying), not a bad statement, a full disk
+    or a damaged file: waiting does not mend those, and the job should end at once."""
+    if faults.database_fault(exc) in ("full", "damaged"):
+        return False
     if isinstance(exc, OperationalError | InterfaceError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
