@@ -28,10 +28,9 @@ from typing import Any, BinaryIO
 import pycurl
 
 from imgharvest.pipeline.guard import NetworkGuard
+from imgharvest.pipeline.spool import SPOOL, WRITE_BUFFER
 from imgharvest.settings import Settings
 
-SPOOL = 256 * 1024
-WRITE_BUFFER = 256 * 1024
 IDLE_WAIT = 1.0  # seconds the engine sleeps with nothing to do (a wake-up cuts it short)
 PROTOCOLS = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
 ENCODINGS = "gzip, deflate"

@@ -24,6 +24,7 @@ from imgharvest.errors import FetchError, GuardError
 from imgharvest.events import EventSink, log_events
 from imgharvest.pipeline.guard import GuardedResolver, NetworkGuard
 from imgharvest.pipeline.records import Download, Reason
+from imgharvest.pipeline.spool import SPOOL, WRITE_BUFFER
 from imgharvest.settings import Settings
 from imgharvest.sources.base import HttpResponse
 
@@ -31,9 +32,7 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 BACKOFF_BASE = 0.5
 CHUNK = 64 * 1024
-SPOOL = 256 * 1024
 FILE_THREADS = 16
-WRITE_BUFFER = 256 * 1024
 DNS_CACHE_SECONDS = 30
 
 Params = dict[str, str | int] | None
