@@ -151,3 +151,38 @@ def test_forwarded_for_from_an_untrusted_client_buys_no_new_allowance(
     assert statuses[:30] == [201] * 30 and statuses[30] == 429
     assert [answer.status_code for answer in forged] == [429] * 5
     assert all(int(answer.headers["retry-after"]) > 0 for answer in forged)
+
+
+# Issue 16, acceptance 1: a quote and then 32 Ki escaped quotes held the old JSON pre-scan
+# (and with it every request) for 16 s.
+ESCAPED_QUOTES = b'"' + b'\\"' * (32 * 1024)
+
+
+def timed_post(base: str, path: str, headers: dict[str, str]) -> tuple[int, float]:
+    started = time.monotonic()
+    answer = httpx.post(base + path, content=ESCAPED_QUOTES, headers=headers, timeout=120)
+    return answer.status_code, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [("/api/v1/jobs/search", {"content-type": "application/json"}), ("/healthz", {})],
+    ids=["json to the API", "untyped to any path"],
+)
+def test_a_64_kb_body_of_escaped_quotes_holds_no_other_request(
+    serve: tuple[subprocess.Popen[bytes], str], path: str, headers: dict[str, str]
+) -> None:
+    _, base = serve
+    assert len(ESCAPED_QUOTES) > 64_000
+    posted: list[tuple[int, float]] = []
+    sender = threading.Thread(target=lambda: posted.append(timed_post(base, path, headers)))
+    sender.start()
+    time.sleep(0.05)  # the body is on its way or being scanned
+    started = time.monotonic()
+    health = httpx.get(base + "/healthz", timeout=120)
+    waited = time.monotonic() - started
+    sender.join(timeout=120)
+    status, took = posted[0]
+    print(f"\nPOST {path}: {status} after {took:.3f} s; /healthz meanwhile {waited:.3f} s")
+    assert 400 <= status < 500 and took < 3.0
+    assert health.status_code == 200 and waited < 1.0
