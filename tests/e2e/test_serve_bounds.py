@@ -186,3 +186,47 @@ def test_a_64_kb_body_of_escaped_quotes_holds_no_other_request(
     print(f"\nPOST {path}: {status} after {took:.3f} s; /healthz meanwhile {waited:.3f} s")
     assert 400 <= status < 500 and took < 3.0
     assert health.status_code == 200 and waited < 1.0
+
+
+def pump_header(port: int, size: int) -> tuple[bytes, float]:
+    """Send a request whose one header is ``size`` bytes (left unfinished); the answer (b"" or
+    b"reset" if the connection was closed instead) and the seconds until it came."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ")
+        try:
+            for _ in range(size // CHUNK):
+                sock.sendall(b"a" * CHUNK)
+            answer = sock.recv(65536)
+        except OSError:  # reset: closed while still sending (a timeout fails the time bound)
+            answer = b"reset"
+    return answer, time.monotonic() - started
+
+
+def test_a_1_mib_header_is_refused_within_3_s(serve: tuple[subprocess.Popen[bytes], str]) -> None:
+    _, base = serve
+    answer, took = pump_header(int(base.rsplit(":", 1)[1]), 2**20)
+    print(f"\n1 MiB header: {answer[:12]!r} after {took:.3f} s")
+    assert answer.startswith((b"HTTP/1.1 431", b"reset")) or answer == b"", answer[:200]
+    assert took < 3.0
+    assert httpx.get(base + "/healthz", timeout=5).status_code == 200
+
+
+@pytest.mark.slow
+def test_ten_clients_sending_32_mib_headers_leave_memory_flat(
+    serve: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    proc, base = serve
+    port = int(base.rsplit(":", 1)[1])
+    httpx.get(base + "/healthz", timeout=5)  # the route's first call has loaded what it needs
+    before = peak = rss_bytes(proc.pid)
+    clients = [threading.Thread(target=pump_header, args=(port, 32 * 2**20)) for _ in range(10)]
+    for client in clients:
+        client.start()
+    while any(client.is_alive() for client in clients):
+        peak = max(peak, rss_bytes(proc.pid))
+        time.sleep(0.01)
+    grown = peak - before
+    print(f"\nten 32 MiB headers: peak RSS of serve {grown / 2**20:+.1f} MiB")
+    assert grown < 64 * 2**20
+    assert httpx.get(base + "/healthz", timeout=5).status_code == 200
