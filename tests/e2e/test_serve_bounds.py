@@ -1,5 +1,6 @@
-"""Issue 8, acceptances 2 and 4 against a real ``imgharvest serve``: an oversized body is refused
-at once with flat memory; ``X-Forwarded-For`` from an untrusted client buys no new allowance."""
+"""Issues 8 and 16 against a real ``imgharvest serve``: an oversized body is refused at once with
+flat memory, a hostile body or header holds no other request and no memory; forwarded headers
+buy no new allowance."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,12 +24,12 @@ BIG = 50 * 1024 * 1024
 CHUNK = 64 * 1024
 
 
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+@contextmanager
+def running_serve(data: Path, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A real ``imgharvest serve`` on a free port with these extra settings, until the end."""
     port = free_port()
-    env = {**os.environ, "IMGHARVEST_DATA_DIR": str(tmp_path / "data"),
-           "IMGHARVEST_PORT": str(port), "IMGHARVEST_WORKERS": "1",
-           "IMGHARVEST_SECRET_KEY": "bounds"}  # fmt: skip
+    env = {**os.environ, "IMGHARVEST_DATA_DIR": str(data), "IMGHARVEST_PORT": str(port),
+           "IMGHARVEST_WORKERS": "1", "IMGHARVEST_SECRET_KEY": "bounds", **env}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "imgharvest", "serve"], env=env, stderr=subprocess.DEVNULL
     )
@@ -42,6 +44,12 @@ def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     yield proc, base
     proc.terminate()
     proc.wait(timeout=30)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    with running_serve(tmp_path / "data") as started:
+        yield started
 
 
 def rss_bytes(pid: int) -> int:
@@ -151,6 +159,31 @@ def test_forwarded_for_from_an_untrusted_client_buys_no_new_allowance(
     assert statuses[:30] == [201] * 30 and statuses[30] == 429
     assert [answer.status_code for answer in forged] == [429] * 5
     assert all(int(answer.headers["retry-after"]) > 0 for answer in forged)
+
+
+def test_a_client_sent_forwarded_behind_a_trusted_proxy_buys_no_new_allowance(
+    tmp_path: Path,
+) -> None:
+    """Issue 16, acceptance 7: the proxy (here the test, from 127.0.0.1) sets a constant
+    ``X-Forwarded-For``; the client's own ``Forwarded`` changes every time."""
+    settings = {"IMGHARVEST_TRUSTED_PROXIES": "127.0.0.1/32",
+                "IMGHARVEST_SUBMIT_RATE_PER_MINUTE": "5"}  # fmt: skip
+    run_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    body = {"query": "red fox", "count": 1, "email": "a@example.org", "run_at": run_at}
+    with (
+        running_serve(tmp_path / "data", **settings) as (_, base),
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        statuses = [
+            client.post("/api/v1/jobs/search", json=body, headers={
+                "X-Forwarded-For": "203.0.113.7", "Forwarded": f"for=198.51.100.{i}"},
+            ).status_code
+            for i in range(8)
+        ]  # fmt: skip
+        other = client.post("/api/v1/jobs/search", json=body,
+                            headers={"X-Forwarded-For": "203.0.113.8"})  # fmt: skip
+    assert statuses.count(201) <= 5 and statuses[5:] == [429] * 3, statuses
+    assert other.status_code == 201  # the proxy's header does name the client
 
 
 # Issue 16, acceptance 1: a quote and then 32 Ki escaped quotes held the old JSON pre-scan
