@@ -6,7 +6,7 @@ counted as they arrive, so an oversized body is refused without being held in
 memory. JSON bodies (already bounded in size) are scanned for their nesting
 depth before anyone calls ``json.loads``, whose recursion a deep body blows. The scan is
 linear in the body (each byte is looked at once, whatever its quotes and backslashes), and
-a body past ``_SCAN_ON_LOOP`` bytes is scanned in a thread so that no request holds the loop.
+a body past ``PARSE_ON_LOOP`` bytes is scanned in a thread so that no request holds the loop.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ MAX_JSON_ITEMS = 10_000
 # of the body instead of failing (a failing match would be retried from every later quote:
 # quadratic on ``"`` followed by many ``\"``).
 _STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
-_SCAN_ON_LOOP = 16 * 1024
+# Bodies up to this size are scanned or decoded on the event loop (a hop to a thread would
+# cost more); larger ones in a thread.
+PARSE_ON_LOOP = 16 * 1024
 _STEP = np.zeros(256, dtype=np.int8)
 _STEP[list(b"[{")] = 1
 _STEP[list(b"]}")] = -1
@@ -147,7 +149,7 @@ class BodyLimit:
 
 async def _scanned(body: bytes) -> str | None:
     """``json_problem`` of ``body``, off the event loop unless the body is small."""
-    if len(body) <= _SCAN_ON_LOOP:
+    if len(body) <= PARSE_ON_LOOP:
         return json_problem(body)
     return await anyio.to_thread.run_sync(json_problem, body)
 

@@ -17,6 +17,7 @@ from imgharvest import history
 from imgharvest.errors import InputError
 from imgharvest.jobs import ACTIVE, EXPIRED, JobService, JobView
 from imgharvest.web import jobview, security
+from imgharvest.web.forms import form_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,8 +79,7 @@ def my_jobs(request: Request) -> HTMLResponse:
 
 async def _checked(request: Request, job_id: str) -> None:
     """The form's CSRF token is valid and the job is on this browser's list (else 403/404)."""
-    async with request.form() as form:
-        token = str(form.get(security.CSRF_FIELD) or "")
+    token = (await form_fields(request)).get(security.CSRF_FIELD, "")
     nonce = request.cookies.get(security.CSRF_COOKIE, "")
     security.check_csrf_token(_jobs(request).settings.secret(), nonce, token)
     if job_id not in mine(request):

@@ -23,6 +23,7 @@ from imgharvest.schemas import (
 )
 from imgharvest.web import files, jobview, myjobs, security
 from imgharvest.web.assets import make_templates
+from imgharvest.web.forms import form_fields
 from imgharvest.web.thumbs import thumbnail
 
 router = APIRouter(include_in_schema=False)
@@ -116,8 +117,7 @@ async def read_body(request: Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValidationFailed({"body": "the body must be a JSON object"})
         return data
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    return await form_fields(request)
 
 
 def is_crawl(data: Mapping[str, Any]) -> bool:

@@ -75,7 +75,7 @@ def test_a_large_body_is_scanned_off_the_event_loop(monkeypatch: pytest.MonkeyPa
 
     async def scan_both() -> int:
         await limits._scanned(b"1")
-        await limits._scanned(b" " * (limits._SCAN_ON_LOOP + 1))
+        await limits._scanned(b" " * (limits.PARSE_ON_LOOP + 1))
         return threading.get_ident()
 
     loop_thread = asyncio.run(scan_both())
