@@ -14,8 +14,8 @@ import httpx
 from fastapi import FastAPI
 
 from imgharvest.clock import ManualClock
-from imgharvest.jobs import Claim, JobService, Outcome
-from imgharvest.services import Services, build_services
+from imgharvest.service.jobs import Claim, JobService, Outcome
+from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
 from imgharvest.web.app import create_app
 from tests.fakeweb.images import make_image

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from imgharvest.models import Job
+from imgharvest.store.models import Job
 from tests.conftest import SmtpSink
 from tests.fakeweb import FakeWeb
 from tests.fakeweb.catalog import FakeImage

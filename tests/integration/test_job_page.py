@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imgharvest.jobs import DONE, Outcome
-from imgharvest.schemas import CrawlRequest
+from imgharvest.service.jobs import DONE, Outcome
+from imgharvest.service.schemas import CrawlRequest
 from imgharvest.web.jobview import GALLERY_PAGE
 from tests.web_support import (
     PagesApp,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from imgharvest import licences, reasons
+from imgharvest import licences
 from imgharvest.redact import MASK, redact, terms
+from imgharvest.service import reasons
 
 
 def test_the_query_is_masked_in_every_url_spelling() -> None:
