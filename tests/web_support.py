@@ -14,7 +14,8 @@ import httpx
 from fastapi import FastAPI
 
 from imgharvest.clock import ManualClock
-from imgharvest.service.jobs import Claim, JobService, Outcome
+from imgharvest.service.jobs import JobService
+from imgharvest.service.lifecycle import Claim, Outcome
 from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
 from imgharvest.web.app import create_app

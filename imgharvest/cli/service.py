@@ -213,7 +213,7 @@ def jobs_list(
     _verbose: Verbose = 0,
 ) -> None:
     """List recent jobs."""
-    from imgharvest.service.jobs import STATUSES
+    from imgharvest.service.jobdata import STATUSES
 
     if status is not None and status not in STATUSES:
         typer.echo(f"error: --status: {status!r} is not one of {', '.join(STATUSES)}", err=True)

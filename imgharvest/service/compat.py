@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from imgharvest.service.jobs import ACTIVE, JobService
+from imgharvest.service.jobdata import ACTIVE
+from imgharvest.service.jobs import JobService
 from imgharvest.service.schemas import ValidationFailed, validate_crawl
 from imgharvest.store.models import CompatJob
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from imgharvest.clock import Clock
 from imgharvest.errors import ConfigError
 from imgharvest.service import reasons
-from imgharvest.service.jobs import JobView
+from imgharvest.service.views import JobView
 from imgharvest.settings import Settings
 from imgharvest.store.models import Email, Job
 from imgharvest.store.retry import retrying

@@ -27,7 +27,7 @@ class Runtime:
     def __init__(self, services: Services, workers: int) -> None:
         self.services = services
         self.pump = MailPump(services.tasks._send_email)
-        services.tasks.pump = self.pump
+        services.tasks.dispatch.pump = self.pump
         self.upkeep = Upkeep(services, self.pump, "worker")
         self.consumer = consumer(services, workers)
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from imgharvest.clock import Clock, SystemClock
+from imgharvest.service.dispatch import Dispatch
 from imgharvest.service.jobs import JobService
 from imgharvest.service.mail import Mailer, Outbox, make_mailer
 from imgharvest.service.tasks import Tasks
@@ -56,13 +57,12 @@ def build_services(
     sessions = make_sessions(engine)
     clock = clock or SystemClock()
     store = from_url(settings.storage_url, settings.s3_endpoint_url)
-    tasks = Tasks(make_huey(settings.queue_url, settings.queue_name))
+    dispatch = Dispatch(make_huey(settings.queue_url, settings.queue_name))
     jobs = JobService(
-        sessions, Writes(engine), settings, clock, store, tasks, stale_after=stale_after
+        sessions, Writes(engine), settings, clock, store, dispatch, stale_after=stale_after
     )
-    services = Services(
-        settings, engine, sessions, jobs, Outbox(sessions, clock), store,
-        mailer or make_mailer(settings), tasks.huey, tasks, clock,
-    )  # fmt: skip
-    tasks.bind(services)
-    return services
+    outbox, mailer = Outbox(sessions, clock), mailer or make_mailer(settings)
+    tasks = Tasks(dispatch, jobs, outbox, mailer, store, settings, clock)
+    return Services(
+        settings, engine, sessions, jobs, outbox, store, mailer, dispatch.huey, tasks, clock
+    )

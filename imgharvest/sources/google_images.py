@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Page
 
     from imgharvest.browser.transport import GuardedTransport
-    from imgharvest.sources.base import Source
+    from imgharvest.sources.common import PagedSource
 
 # Google's result data: ["<url>",<height>,<width>], thumbnails first, then the original.
 _TRIPLE = re.compile(r'\[\s*"(https?:(?:[^"\\]|\\.)+)"\s*,\s*(\d+)\s*,\s*(\d+)\s*\]')
@@ -33,7 +33,7 @@ QUIET_SECONDS, QUIET_BOUND = 0.3, 5.0
 BODY_CAP = 4 * 1024 * 1024
 
 
-async def images_page(source: Source, query: str) -> list[Candidate]:
+async def images_page(source: PagedSource, query: str) -> list[Candidate]:
     """Full-size candidates from the Images page, or ``SourceBlocked`` for captcha and wall."""
     params = {"q": query, "tbm": "isch", "hl": "en"}
     if source.options.safe_search:

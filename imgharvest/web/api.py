@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from imgharvest.errors import InputError
 from imgharvest.licences import POLICIES
-from imgharvest.service.jobs import Idempotency, JobService, JobView
+from imgharvest.service.jobs import JobService
 from imgharvest.service.schemas import (
     MAX_CRAWL_URLS,
     MAX_DEPTH,
@@ -29,6 +29,8 @@ from imgharvest.service.schemas import (
     validate_crawl,
     validate_search,
 )
+from imgharvest.service.submissions import Idempotency
+from imgharvest.service.views import JobView
 from imgharvest.web import security
 from imgharvest.web.idempotency import idempotency
 from imgharvest.web.serial import one_at_a_time

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from imgharvest import licences
 from imgharvest.service import reasons
-from imgharvest.service.jobs import EventView, JobView, in_archive
+from imgharvest.service.views import EventView, JobView, in_archive
 
 GALLERY_PAGE = 100
 LINKS_MAX = 500

@@ -14,7 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from imgharvest.errors import InputError
-from imgharvest.service.jobs import ACTIVE, EXPIRED, JobService, JobView
+from imgharvest.service.jobdata import ACTIVE, EXPIRED
+from imgharvest.service.jobs import JobService
+from imgharvest.service.views import JobView
 from imgharvest.web import history, jobview, security
 from imgharvest.web.render import error_page, render
 

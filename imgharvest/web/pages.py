@@ -10,12 +10,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from imgharvest.service.jobs import JobView
 from imgharvest.service.schemas import (
     ValidationFailed,
     validate_crawl,
     validate_search,
 )
+from imgharvest.service.views import JobView
 from imgharvest.web import files, jobview, myjobs, security
 from imgharvest.web.render import FORM_KEYS, error_page, jobs_of, render
 from imgharvest.web.thumbs import thumbnail

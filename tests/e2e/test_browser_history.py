@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from imgharvest.service.jobs import CANCELLED, DONE, Outcome
+from imgharvest.service.jobdata import CANCELLED, DONE
+from imgharvest.service.lifecycle import Outcome
 from imgharvest.service.schemas import CrawlRequest
 from tests.e2e import test_browser_pages as base
 from tests.e2e.test_browser_pages import ZONE, fill_form, local_now, page_at, shoot, submit

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from imgharvest.clock import ManualClock
-from imgharvest.service.jobs import DONE, Outcome
+from imgharvest.service.jobdata import DONE
+from imgharvest.service.lifecycle import Outcome
 from imgharvest.service.mail import render, when
 from imgharvest.service.schemas import CrawlRequest, SearchRequest
 from imgharvest.service.services import Services, build_services

@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imgharvest.service.jobs import DONE, Outcome
+from imgharvest.service.jobdata import DONE
+from imgharvest.service.lifecycle import Outcome
 from imgharvest.service.schemas import CrawlRequest
 from imgharvest.web.jobview import GALLERY_PAGE
 from tests.web_support import (

@@ -14,7 +14,7 @@ import pytest
 from imgharvest.cli.logging_setup import JobContext
 from imgharvest.clock import ManualClock
 from imgharvest.errors import InputError
-from imgharvest.service.jobs import Outcome
+from imgharvest.service.lifecycle import Outcome
 from imgharvest.service.resubmit import read_token
 from imgharvest.service.schemas import CrawlRequest, SearchRequest
 from imgharvest.service.services import Services, build_services

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from imgharvest.clock import ManualClock
-from imgharvest.service.jobs import Claim, Outcome
+from imgharvest.service.lifecycle import Claim, Outcome
 from imgharvest.service.schemas import SearchRequest
 from imgharvest.service.services import Services, build_services
 

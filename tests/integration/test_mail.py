@@ -12,9 +12,9 @@ import pytest
 
 from imgharvest.clock import ManualClock
 from imgharvest.service.mail import OutboxMailer, SmtpMailer, make_mailer, render
+from imgharvest.service.mailsend import MAIL_RETRY_MAX, mail_delay
 from imgharvest.service.schemas import SearchRequest
 from imgharvest.service.services import Services, build_services
-from imgharvest.service.tasks import MAIL_RETRY_MAX, mail_delay
 from tests.conftest import SmtpSink
 
 NASTY = "café <b>bold</b>\r\nBcc: victim@example.org"

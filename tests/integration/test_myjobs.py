@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imgharvest.service.jobs import CANCELLED, SCHEDULED
+from imgharvest.service.jobdata import CANCELLED, SCHEDULED
 from imgharvest.web import history
 from tests.web_support import PagesApp, build_pages_app, claim_now, search_form, web_settings
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from imgharvest.clock import ManualClock
-from imgharvest.service.jobs import Outcome
+from imgharvest.service.lifecycle import Outcome
 from imgharvest.service.recovery import GRACE, Upkeep
 from imgharvest.service.services import Services, build_services
 from tests.conftest import free_port
