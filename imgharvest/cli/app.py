@@ -1,7 +1,7 @@
 """The ``imgharvest`` command line: thin commands that parse, call the engine, and report.
 
-Shared options live in ``cli_options``, output checks in ``cli_output``, running a harvest
-in ``cli_harvest``, the ``--json`` summary in ``cli_json``, tables in ``cli_report``.
+Shared options live in ``options``, output checks in ``output``, running a harvest
+in ``harvest``, the ``--json`` summary in ``jsonout``, tables in ``report``.
 """
 
 from __future__ import annotations

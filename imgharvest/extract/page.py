@@ -1,9 +1,9 @@
 """HTML to image references: every place a page names an image, resolved per the HTML spec.
 
-Any element and any attribute is read (``extract_walk``; ``extract_attrs`` judges a value by
+Any element and any attribute is read (``walk``; ``attrs`` judges a value by
 what it holds); copies of one picture are grouped and the largest reported, the others kept
-as fallbacks (``extract_group``); placeholders, trackers and icons are dropped
-(``extract_junk``, and here the stand-ins only a whole page reveals).
+as fallbacks (``group``); placeholders, trackers and icons are dropped
+(``junk``, and here the stand-ins only a whole page reveals).
 """
 
 from __future__ import annotations

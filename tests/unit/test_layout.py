@@ -109,3 +109,10 @@ def test_no_module_is_longer_than_the_limit() -> None:
         if (length := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}
+
+
+def test_the_architecture_page_names_every_package() -> None:
+    page = (PACKAGE.parent / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    packages = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+    assert len(packages) >= 10
+    assert [name for name in packages if f"`{name}/`" not in page] == []
