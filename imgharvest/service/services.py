@@ -32,10 +32,18 @@ class Services:
     jobs: JobService
     outbox: Outbox
     store: Store
-    mailer: Mailer
     queue: Huey
     tasks: Tasks
     clock: Clock
+
+    @property
+    def mailer(self) -> Mailer:
+        """How emails go out (the mail sender's own, so there is one to change)."""
+        return self.tasks.mail.mailer
+
+    @mailer.setter
+    def mailer(self, mailer: Mailer) -> None:
+        self.tasks.mail.mailer = mailer
 
     def close(self) -> None:
         """Release database connections."""
@@ -63,6 +71,4 @@ def build_services(
     )
     outbox, mailer = Outbox(sessions, clock), mailer or make_mailer(settings)
     tasks = Tasks(dispatch, jobs, outbox, mailer, store, settings, clock)
-    return Services(
-        settings, engine, sessions, jobs, outbox, store, mailer, dispatch.huey, tasks, clock
-    )
+    return Services(settings, engine, sessions, jobs, outbox, store, dispatch.huey, tasks, clock)
