@@ -23,6 +23,7 @@ browser:
 lint: install
 	$(BIN)/ruff check imgharvest tests bench
 	$(BIN)/ruff format --check imgharvest tests bench
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imgharvest.pipeline.extract import extract_images
+from imgharvest.extract.page import extract_images
 
 ENV_CORPUS = "IMGHARVEST_REAL_PAGES"
 COLUMNS = (

@@ -127,8 +127,8 @@ def run_service(make_settings: Any, smtp_sink: SmtpSink) -> Iterator[Any]:
 
     import uvicorn
 
-    from imgharvest.runtime import Runtime
-    from imgharvest.services import build_services
+    from imgharvest.service.runtime import Runtime
+    from imgharvest.service.services import build_services
     from imgharvest.web.app import create_app
 
     running: list[tuple[Any, Any, Any, threading.Thread]] = []

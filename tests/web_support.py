@@ -14,8 +14,9 @@ import httpx
 from fastapi import FastAPI
 
 from imgharvest.clock import ManualClock
-from imgharvest.jobs import Claim, JobService, Outcome
-from imgharvest.services import Services, build_services
+from imgharvest.service.jobs import JobService
+from imgharvest.service.lifecycle import Claim, Outcome
+from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
 from imgharvest.web.app import create_app
 from tests.fakeweb.images import make_image

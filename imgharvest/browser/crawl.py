@@ -9,7 +9,7 @@ from imgharvest.browser.job import BrowserJob
 from imgharvest.browser.render import Rendered, RenderedImage, render_page
 from imgharvest.browser.srcset import largest
 from imgharvest.errors import GuardError
-from imgharvest.pipeline.extract import ImageRef, Page, extract_page
+from imgharvest.extract.page import ImageRef, Page, extract_page
 
 if TYPE_CHECKING:
     from imgharvest.events import EventSink

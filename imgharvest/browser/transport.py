@@ -20,7 +20,7 @@ import aiohttp
 from yarl import URL
 
 from imgharvest.errors import FetchError, GuardError
-from imgharvest.pipeline.guard import GuardedResolver, NetworkGuard
+from imgharvest.net.guard import GuardedResolver, NetworkGuard
 
 if TYPE_CHECKING:
     from playwright.async_api import Request, Route

@@ -8,9 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from imgharvest import __version__, licences
+from imgharvest import licences
 from imgharvest.dataset.samples import Sample
 from imgharvest.dataset.spec import DatasetSpec
+from imgharvest.version import __version__
 
 Row = Mapping[str, object]
 

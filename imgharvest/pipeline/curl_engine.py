@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import pycurl
 
-from imgharvest.pipeline.guard import NetworkGuard
+from imgharvest.net.guard import NetworkGuard
 from imgharvest.pipeline.spool import SPOOL, WRITE_BUFFER
 from imgharvest.settings import Settings
 

@@ -20,6 +20,7 @@ from yarl import URL
 
 from imgharvest.errors import FetchError, GuardError
 from imgharvest.events import EventSink
+from imgharvest.net.guard import parse_host
 from imgharvest.pipeline.curl_engine import CurlEngine, Request, Transfer
 from imgharvest.pipeline.fetch import (
     REDIRECTS,
@@ -31,7 +32,6 @@ from imgharvest.pipeline.fetch import (
     retry_after,
     retryable,
 )
-from imgharvest.pipeline.guard import parse_host
 from imgharvest.pipeline.records import Download, Reason
 from imgharvest.settings import Settings
 

@@ -22,11 +22,11 @@ from yarl import URL
 
 from imgharvest.errors import FetchError, GuardError
 from imgharvest.events import EventSink, log_events
-from imgharvest.pipeline.guard import GuardedResolver, NetworkGuard
+from imgharvest.net.guard import GuardedResolver, NetworkGuard
+from imgharvest.net.http import HttpResponse
 from imgharvest.pipeline.records import Download, Reason
 from imgharvest.pipeline.spool import SPOOL, WRITE_BUFFER
 from imgharvest.settings import Settings
-from imgharvest.sources.base import HttpResponse
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from imgharvest.errors import JobCancelled, JobError
-from imgharvest.pipeline.extract import Page
+from imgharvest.extract.page import Page
 from imgharvest.pipeline.fetch import Fetcher
 from imgharvest.sources.base import Candidate
 from imgharvest.sources.pages import page_candidates, page_reader

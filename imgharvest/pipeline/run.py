@@ -18,6 +18,7 @@ from imgharvest import licences
 from imgharvest.errors import JobCancelled, JobError
 from imgharvest.events import EventSink
 from imgharvest.naming import slugify
+from imgharvest.net.http import Http
 from imgharvest.pipeline import package
 from imgharvest.pipeline.backends import make_fetcher
 from imgharvest.pipeline.dedupe import Deduper
@@ -27,7 +28,8 @@ from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.streams import Stream, chain, closing
 from imgharvest.pipeline.verify import verify
 from imgharvest.settings import Settings
-from imgharvest.sources.base import Candidate, Http, SourceOptions, get_source
+from imgharvest.sources import get_source
+from imgharvest.sources.base import Candidate, SourceOptions
 
 ProgressSink = Callable[[Progress], None]
 # Told what was kept so far when a harvest stops early (Ctrl-C, a failure), then it re-raises.

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 
+from imgharvest.errors import ConfigError
+from imgharvest.sources.base import REGISTRY, Source
+
 MODULES = (
     "bing",
     "duckduckgo",
@@ -22,3 +25,19 @@ def load() -> None:
     """Import each source module (each registers itself)."""
     for name in MODULES:
         importlib.import_module(f"imgharvest.sources.{name}")
+
+
+def load_all() -> dict[str, type[Source]]:
+    """Import every source module so the registry is complete."""
+    load()
+    return REGISTRY
+
+
+def get_source(name: str) -> type[Source]:
+    """The source class registered as ``name``; unknown names are a config error."""
+    load_all()
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise ConfigError(f"unknown source {name!r} (known: {known})") from None

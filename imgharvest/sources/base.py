@@ -5,9 +5,9 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar
 
-from imgharvest.errors import ConfigError
+from imgharvest.net.http import Http
 
 if TYPE_CHECKING:
     from imgharvest.events import EventSink
@@ -31,38 +31,6 @@ class Candidate:
     fallbacks: tuple[str, ...] = ()  # other copies of the same picture, largest first
     caption: str | None = None
     rank: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HttpResponse:
-    """A page or API answer: final URL after redirects, status, headers, decoded body."""
-
-    url: str
-    status: int
-    headers: dict[str, str]
-    text: str
-
-    def json(self) -> Any:
-        """The body parsed as JSON (raises ``ValueError`` if it is not)."""
-        import json
-
-        return json.loads(self.text)
-
-
-class Http(Protocol):
-    """The HTTP seam sources use (the guarded, retrying fetcher implements it).
-
-    ``get`` returns any final status (429/5xx only after retries are spent) and
-    raises ``FetchError``/``GuardError`` only when no answer could be had.
-    """
-
-    async def get(
-        self,
-        url: str,
-        *,
-        params: dict[str, str | int] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> HttpResponse: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,21 +93,3 @@ def register(cls: type[Source]) -> type[Source]:
     """Class decorator: make a source available by its ``name``."""
     REGISTRY[cls.name] = cls
     return cls
-
-
-def get_source(name: str) -> type[Source]:
-    """The source class registered as ``name``; unknown names are a config error."""
-    load_all()
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(REGISTRY))
-        raise ConfigError(f"unknown source {name!r} (known: {known})") from None
-
-
-def load_all() -> dict[str, type[Source]]:
-    """Import every source module so the registry is complete."""
-    from imgharvest import sources
-
-    sources.load()
-    return REGISTRY

@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 from selectolax.lexbor import LexborHTMLParser
 
 from imgharvest.errors import FetchError, LayoutChanged, SourceBlocked, SourceError
-from imgharvest.sources.base import Candidate, HttpResponse, Source
+from imgharvest.net.http import HttpResponse
+from imgharvest.sources.base import Candidate, Source
 from imgharvest.sources.readahead import read_ahead
 
 # Statuses that mean "the source refuses us" rather than "the source is broken".

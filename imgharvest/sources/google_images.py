@@ -13,13 +13,13 @@ from imgharvest.browser.render import follow_moves, load, scroll_to_end
 from imgharvest.browser.transport import BLOCKED_TYPES, Answer
 from imgharvest.errors import LayoutChanged, SourceBlocked
 from imgharvest.sources.base import Candidate
-from imgharvest.sources.google import imgres, is_js_wall, is_thumbnail, title_of
+from imgharvest.sources.google_answers import imgres, is_js_wall, is_thumbnail, title_of
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
     from imgharvest.browser.transport import GuardedTransport
-    from imgharvest.sources.google import Google
+    from imgharvest.sources.common import PagedSource
 
 # Google's result data: ["<url>",<height>,<width>], thumbnails first, then the original.
 _TRIPLE = re.compile(r'\[\s*"(https?:(?:[^"\\]|\\.)+)"\s*,\s*(\d+)\s*,\s*(\d+)\s*\]')
@@ -33,7 +33,7 @@ QUIET_SECONDS, QUIET_BOUND = 0.3, 5.0
 BODY_CAP = 4 * 1024 * 1024
 
 
-async def images_page(source: Google, query: str) -> list[Candidate]:
+async def images_page(source: PagedSource, query: str) -> list[Candidate]:
     """Full-size candidates from the Images page, or ``SourceBlocked`` for captcha and wall."""
     params = {"q": query, "tbm": "isch", "hl": "en"}
     if source.options.safe_search:

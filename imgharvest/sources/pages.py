@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from imgharvest.errors import FetchError, InputError, SourceError
-from imgharvest.pipeline.extract import ImageRef, Page, extract_page
-from imgharvest.pipeline.robots import RobotsCache, Unreachable
-from imgharvest.sources.base import Candidate, Http, Source, SourceOptions, register
+from imgharvest.extract.page import ImageRef, Page, extract_page
+from imgharvest.net.http import Http
+from imgharvest.net.robots import RobotsCache, Unreachable
+from imgharvest.sources.base import Candidate, Source, SourceOptions, register
 
 if TYPE_CHECKING:
     from imgharvest.browser.crawl import RenderedReader

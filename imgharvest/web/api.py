@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from imgharvest.errors import InputError
-from imgharvest.jobs import Idempotency, JobService, JobView
 from imgharvest.licences import POLICIES
-from imgharvest.schemas import (
+from imgharvest.service.jobs import JobService
+from imgharvest.service.schemas import (
     MAX_CRAWL_URLS,
     MAX_DEPTH,
     MAX_DIMENSION,
@@ -29,6 +29,8 @@ from imgharvest.schemas import (
     validate_crawl,
     validate_search,
 )
+from imgharvest.service.submissions import Idempotency
+from imgharvest.service.views import JobView
 from imgharvest.web import security
 from imgharvest.web.idempotency import idempotency
 from imgharvest.web.serial import one_at_a_time
@@ -41,7 +43,7 @@ SEARCH_KEYS = {"query": "search-query", "count": "images", "min_width": "min-wid
 CRAWL_KEYS = {"count": "images"}
 
 
-# The models document the request (OpenAPI); the shared validator (imgharvest.schemas)
+# The models document the request (OpenAPI); the shared validator (imgharvest.service.schemas)
 # decides, with the same strict rules as the form, and names every bad field at once.
 # Numbers are JSON integers (never booleans) or strings of ASCII digits.
 def _number(low: int, high: int | None = None, **extra: Any) -> Any:
@@ -293,7 +295,7 @@ async def list_sources(
     request: Request, check: str | None = Query(None, max_length=200, description="A query")
 ) -> dict[str, Any]:
     """Every source: available or why not, base URL; with ``check``, one page from each."""
-    from imgharvest.source_health import report
+    from imgharvest.service.source_health import report
 
     query = check.strip() if check else None
     if check is not None and not query:

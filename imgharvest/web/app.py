@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from imgharvest import __version__
-from imgharvest.schemas import ValidationFailed
-from imgharvest.services import Services, build_services
+from imgharvest.service.schemas import ValidationFailed
+from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
+from imgharvest.version import __version__
 
 log = logging.getLogger("imgharvest.web")
 

@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from imgharvest.compat import CompatJobs
-from imgharvest.schemas import ValidationFailed
+from imgharvest.service.compat import CompatJobs
+from imgharvest.service.schemas import ValidationFailed
 from imgharvest.web import security
 from imgharvest.web.api import count_submission
 

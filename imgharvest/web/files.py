@@ -7,8 +7,8 @@ import io
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from imgharvest.jobs import JobService
 from imgharvest.pipeline.package import safe_cell
+from imgharvest.service.jobs import JobService
 
 MEDIA = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp",
          "BMP": "image/bmp", "TIFF": "image/tiff", "AVIF": "image/avif"}  # fmt: skip

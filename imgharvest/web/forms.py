@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 import anyio.to_thread
 from starlette.requests import Request
 
-from imgharvest.schemas import ValidationFailed
+from imgharvest.service.schemas import ValidationFailed
 from imgharvest.web.limits import PARSE_ON_LOOP
 
 URLENCODED = "application/x-www-form-urlencoded"

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from imgharvest.fleet import Fleet
-from imgharvest.services import Services
+from imgharvest.service.fleet import Fleet
+from imgharvest.service.services import Services
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("imgharvest.web")

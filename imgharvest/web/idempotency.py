@@ -8,8 +8,8 @@ import json
 from fastapi import Request
 from pydantic import BaseModel
 
-from imgharvest.jobs import Idempotency
-from imgharvest.schemas import ValidationFailed
+from imgharvest.service.schemas import ValidationFailed
+from imgharvest.service.submissions import Idempotency
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255

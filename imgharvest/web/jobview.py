@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from imgharvest import licences, reasons
-from imgharvest.jobs import EventView, JobView, in_archive
+from imgharvest import licences
+from imgharvest.service import reasons
+from imgharvest.service.views import EventView, JobView, in_archive
 
 GALLERY_PAGE = 100
 LINKS_MAX = 500

@@ -1,6 +1,6 @@
 """The "My jobs" page: the jobs this browser submitted, with cancel and re-run buttons.
 
-Which jobs are "mine" comes from a signed cookie (``imgharvest.history``); the
+Which jobs are "mine" comes from a signed cookie (``imgharvest.web.history``); the
 buttons are forms protected by the same CSRF token as the job forms, and act
 only on jobs the cookie lists.
 """
@@ -13,11 +13,13 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from imgharvest import history
 from imgharvest.errors import InputError
-from imgharvest.jobs import ACTIVE, EXPIRED, JobService, JobView
-from imgharvest.web import jobview, security
+from imgharvest.service.jobdata import ACTIVE, EXPIRED
+from imgharvest.service.jobs import JobService
+from imgharvest.service.views import JobView
+from imgharvest.web import history, jobview, security
 from imgharvest.web.forms import form_fields
+from imgharvest.web.render import error_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,8 +66,6 @@ def row(view: JobView) -> dict[str, Any]:
 @router.get("/my-jobs", response_class=HTMLResponse)
 def my_jobs(request: Request) -> HTMLResponse:
     """The list, newest first."""
-    from imgharvest.web.pages import render
-
     views = _jobs(request).many(mine(request))
     nonce = security.csrf_nonce(request)
     token = security.make_csrf_token(_jobs(request).settings.secret(), nonce)
@@ -87,8 +87,6 @@ async def _checked(request: Request, job_id: str) -> None:
 
 
 def _refused(request: Request, exc: HTTPException | InputError) -> HTMLResponse:
-    from imgharvest.web.pages import error_page
-
     if isinstance(exc, InputError):
         return error_page(request, 409, "Not possible", exc.message.capitalize() + ".",
                           action_url="/my-jobs", action_text="Back to my jobs")  # fmt: skip

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from imgharvest.resubmit import form_values, read_token
-from imgharvest.web.pages import error_page, form_page, jobs_of
+from imgharvest.service.resubmit import form_values, read_token
+from imgharvest.web.pages import form_page
+from imgharvest.web.render import error_page, jobs_of
 
 router = APIRouter(include_in_schema=False)
 

@@ -7,7 +7,8 @@ import logging
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from imgharvest import faults
+from imgharvest.store import faults
+from imgharvest.web.render import error_page
 
 log = logging.getLogger("imgharvest.web")
 
@@ -32,6 +33,4 @@ async def database_error(request: Request, exc: Exception) -> Response:
     if request.method == "POST" and request.url.path == "/":
         status = {"statusMsg": message, "statusDetails": {}, "statusCode": "ServiceUnavailable"}
         return JSONResponse({"status": status, "result": None}, 503, headers=headers)
-    from imgharvest.web.pages import error_page
-
     return error_page(request, 503, "Service unavailable", message, headers=headers)

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from imgharvest.jobs import CANCELLED, DONE, Outcome
-from imgharvest.schemas import CrawlRequest
+from imgharvest.service.jobdata import CANCELLED, DONE
+from imgharvest.service.lifecycle import Outcome
+from imgharvest.service.schemas import CrawlRequest
 from tests.e2e import test_browser_pages as base
 from tests.e2e.test_browser_pages import ZONE, fill_form, local_now, page_at, shoot, submit
 from tests.web_support import claim_now, deliver

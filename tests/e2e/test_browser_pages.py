@@ -190,7 +190,7 @@ def test_job_page_refreshes_itself(browser: Any, site: Any) -> None:
 
 
 def submit(pa: PagesApp, query: str = "red vintage bicycles", count: int = 24) -> str:
-    from imgharvest.schemas import SearchRequest
+    from imgharvest.service.schemas import SearchRequest
 
     run_at = pa.clock.now() + timedelta(minutes=2)
     req = SearchRequest(query, run_at, "ada@example.com", count, tz=ZONE)

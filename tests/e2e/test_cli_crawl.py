@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from imgharvest.cli import EXIT_OK, app
+from imgharvest.cli.app import EXIT_OK, app
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.fakeweb.pages import expected

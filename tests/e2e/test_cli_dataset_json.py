@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from imgharvest import __version__
-from imgharvest.cli import EXIT_INTERRUPTED, EXIT_OK
+from imgharvest.cli.app import EXIT_INTERRUPTED, EXIT_OK
 from tests.e2e.test_cli_get import read_zip
 from tests.e2e.test_cli_output import check_folder, cli, env, image_hits, run
 from tests.fakeweb import FakeWeb

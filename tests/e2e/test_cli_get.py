@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from imgharvest.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT, app
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from imgharvest.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SHORT
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SHORT
 from tests.e2e.test_cli_get import read_zip, underlying_picture
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from imgharvest import __version__
-from imgharvest.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, app
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 

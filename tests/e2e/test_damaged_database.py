@@ -14,9 +14,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from imgharvest.cli import app
+from imgharvest.cli.app import app
 from imgharvest.clock import ManualClock
-from imgharvest.services import Services, build_services
+from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
 from imgharvest.web.app import create_app
 from tests.conftest import free_port

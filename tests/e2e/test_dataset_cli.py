@@ -15,7 +15,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from imgharvest import licences
-from imgharvest.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT, app
 from imgharvest.dataset.splits import assign
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from imgharvest.cli import EXIT_FAILED
-from imgharvest.models import Job
+from imgharvest.cli.app import EXIT_FAILED
+from imgharvest.store.models import Job
 from tests.conftest import SmtpSink
 from tests.e2e.test_cli_dataset_json import assert_matches, folder_info
 from tests.e2e.test_cli_output import check_folder

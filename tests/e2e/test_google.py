@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from imgharvest.cli import EXIT_FAILED, EXIT_OK, app
+from imgharvest.cli.app import EXIT_FAILED, EXIT_OK, app
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import google as fake_google
 

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from imgharvest.browser.host import BrowserHost
-from imgharvest.cli import EXIT_BAD_INPUT, EXIT_OK, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, app
 from imgharvest.errors import SourceError
 from imgharvest.events import EventList
 from imgharvest.pipeline.run import crawl

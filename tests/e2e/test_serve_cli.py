@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect
 from typer.testing import CliRunner
 
-from imgharvest.cli import app
+from imgharvest.cli.app import app
 from imgharvest.clock import ManualClock
-from imgharvest.services import build_services
+from imgharvest.service.services import build_services
 from imgharvest.settings import Settings
 from tests.integration.test_jobs import search
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from imgharvest.clock import ManualClock
-from imgharvest.services import Services, build_services
+from imgharvest.service.services import Services, build_services
 from imgharvest.web.app import create_app
 from tests.integration.test_jobs import deliver
 from tests.web_support import api_client

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from imgharvest.clock import ManualClock
-from imgharvest.services import Services, build_services
+from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
 from imgharvest.web.app import create_app
 

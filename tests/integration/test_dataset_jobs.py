@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from imgharvest.services import Services
+from imgharvest.service.services import Services
 from tests.conftest import SmtpSink
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
@@ -106,7 +106,7 @@ async def test_form_keeps_dataset_options_and_stores_them(
     view = svc.jobs.get(created["id"])
     assert view is not None
     with svc.sessions() as session:
-        from imgharvest.models import Job
+        from imgharvest.store.models import Job
 
         stored = session.get(Job, created["id"])
         assert stored is not None

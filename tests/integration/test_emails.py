@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from imgharvest.clock import ManualClock
-from imgharvest.jobs import DONE, Outcome
-from imgharvest.mail import render, when
-from imgharvest.schemas import CrawlRequest, SearchRequest
-from imgharvest.services import Services, build_services
+from imgharvest.service.jobdata import DONE
+from imgharvest.service.lifecycle import Outcome
+from imgharvest.service.mail import render, when
+from imgharvest.service.schemas import CrawlRequest, SearchRequest
+from imgharvest.service.services import Services, build_services
 from tests.conftest import SmtpSink
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import inspect
 
 from imgharvest.clock import ManualClock
-from imgharvest.db import make_engine, make_sessions, upgrade
 from imgharvest.errors import ConfigError
-from imgharvest.fleet import Fleet, check_settings, require_shared
-from imgharvest.leases import Leases
-from imgharvest.services import build_services
+from imgharvest.service.fleet import Fleet, check_settings, require_shared
+from imgharvest.service.leases import Leases
+from imgharvest.service.services import build_services
+from imgharvest.store.db import make_engine, make_sessions, upgrade
 from imgharvest.web.app import create_app
 from tests.services import FreshDatabase, TcpProxy
 

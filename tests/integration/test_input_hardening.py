@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from imgharvest.clock import ManualClock
-from imgharvest.services import Services, build_services
+from imgharvest.service.services import Services, build_services
 from tests.web_support import api_client
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

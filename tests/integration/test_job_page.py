@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imgharvest.jobs import DONE, Outcome
-from imgharvest.schemas import CrawlRequest
+from imgharvest.service.jobdata import DONE
+from imgharvest.service.lifecycle import Outcome
+from imgharvest.service.schemas import CrawlRequest
 from imgharvest.web.jobview import GALLERY_PAGE
 from tests.web_support import (
     PagesApp,

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
+from imgharvest.cli.logging_setup import JobContext
 from imgharvest.clock import ManualClock
 from imgharvest.errors import InputError
-from imgharvest.jobs import Outcome
-from imgharvest.logging_setup import JobContext
-from imgharvest.models import Job
-from imgharvest.resubmit import read_token
-from imgharvest.schemas import CrawlRequest, SearchRequest
-from imgharvest.services import Services, build_services
+from imgharvest.service.lifecycle import Outcome
+from imgharvest.service.resubmit import read_token
+from imgharvest.service.schemas import CrawlRequest, SearchRequest
+from imgharvest.service.services import Services, build_services
+from imgharvest.store.models import Job
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from imgharvest.clock import ManualClock
-from imgharvest.models import Job
+from imgharvest.store.models import Job
 from tests.conftest import SmtpSink
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat

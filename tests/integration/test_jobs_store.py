@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from imgharvest.errors import ConfigError
-from imgharvest.storage import from_url
-from imgharvest.storage.local import LocalStore
+from imgharvest.store.storage import from_url
+from imgharvest.store.storage.local import LocalStore
 
 
 def test_put_find_delete(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import event
 
 from imgharvest.clock import ManualClock
-from imgharvest.jobs import Claim, Outcome
-from imgharvest.schemas import SearchRequest
-from imgharvest.services import Services, build_services
+from imgharvest.service.lifecycle import Claim, Outcome
+from imgharvest.service.schemas import SearchRequest
+from imgharvest.service.services import Services, build_services
 
 DML = ("INSERT", "UPDATE", "DELETE")
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from imgharvest.clock import ManualClock
-from imgharvest.mail import OutboxMailer, SmtpMailer, make_mailer, render
-from imgharvest.schemas import SearchRequest
-from imgharvest.services import Services, build_services
-from imgharvest.tasks import MAIL_RETRY_MAX, mail_delay
+from imgharvest.service.mail import OutboxMailer, SmtpMailer, make_mailer, render
+from imgharvest.service.mailsend import MAIL_RETRY_MAX, mail_delay
+from imgharvest.service.schemas import SearchRequest
+from imgharvest.service.services import Services, build_services
 from tests.conftest import SmtpSink
 
 NASTY = "café <b>bold</b>\r\nBcc: victim@example.org"

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from imgharvest.clock import ManualClock
-from imgharvest.models import Email, Job
+from imgharvest.store.models import Email, Job
 from tests.conftest import SmtpSink
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat

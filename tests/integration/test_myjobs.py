@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imgharvest import history
-from imgharvest.jobs import CANCELLED, SCHEDULED
+from imgharvest.service.jobdata import CANCELLED, SCHEDULED
+from imgharvest.web import history
 from tests.web_support import PagesApp, build_pages_app, claim_now, search_form, web_settings
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -13,10 +13,10 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
+from imgharvest.cli.logging_setup import JobContext
 from imgharvest.clock import ManualClock
-from imgharvest.logging_setup import JobContext
-from imgharvest.resubmit import make_token, read_token
-from imgharvest.services import Services, build_services
+from imgharvest.service.resubmit import make_token, read_token
+from imgharvest.service.services import Services, build_services
 from tests.web_support import api_client
 
 ADDRESS = "ada.lovelace+jobs@example.org"

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from imgharvest.jobs import SCHEDULED
+from imgharvest.service.jobdata import SCHEDULED
 from tests.web_support import (
     PagesApp,
     build_pages_app,

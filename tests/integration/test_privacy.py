@@ -14,8 +14,8 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
+from imgharvest.cli.logging_setup import setup_logging
 from imgharvest.clock import ManualClock
-from imgharvest.logging_setup import setup_logging
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.integration.test_jobs_run import finished, job, submit

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from imgharvest.clock import ManualClock
-from imgharvest.jobs import Outcome
-from imgharvest.recovery import GRACE, Upkeep
-from imgharvest.services import Services, build_services
+from imgharvest.service.lifecycle import Outcome
+from imgharvest.service.recovery import GRACE, Upkeep
+from imgharvest.service.services import Services, build_services
 from tests.conftest import free_port
 from tests.integration.test_jobs import search
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from imgharvest.schemas import ValidationFailed, validate_crawl
+from imgharvest.service.schemas import ValidationFailed, validate_crawl
 from imgharvest.settings import Settings
 from tests.fakeweb import FakeWeb
 from tests.fakeweb.render import LAZY_BACKGROUND, LAZY_IMAGES

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from imgharvest.errors import ConfigError
-from imgharvest.storage import from_url
-from imgharvest.storage.s3 import MULTIPART_THRESHOLD, S3Store
+from imgharvest.store.storage import from_url
+from imgharvest.store.storage.s3 import MULTIPART_THRESHOLD, S3Store
 from tests.services import MotoS3
 
 pytestmark = pytest.mark.services

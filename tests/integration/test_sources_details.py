@@ -9,8 +9,8 @@ import pytest
 from imgharvest.errors import LayoutChanged, SourceBlocked, SourceError
 from imgharvest.events import EventList
 from imgharvest.pipeline.streams import Stream, chain
-from imgharvest.sources import wikimedia
-from imgharvest.sources.base import Candidate, Source, get_source
+from imgharvest.sources import get_source, wikimedia
+from imgharvest.sources.base import Candidate, Source
 from tests.fakeweb import FakeWeb, search
 from tests.fakeweb.catalog import FakeImage, good
 from tests.integration.test_sources_paging import KEYS, collect, make_source
@@ -165,7 +165,7 @@ async def test_a_blocked_source_falls_through_to_the_next(
 
 
 def test_keys_fixture_covers_every_key_based_source() -> None:
-    from imgharvest.sources.base import load_all
+    from imgharvest.sources import load_all
 
     keyed = {cls.key_setting for cls in load_all().values() if cls.key_setting}
     assert keyed == set(KEYS)

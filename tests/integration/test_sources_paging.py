@@ -11,7 +11,8 @@ from PIL import Image
 
 from imgharvest.errors import LayoutChanged, SourceBlocked
 from imgharvest.events import EventList
-from imgharvest.sources.base import Candidate, Source, get_source
+from imgharvest.sources import get_source
+from imgharvest.sources.base import Candidate, Source
 from tests.fakeweb import FakeWeb, search
 from tests.fakeweb.catalog import good
 

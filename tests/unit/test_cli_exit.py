@@ -8,14 +8,14 @@ import textwrap
 
 import pytest
 
-from imgharvest import cli_exit
-from imgharvest.cli_options import reset, state
+from imgharvest.cli import exit as cli_exit
+from imgharvest.cli.options import reset, state
 
 SCRIPT = textwrap.dedent(
     """
     import atexit, sys, threading
-    from imgharvest import cli_exit
-    from imgharvest.cli_options import state
+    from imgharvest.cli import exit as cli_exit
+    from imgharvest.cli.options import state
 
     atexit.register(lambda: print("atexit ran", flush=True))
     sys.stdout.write("no newline yet")

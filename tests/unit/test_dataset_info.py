@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from imgharvest import cli_json, cli_report
+from imgharvest.cli import jsonout as cli_json
+from imgharvest.cli import report as cli_report
 from imgharvest.dataset.info import manifest_info
 from imgharvest.events import EventList
 from imgharvest.pipeline import package

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
-from imgharvest.db import make_engine, upgrade
-from imgharvest.models import JobImage
+from imgharvest.store.db import make_engine, upgrade
+from imgharvest.store.models import JobImage
 
 NEW = {"query", "rank", "caption", "fetched_at", "label", "split"}
 
@@ -15,7 +15,7 @@ NEW = {"query", "rank", "caption", "fetched_at", "label", "split"}
 def test_upgrade_adds_the_model_columns_and_downgrade_removes_them(tmp_path: Path) -> None:
     from alembic import command
 
-    from imgharvest.db import alembic_config
+    from imgharvest.store.db import alembic_config
 
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     engine = make_engine(url)

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 
 from imgharvest.events import EventList
-from imgharvest.pipeline.extract import extract_images
+from imgharvest.extract.page import extract_images
+from imgharvest.net.http import HttpResponse
 from imgharvest.pipeline.records import MANIFEST_FIELDS, Filters, ImageRecord, Reason, Rejected
 from imgharvest.pipeline.verify import verify
 from imgharvest.settings import Settings
 from imgharvest.sources import bing, openverse
-from imgharvest.sources.base import Candidate, HttpResponse, SourceOptions
+from imgharvest.sources.base import Candidate, SourceOptions
 from imgharvest.sources.common import PagedSource
 from imgharvest.sources.flickr import Flickr
 from imgharvest.sources.wikimedia import parse_page

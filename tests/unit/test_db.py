@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from imgharvest.db import make_engine, normalize_url, upgrade
 from imgharvest.errors import ConfigError
+from imgharvest.store.db import make_engine, normalize_url, upgrade
 
 TABLES = {"alembic_version", "compat_jobs", "emails", "job_events", "job_images", "jobs"}
 TABLES |= {"leases", "workers", "fleet_settings"}  # scale-out (issue 9)

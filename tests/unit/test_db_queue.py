@@ -9,7 +9,7 @@ import pytest
 from huey import PostgresHuey, RedisHuey, SqliteHuey
 
 from imgharvest.errors import ConfigError
-from imgharvest.queue import make_huey
+from imgharvest.store.queue import make_huey
 
 
 def roundtrip(huey: object) -> list[str]:

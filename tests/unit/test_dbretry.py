@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from imgharvest import dbretry
+from imgharvest.store import retry as dbretry
 
 
 def _failing(message: str, calls: list[int], succeed_on: int = 0) -> Callable[[], str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from imgharvest.pipeline.extract import (
+from imgharvest.extract.page import (
     extract_images,
     extract_page,
     is_image_path,

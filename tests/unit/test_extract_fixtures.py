@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from imgharvest import extract_images
-from imgharvest.pipeline.extract import ImageRef
-from imgharvest.pipeline.extract_junk import placeholder_url
+from imgharvest.extract.junk import placeholder_url
+from imgharvest.extract.page import ImageRef
 
 FIXTURES = Path(__file__).parent / "extract_fixtures"
 Listing = list[list[str | list[str]]]

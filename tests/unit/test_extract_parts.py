@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from imgharvest.pipeline.extract_attrs import Found, judge, tier
-from imgharvest.pipeline.extract_css import css_background_urls, declarations, url_tokens
-from imgharvest.pipeline.extract_group import Copy, pictures
-from imgharvest.pipeline.extract_junk import hidden_or_tiny_element, placeholder_url, tiny_copy
-from imgharvest.pipeline.extract_sizes import picture_key, url_size
+from imgharvest.extract.attrs import Found, judge, tier
+from imgharvest.extract.css import css_background_urls, declarations, url_tokens
+from imgharvest.extract.group import Copy, pictures
+from imgharvest.extract.junk import hidden_or_tiny_element, placeholder_url, tiny_copy
+from imgharvest.extract.sizes import picture_key, url_size
 
 
 def test_css_quoted_urls_keep_semicolons_braces_and_escapes() -> None:

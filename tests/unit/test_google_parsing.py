@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from imgharvest.errors import SourceBlocked
-from imgharvest.sources.base import HttpResponse
-from imgharvest.sources.google import check_block, is_thumbnail, parse_wml, strip_xml_prolog
+from imgharvest.net.http import HttpResponse
+from imgharvest.sources.google_answers import check_block, is_thumbnail, parse_wml, strip_xml_prolog
 from imgharvest.sources.google_images import parse_grid
 
 WML = (

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from imgharvest.errors import GuardError
-from imgharvest.pipeline.guard import GuardedResolver, NetworkGuard, parse_host
+from imgharvest.net.guard import GuardedResolver, NetworkGuard, parse_host
 
 LOOPBACK = IPv4Address("127.0.0.1")
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from imgharvest.cli.startup import where_lines, without_secrets
 from imgharvest.errors import ConfigError, FetchError
 from imgharvest.naming import file_stem
+from imgharvest.net.robots import DISALLOWED, RobotsCache, Unreachable
 from imgharvest.pipeline.package import append_dir, write_dir, write_zip
 from imgharvest.pipeline.records import ImageRecord
-from imgharvest.pipeline.robots import DISALLOWED, RobotsCache, Unreachable
 from imgharvest.settings import load_settings
-from imgharvest.startup import where_lines, without_secrets
 from tests.unit.test_package import _record
 from tests.unit.test_robots import CannedHttp
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from imgharvest import links
+from imgharvest.service import links
 
 
 def test_token_has_at_least_128_random_bits_and_is_url_safe() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import logging
 
-from imgharvest.logging_setup import FORMAT, JobContext
+from imgharvest.cli.logging_setup import FORMAT, JobContext
 
 
 def logged(emit: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from imgharvest import licences, reasons
+from imgharvest import licences
 from imgharvest.redact import MASK, mask_query_strings, redact, terms
+from imgharvest.service import reasons
 
 
 def test_the_query_is_masked_in_every_url_spelling() -> None:

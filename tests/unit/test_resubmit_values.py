@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imgharvest.resubmit import make_token, read_token
+from imgharvest.service.resubmit import make_token, read_token
 
 SECRET = "test-secret"
 

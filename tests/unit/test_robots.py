@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from imgharvest.errors import FetchError
-from imgharvest.pipeline.robots import RobotsCache, origin, product_token, rules_from
-from imgharvest.sources.base import HttpResponse
+from imgharvest.net.http import HttpResponse
+from imgharvest.net.robots import RobotsCache, origin, product_token, rules_from
 
 RULES = """User-agent: *
 Disallow: /private/

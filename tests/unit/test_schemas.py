@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from imgharvest.errors import InputError
-from imgharvest.schemas import (
+from imgharvest.service.schemas import (
     ValidationFailed,
     validate_crawl,
     validate_search,

@@ -9,9 +9,10 @@ import pytest
 
 from imgharvest.errors import ConfigError
 from imgharvest.events import EventList
+from imgharvest.net.http import HttpResponse
 from imgharvest.settings import Settings
-from imgharvest.sources import MODULES
-from imgharvest.sources.base import REGISTRY, HttpResponse, Source, get_source, load_all
+from imgharvest.sources import MODULES, get_source, load_all
+from imgharvest.sources.base import REGISTRY, Source
 
 
 class ForbiddenHttp:

@@ -9,8 +9,9 @@ import pytest
 
 from imgharvest.errors import LayoutChanged, SourceBlocked, SourceError
 from imgharvest.events import EventList
+from imgharvest.net.http import HttpResponse
 from imgharvest.settings import Settings
-from imgharvest.sources.base import Candidate, HttpResponse, SourceOptions
+from imgharvest.sources.base import Candidate, SourceOptions
 from imgharvest.sources.common import (
     PagedSource,
     check_status,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from imgharvest.schemas import ValidationFailed
+from imgharvest.service.schemas import ValidationFailed
 from imgharvest.web import forms
 from imgharvest.web.forms import MAX_FIELDS, URLENCODED, decoded, form_fields
 from imgharvest.web.limits import PARSE_ON_LOOP

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from imgharvest import worker_child
-from imgharvest.worker_child import WorkerChild, worker_argv
+from imgharvest.service import worker_child
+from imgharvest.service.worker_child import WorkerChild, worker_argv
 from tests.waiting import wait_for
 
 PY = sys.executable

@@ -29,7 +29,7 @@
     }
   }
 
-  // The same rules as the server (imgharvest/schemas.py); the server stays the judge.
+  // The same rules as the server (imgharvest/service/schemas.py); the server stays the judge.
   function startsNow(form) {
     var now = form.elements["start-now"];
     return Boolean(now && now.checked);

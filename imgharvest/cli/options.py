@@ -1,0 +1,119 @@
+"""Options every CLI command shares: ``--version``, ``--config``, ``-q``/``-v``, and the
+settings built from them (environment over config file over defaults)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from imgharvest.settings import Settings, load_settings
+from imgharvest.version import __version__
+
+
+@dataclass
+class CliState:
+    """What the shared options chose for this invocation."""
+
+    config: Path | None = None
+    verbosity: int = 0  # -1 quiet, 0 normal, 1 and more verbose
+    ends_fast: bool = False  # a harvest command ran: the script may skip teardown (cli_exit)
+
+    @property
+    def quiet(self) -> bool:
+        """No progress bar or summary table: only errors and the result."""
+        return self.verbosity < 0
+
+
+state = CliState()
+
+
+def reset(config: Path | None, quiet: bool, verbose: int) -> None:
+    """Start an invocation afresh from the options given before the command's name (the
+    CLI may be invoked many times in one process); the command's own options come after."""
+    state.config, state.verbosity = config, -1 if quiet else (verbose or 0)
+    state.ends_fast = False
+
+
+def settings(**overrides: Any) -> Settings:
+    """Settings for a command: explicit ``overrides``, ``IMGHARVEST_*`` variables, then the
+    config file, then defaults."""
+    return load_settings(state.config, **overrides)
+
+
+def log_level() -> int:
+    """The stdlib logging level the chosen verbosity means."""
+    return {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
+        state.verbosity, logging.DEBUG
+    )
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (it may be swapped between invocations)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
+def show_cli_logs() -> None:
+    """Job events and logs on stderr, as much as the verbosity asks for."""
+    logger = logging.getLogger("imgharvest")
+    logger.setLevel(log_level())
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def _set_quiet(value: bool) -> bool:
+    if value:
+        state.verbosity = -1
+    return value
+
+
+def _set_verbose(value: int | None) -> int:
+    if value:
+        state.verbosity = max(state.verbosity, 0) + value
+    return value or 0
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"imgharvest {__version__}")
+        raise typer.Exit()
+
+
+Quiet = Annotated[
+    bool,
+    typer.Option("-q", "--quiet", help="Only errors and the result.", callback=_set_quiet),
+]
+Verbose = Annotated[
+    int,
+    typer.Option(
+        "-v", "--verbose", count=True, help="Show every event (-vv: debug).", callback=_set_verbose
+    ),
+]
+Version = Annotated[
+    bool,
+    typer.Option(
+        "--version", help="Print the version and exit.", callback=_show_version, is_eager=True
+    ),
+]
+Config = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="TOML file of settings (default: ./imgharvest.toml if present).",
+        envvar="IMGHARVEST_CONFIG",
+    ),
+]

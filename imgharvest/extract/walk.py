@@ -1,0 +1,363 @@
+"""Elements to raw references: what each element and attribute names, and which copies of
+one picture an element ties together (its slot)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from imgharvest.extract.attrs import (
+    HTML_SPACE,
+    Found,
+    holds_html,
+    is_image_path,
+    judge,
+    srcset_found,
+)
+from imgharvest.extract.css import css_background_urls
+from imgharvest.extract.junk import (
+    beacon,
+    declared_size,
+    hidden_or_tiny_element,
+    narrow_box,
+)
+
+META_KINDS = {
+    "og:image": "og:image",
+    "og:image:url": "og:image",
+    "og:image:secure_url": "og:image",
+    "twitter:image": "twitter:image",
+    "twitter:image:src": "twitter:image",
+    "image": "itemprop",
+}
+LD_URL_KEYS = ("image", "contentUrl", "thumbnailUrl")
+# Attributes that never hold an image URL of their own (prose, layout, scripts, identities).
+NOT_URL_ATTRS = frozenset(
+    {
+        "style", "class", "id", "alt", "title", "type", "rel", "lang", "width", "height",
+        "sizes", "media", "name", "value", "target", "role", "for", "charset", "itemprop",
+        "itemtype", "itemscope", "property", "dir", "tabindex", "loading", "decoding",
+        "crossorigin", "referrerpolicy", "integrity", "action", "method", "cite", "xmlns",
+        "srcdoc", "accept", "align", "border", "hspace", "vspace", "download", "ping",
+        "hreflang", "usemap", "longdesc", "aria-label", "aria-hidden", "data-caption",
+        "data-title", "data-alt", "data-description",
+    }
+)  # fmt: skip
+# Elements whose own attributes name no picture (their media, frames or code).
+NO_PICTURE_TAGS = frozenset(
+    {"script", "iframe", "frame", "embed", "object", "audio", "track", "template", "base",
+     "head", "form", "textarea", "select", "option"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """A reference as written in the page, before resolution."""
+
+    value: str
+    kind: str
+    width: int | None = None
+    height: int | None = None
+    alt: str | None = None
+    slot: Hashable | None = None
+    density: float = 1.0
+    tier: float = 1
+    shown: int | None = None
+    src_of: int | None = None  # the element whose plain ``src`` this is
+    lazy_of: int | None = None  # the ``<img>`` whose loader attribute (``data-*``) this is
+
+
+class Walk:
+    """Reads elements one by one, giving the copies of one picture a shared slot."""
+
+    def __init__(self) -> None:
+        self.fragments: list[LexborHTMLParser] = []  # keeps fragment nodes (and ids) alive
+
+    def node(self, node: LexborNode, slot: Hashable | None = None) -> Iterator[Raw]:
+        """Every raw reference one element carries."""
+        tag = node.tag or ""
+        if tag in _HANDLERS:
+            yield from _HANDLERS[tag](node)
+        elif tag not in NO_PICTURE_TAGS and not tag.startswith("-"):
+            attrs = node.attributes
+            if attrs and not _is_media_source(node):
+                yield from self._element(node, tag, attrs, slot)
+
+    def _element(
+        self, node: LexborNode, tag: str, attrs: Any, slot: Hashable | None
+    ) -> Iterator[Raw]:
+        """An element's references, unless it is drawn tiny, hidden, or is a beacon."""
+        found = list(self._attributes(node, tag, attrs))
+        if not found or _beacon(node):
+            return
+        lazy = tag == "img" and any(name not in ("src", "style") for name, _, _ in found)
+        if tag != "source" and hidden_or_tiny_element(attrs, lazy):
+            return
+        slot = slot if slot is not None else _slot(node)
+        alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
+        shown = declared_size(attrs)[0] if tag == "img" else None
+        noscript = _inside(node, "noscript")
+        for name, item, sub in found:
+            if isinstance(item, str):
+                yield from self._fragment(item, slot)
+                continue
+            kind = "background" if item.css else ("noscript" if noscript else _kind(tag, name))
+            yield Raw(
+                item.url, kind, item.width, None, alt, (slot, sub) if sub else slot,
+                item.density, _tier(tag, name, item.tier), shown,
+                node.mem_id if (name == "src" and tag == "img") else None,
+                node.mem_id if (tag == "img" and name.startswith("data-")) else None,
+            )  # fmt: skip
+
+    def _attributes(
+        self, node: LexborNode, tag: str, attrs: Any
+    ) -> Iterator[tuple[str, Found | str, Hashable | None]]:
+        """``(attribute, what it names, sub-slot)``; a ``str`` item is HTML to read."""
+        style = attrs.get("style") or ""
+        if "(" in style and not narrow_box(style):
+            for url in css_background_urls(style):
+                yield "style", Found(url, css=True), None
+        for name, value in attrs.items():
+            if not value or name in NOT_URL_ATTRS or name.startswith("on"):
+                continue
+            if "/" not in value and "." not in value:
+                continue  # no path, file name, srcset, style or JSON of URLs can hide here
+            if holds_html(value):
+                yield name, value, None
+                continue
+            founds = list(_attribute(tag, name, value, attrs))
+            several = len({f.group for f in founds}) > 1
+            for index, found in enumerate(founds):
+                yield name, found, _sub_slot(found, index) if several else None
+
+    def _fragment(self, value: str, slot: Hashable) -> Iterator[Raw]:
+        """HTML written inside an attribute: parsed, and its pictures are this element's."""
+        fragment = LexborHTMLParser(value)
+        self.fragments.append(fragment)
+        if fragment.root is not None:
+            for inner in fragment.root.traverse():
+                yield from self.node(inner, slot)
+
+
+def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
+    """What one attribute of one element names, by the element's rules, else by its value."""
+    if name == "href":
+        if (tag in ("a", "area") and is_image_path(value)) or tag == "image":
+            yield Found(value.strip(HTML_SPACE))
+    elif name in ("srcset", "imagesrcset") and tag in ("img", "source", "link"):
+        yield from srcset_found(value)
+    elif name == "src" and tag == "input":
+        if (attrs.get("type") or "").lower() == "image" and value.strip(HTML_SPACE):
+            yield Found(value.strip(HTML_SPACE))
+    elif (name == "src" and tag == "img") or (name == "poster" and tag == "video"):
+        if value.strip(HTML_SPACE):
+            yield Found(value.strip(HTML_SPACE))
+    elif name == "content":
+        if is_image_path(value):
+            yield Found(value.strip(HTML_SPACE))
+    else:
+        yield from judge(name, value)
+
+
+def _sub_slot(found: Found, index: int) -> Hashable:
+    """Objects inside one JSON value are separate pictures (each object's strings are one)."""
+    return found.group if found.group >= 0 else f"item{index}"
+
+
+def _slot(node: LexborNode) -> Hashable:
+    """What an element's copies belong to: its ``<picture>``, the link around it, or itself."""
+    parent = node.parent
+    if parent is not None and node.tag in ("img", "source") and parent.tag == "picture":
+        return parent.mem_id
+    if parent is not None and node.tag == "img" and parent.tag == "a" and _one_image(parent):
+        return parent.mem_id
+    return node.mem_id
+
+
+def _one_image(anchor: LexborNode) -> bool:
+    href = anchor.attributes.get("href") or ""
+    return is_image_path(href) and len(anchor.css("img")) == 1
+
+
+def _kind(tag: str, name: str) -> str:
+    if tag == "img":
+        return {"src": "img", "srcset": "srcset"}.get(name, "lazy")
+    if tag == "source":
+        return "picture"
+    if tag == "a" and name == "href":
+        return "link"
+    if name == "poster":
+        return "poster"
+    if any(w in name for w in ("bg", "background")):
+        return "background"
+    return "img" if tag == "input" else "lazy"
+
+
+def _beacon(node: LexborNode) -> bool:
+    """The ``<noscript><img>`` a tracking script leaves for readers without JavaScript."""
+    if node.tag != "img" or is_image_path(node.attributes.get("src") or ""):
+        return False
+    if beacon(node.attributes.get("src") or "", node.attributes):
+        return True
+    holder = node.parent
+    while holder is not None and holder.tag != "noscript":
+        holder = holder.parent
+    before = holder.prev if holder is not None else None
+    while before is not None and before.tag in ("-text", "_text", "-comment", "_comment"):
+        before = before.prev
+    return before is not None and before.tag == "script"
+
+
+def _tier(tag: str, name: str, named: int) -> float:
+    """How large a copy the markup promises. A link from a picture opens its full size; an
+    ``<img src>`` next to lazy-loading attributes is what shows before the loader runs."""
+    if tag == "a" and name == "href":
+        return 2
+    if tag == "img" and name == "src" and named == 1:
+        return 0.5
+    return named
+
+
+def _is_media_source(node: LexborNode) -> bool:
+    """A ``<video>``/``<audio>`` ``<source>`` names media, not a picture."""
+    return node.tag == "source" and (node.parent is None or node.parent.tag != "picture")
+
+
+def _meta_refs(node: LexborNode) -> Iterator[Raw]:
+    """``og:image`` (``property=`` or ``name=``), ``twitter:image``, ``itemprop=image``, and any
+    other ``<meta>`` whose content is an image file."""
+    attrs = node.attributes
+    key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
+    kind = META_KINDS.get(key.strip().lower())
+    content = attrs.get("content")
+    if kind is not None and (key != "image" or "itemprop" in attrs):
+        yield from _plain(content, kind, None)
+    elif content and is_image_path(content) and _absolute(content):
+        yield Raw(content.strip(HTML_SPACE), "meta")
+
+
+def _link_refs(node: LexborNode) -> Iterator[Raw]:
+    """``<link rel=image_src>`` and ``<link rel=preload as=image>``."""
+    attrs = node.attributes
+    rels = (attrs.get("rel") or "").lower().split()
+    if "image_src" in rels or "img_src" in rels:
+        yield from _plain(attrs.get("href"), "image_src", None)
+    elif "preload" in rels and (attrs.get("as") or "").lower() == "image":
+        slot = node.mem_id
+        for found in srcset_found(attrs.get("imagesrcset") or ""):
+            yield Raw(found.url, "link", found.width, slot=slot, density=found.density)
+        yield from _plain(attrs.get("href"), "link", None, slot)
+
+
+def _style_block_refs(node: LexborNode) -> Iterator[Raw]:
+    for value in css_background_urls(node.text(deep=True)):
+        yield Raw(value, "background")
+
+
+def _script_refs(node: LexborNode) -> Iterator[Raw]:
+    """JSON-LD blocks: ``image``, ``contentUrl``, ``thumbnailUrl`` anywhere, incl. ``@graph``."""
+    if (node.attributes.get("type") or "").strip().lower() != "application/ld+json":
+        return
+    try:
+        data = json.loads(node.text(deep=True))
+    except ValueError:
+        return
+    yield from _ld_walk(data)
+
+
+_HANDLERS = {
+    "meta": _meta_refs,
+    "link": _link_refs,
+    "style": _style_block_refs,
+    "script": _script_refs,
+}
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def _plain(
+    value: str | None, kind: str, alt: str | None, slot: Hashable | None = None
+) -> Iterator[Raw]:
+    if value and value.strip(HTML_SPACE):
+        yield Raw(value, kind, alt=alt, slot=slot)
+
+
+def _absolute(value: str) -> bool:
+    """Metadata names pages by absolute URL; a bare word or file name there is not a link."""
+    return value.strip(HTML_SPACE).lower().startswith(("http://", "https://", "//"))
+
+
+def _clean(value: str | None) -> str | None:
+    text = " ".join((value or "").split())
+    return text or None
+
+
+def _inside(node: LexborNode, tag: str) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == tag:
+            return True
+        parent = parent.parent
+    return False
+
+
+# -- JSON-LD ------------------------------------------------------------------------
+
+
+def _ld_walk(node: Any) -> Iterator[Raw]:
+    """Image URLs anywhere in a JSON-LD document (``@graph``, nesting, ``ImageObject``)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _ld_walk(item)
+    elif isinstance(node, dict):
+        if _ld_is_image_object(node):
+            yield from _ld_image(node.get("url"), node)
+        for key, value in node.items():
+            if key in LD_URL_KEYS:
+                yield from _ld_image(value, node)
+            elif isinstance(value, dict | list):
+                yield from _ld_walk(value)
+
+
+def _ld_image(value: Any, owner: dict[str, Any]) -> Iterator[Raw]:
+    """An ``image``-like value: a URL string, a list of them, or an ``ImageObject``."""
+    if isinstance(value, str):
+        yield Raw(
+            value, "json-ld", _ld_int(owner, "width"), _ld_int(owner, "height"), _ld_alt(owner)
+        )
+    elif isinstance(value, list):
+        for item in value:
+            yield from _ld_image(item, owner)
+    elif isinstance(value, dict):
+        if not _ld_is_image_object(value):
+            yield from _ld_image(value.get("url"), value)
+        yield from _ld_walk(value)
+
+
+def _ld_is_image_object(node: dict[str, Any]) -> bool:
+    kind = node.get("@type")
+    return kind == "ImageObject" or (isinstance(kind, list) and "ImageObject" in kind)
+
+
+def _ld_int(node: dict[str, Any], key: str) -> int | None:
+    if not _ld_is_image_object(node):
+        return None
+    value = node.get(key)
+    if isinstance(value, dict):
+        value = value.get("value")
+    try:
+        return int(str(value).removesuffix("px")) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _ld_alt(node: dict[str, Any]) -> str | None:
+    for key in ("caption", "name", "description"):
+        if isinstance(node.get(key), str):
+            return _clean(node[key])
+    return None

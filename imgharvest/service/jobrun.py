@@ -1,0 +1,328 @@
+"""One run of a claimed job: the engine call, heartbeats and progress, the archive, the
+outcome and its email; a failure of the job is data, never a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import logging
+import shutil
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from imgharvest import licences, redact
+from imgharvest.dataset import build
+from imgharvest.dataset.deliver import job_spec, pack, plain_zip
+from imgharvest.dataset.spec import DatasetSpec, QueryClass
+from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
+from imgharvest.naming import file_stem
+from imgharvest.pipeline.hop import OneHop
+from imgharvest.pipeline.records import Filters
+from imgharvest.pipeline.result import HarvestResult, Progress
+from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
+from imgharvest.service import reasons
+from imgharvest.service.fleet import worker_id
+from imgharvest.service.jobdata import DONE, SHORT
+from imgharvest.service.jobs import JobService
+from imgharvest.service.lifecycle import Claim, Outcome
+from imgharvest.settings import Settings
+from imgharvest.sources.base import Candidate, SourceOptions
+from imgharvest.store import faults
+from imgharvest.store.storage import Store
+
+log = logging.getLogger("imgharvest.tasks")
+
+HEARTBEAT_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunParts:
+    """What a run works with: settings, the job service, the store, and ``mail(job_id, kind)``
+    to queue one of the job's emails."""
+
+    settings: Settings
+    jobs: JobService
+    store: Store
+    mail: Callable[[str, str], None]
+
+
+class JobRun:
+    """One run of a claimed job: the engine call, heartbeats, archive, records, emails."""
+
+    def __init__(self, parts: RunParts, claim: Claim) -> None:
+        self.svc, self.claim = parts, claim
+        self.worker = worker_id()
+        self.workdir = parts.jobs.workdir(claim.job_id, claim.attempt)
+        self.snapshot: Progress | None = None
+        self.pages_done = 0
+        self.pages_active = 0
+        self.private = redact.terms(claim.request)
+        self.links_only = claim.kind == "crawl" and not claim.request.get("download")
+        self.found: list[dict[str, Any]] = []
+        self.stored = 0
+        self._store_lock = threading.Lock()
+
+    def events(self, level: str, message: str) -> None:
+        """The engine's event sink: one row and one log line (without the query) per event,
+        while this run owns the job (a run presumed dead and replaced writes nothing)."""
+        self.svc.jobs.run_event(self.claim, level, message, self.worker, self.private)
+
+    def execute(self) -> None:
+        """Run to the end and record the outcome; failures of the job are data, not crashes."""
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        try:
+            settings = self.svc.settings
+            faults.check_free_space(settings.data_dir, settings.min_free_bytes)
+            self.workdir.mkdir(parents=True)
+            self._record(asyncio.run(self._main()))
+        except JobCancelled:
+            self.events("warning", "run stopped: the job was cancelled")
+        except JobError as exc:
+            self._fail(str(exc))
+        except Exception as exc:
+            self._crashed(exc)
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            _remove_if_empty(self.workdir.parent)
+
+    def _crashed(self, exc: Exception) -> None:
+        if not faults.is_disk_full(exc):
+            log.exception("job %s crashed", self.claim.job_id)
+            self._fail(f"internal error ({type(exc).__name__})")
+            return
+        # Free the run's scratch files first, so the failure itself can be recorded.
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        log.error("job %s: disk full (%s)", self.claim.job_id, exc)
+        self._fail(faults.DISK_FULL)
+
+    def _record(self, outcome: Outcome) -> None:
+        if self.svc.jobs.finish(self.claim, outcome):
+            self.svc.mail(self.claim.job_id, "finished")
+        elif outcome.archive_key:
+            # This run lost the job while packing: its own archive is nobody's.
+            self.svc.store.delete(outcome.archive_key)
+
+    def _fail(self, error: str) -> None:
+        self._save_progress()  # the counts say why, next to the reason
+        if self.svc.jobs.fail(self.claim, error):
+            self.svc.mail(self.claim.job_id, "failed")
+
+    async def _main(self) -> Outcome:
+        cancel = asyncio.Event()
+        beat = asyncio.create_task(self._heartbeat(cancel))
+        try:
+            if self.claim.kind == "crawl":
+                return await self._crawl(cancel)
+            return await self._search(cancel)
+        finally:
+            beat.cancel()
+
+    async def _heartbeat(self, cancel: asyncio.Event) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                owned = await asyncio.to_thread(self.svc.jobs.heartbeat, self.claim)
+                if owned:
+                    await asyncio.to_thread(self._save_progress)
+            except SQLAlchemyError as exc:
+                # A beat that cannot be written (full disk, an outage longer than the retries)
+                # is skipped; the run itself meets the same fault on its next write.
+                log.warning("job %s: heartbeat not saved (%s)", self.claim.job_id, exc)
+                continue
+            if not owned:
+                cancel.set()
+                return
+
+    def _save_progress(self) -> None:
+        p = self.snapshot
+        tried, kept, rejected = (p.tried, p.kept, dict(p.rejected)) if p else (0, 0, {})
+        if p is None and self.found:
+            kept = self._store_links()
+        jobs = self.svc.jobs
+        jobs.progress(self.claim, tried, kept, rejected, self.pages_done, self.pages_active)
+
+    def _store_links(self) -> int:
+        """Save the links found since the last save (``/result`` grows while the job runs)."""
+        with self._store_lock:  # the heartbeat thread and the run's end may both save
+            rows = self.found[self.stored :]
+            if rows and self.svc.jobs.add_links(self.claim, rows, self.stored):
+                self.stored += len(rows)
+            return self.stored
+
+    def _add_found(self, found: list[Candidate]) -> None:
+        if self.links_only:
+            self.found += [_link_row(c) for c in found]
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.snapshot = progress
+
+    async def _search(self, cancel: asyncio.Event) -> Outcome:
+        req = self.claim.request
+        min_w, min_h = int(req.get("min_width", 0)), int(req.get("min_height", 0))
+        spec = HarvestSpec(
+            query=str(req["query"]), count=int(req["count"]),
+            sources=tuple(req.get("sources") or ()), filters=Filters(min_w, min_h),
+            options=SourceOptions(min_width=min_w, min_height=min_h),
+        )  # fmt: skip
+        dataset = job_spec(req)
+        if dataset is not None:
+            return self._delivered(await self._dataset(spec, dataset, cancel))
+        result = await harvest(
+            spec, self.svc.settings, self.workdir, events=self.events,
+            progress=self._on_progress, cancel=cancel,
+        )  # fmt: skip
+        return self._delivered(self._zipped(result, spec.query))
+
+    async def _dataset(
+        self, spec: HarvestSpec, dataset: DatasetSpec, cancel: asyncio.Event
+    ) -> HarvestResult:
+        """A search delivered as a dataset (another format, resized, licence-filtered)."""
+        built = await build.build(
+            [QueryClass(file_stem(spec.query), spec.query)], build.harvest_spec(spec, dataset),
+            dataset, self.svc.settings, self.workdir, events=self.events,
+            progress=self._on_progress, cancel=cancel, command=f"job {self.claim.job_id}",
+        )  # fmt: skip
+        result = built.classes[0].result
+        result.archive = pack(built, self._archive(spec.query), self.workdir)
+        return result
+
+    async def _crawl(self, cancel: asyncio.Event) -> Outcome:
+        req = self.claim.request
+        options = SourceOptions(depth=int(req.get("depth", 0)), render=bool(req.get("render")))
+        if req.get("follow") == "all":
+            found = await self._one_hop(list(req["urls"]), cancel)
+        else:
+            found = await self._crawl_pages(list(req["urls"]), options, cancel)
+        if not req.get("download"):
+            return await self._links_outcome()
+        limit = self.svc.settings.max_images
+        # No maximum asked means every image found (up to MAX_IMAGES): never "fewer than asked".
+        count = int(req.get("count") or 0) or min(len(found), limit)
+        result = await harvest_links(
+            found, count, self.svc.settings, self.workdir, events=self.events,
+            progress=self._on_progress, cancel=cancel,
+        )  # fmt: skip
+        result = self._zipped(result, "crawl")
+        if int(req.get("count") or 0):
+            return self._delivered(result)
+        return self._delivered(result, every=(len(found), len(found) > limit))
+
+    async def _links_outcome(self) -> Outcome:
+        # Links were stored while crawling; only the rest is saved now.
+        stored = await asyncio.to_thread(self._store_links)
+        summary = f"{stored} image links found on {self.pages_done} pages"
+        return Outcome(DONE, summary, 0, stored, {}, pages_done=self.pages_done)
+
+    async def _one_hop(self, urls: list[str], cancel: asyncio.Event) -> list[Candidate]:
+        """The original crawler API's walk, its counts saved with every heartbeat."""
+        found: list[Candidate] = []
+
+        def on_links(fresh: list[Candidate]) -> None:
+            found.extend(fresh)
+            self._add_found(fresh)
+
+        walk = OneHop(self.svc.settings, self.events, on_links, cancel=cancel)
+        watcher = asyncio.create_task(self._watch(walk))
+        try:
+            state = await walk.run(urls)
+        finally:
+            watcher.cancel()
+        self.pages_done, self.pages_active = state.read, 0
+        return found
+
+    async def _watch(self, walk: OneHop) -> None:
+        while True:
+            self.pages_done, self.pages_active = walk.state.read, walk.state.active
+            await asyncio.sleep(0.1)
+
+    async def _crawl_pages(
+        self, urls: list[str], options: SourceOptions, cancel: asyncio.Event
+    ) -> list[Candidate]:
+        found: dict[str, Candidate] = {}
+        failures: list[str] = []
+        for url in urls:
+            if cancel.is_set():
+                raise JobCancelled("cancelled while crawling")
+            try:
+                got = await crawl([url], self.svc.settings, events=self.events, options=options)
+            except ImgHarvestError as exc:
+                self.events("warning", f"page failed: {exc}")
+                failures.append(str(exc))
+                got = []
+            fresh = [cand for cand in got if cand.url not in found]
+            for cand in fresh:
+                found[cand.url] = cand
+            self._add_found(fresh)
+            self.pages_done += 1
+        if len(failures) == len(urls):
+            raise JobError("every page failed: " + "; ".join(failures[:3]))
+        return list(found.values())
+
+    def _archive(self, text: str) -> Path:
+        return self.workdir / f"{file_stem(text)}.zip"
+
+    def _zipped(self, result: HarvestResult, text: str) -> HarvestResult:
+        result.archive = plain_zip(result, self._archive(text), text, f"job {self.claim.job_id}")
+        return result
+
+    def _delivered(self, result: HarvestResult, every: tuple[int, bool] | None = None) -> Outcome:
+        """The outcome of a harvest; no image at all is a failure with its reason in words."""
+        kept = len(result.records)
+        if not kept:
+            why = reasons.nothing_kept(result.tried, result.source_errors)
+            raise JobError(why)
+        key, size = None, None
+        rows: list[dict[str, Any]] = []
+        if result.archive is not None:
+            rows = _manifest(result.archive)
+            size = result.archive.stat().st_size
+            # The attempt is part of the key: a stale run can never overwrite the archive of
+            # the run that replaced it, and it stores nothing once it knows it was replaced.
+            key = f"{self.claim.job_id}/{self.claim.attempt}/{result.archive.name}"
+            if not self.svc.jobs.heartbeat(self.claim):
+                raise JobCancelled("the job was taken over before its archive was stored")
+            self.svc.store.put(key, result.archive)
+        if every is not None:
+            status, summary = DONE, reasons.all_summary(kept, every[0], result.tried, every[1])
+        else:
+            status = SHORT if result.short else DONE
+            summary = reasons.kept_summary(kept, result.wanted, result.tried, result.source_errors)
+        licence_line = licences.summary_line(r.licence for r in result.records)
+        summary = f"{summary}; {licence_line}" if licence_line else summary
+        return Outcome(
+            status, summary, result.tried, kept, dict(result.rejected), key, rows,
+            self.pages_done, size,
+        )  # fmt: skip
+
+
+def _remove_if_empty(folder: Path) -> None:
+    # Other attempts' folders may still be there, or it is gone already.
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _manifest(archive: Path) -> list[dict[str, Any]]:
+    """The rows of ``manifest.csv`` inside an archive (what the user gets is what we list)."""
+    with zipfile.ZipFile(archive) as zf, zf.open("manifest.csv") as raw:
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
+    for row in rows:
+        for name in ("width", "height", "bytes", "rank"):
+            row[name] = int(row.get(name) or 0)
+    return rows
+
+
+def _link_row(cand: Candidate) -> dict[str, Any]:
+    return {
+        "url": cand.url, "page_url": cand.page_url or "", "source": cand.source,
+        "title": cand.title or "", "width": cand.width or 0, "height": cand.height or 0,
+        "licence": cand.licence or "", "licence_url": cand.licence_url or "",
+        "creator": cand.creator or "",
+    }  # fmt: skip

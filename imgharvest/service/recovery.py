@@ -1,0 +1,119 @@
+"""``Upkeep``: every few seconds, in each process, the database wins back what the queue lost.
+
+- the process says it is alive (``workers`` table);
+- due jobs nobody claimed within ``GRACE`` (a queue entry lost with Redis, or a submission
+  made while the queue was down) and running jobs whose heartbeat went stale (a dead or
+  frozen worker) are queued again;
+- unsent emails that are due are handed to the mail threads;
+- one process at a time, under a lease, keeps house (expiry, forgotten processes).
+
+It is independent of the queue: nothing here needs Redis to be up, and nothing breaks when
+the database is briefly away (the next tick tries again).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from imgharvest.service.fleet import Fleet
+from imgharvest.service.leases import Leases
+
+if TYPE_CHECKING:
+    from imgharvest.service.mailpump import MailPump
+    from imgharvest.service.services import Services
+
+log = logging.getLogger("imgharvest.recovery")
+
+INTERVAL = 2.0
+GRACE = 5.0  # a due job normally starts within a second or two of its time
+AGAIN = 10.0  # do not queue the same job again sooner than this
+HOUSEKEEPER = "housekeeping"
+
+
+class Upkeep:
+    """The recovery loop of one process (a thread); ``tick`` is one pass."""
+
+    def __init__(
+        self, services: Services, pump: MailPump | None, role: str, interval: float = INTERVAL
+    ) -> None:
+        self.svc, self.pump, self.interval = services, pump, interval
+        self.fleet = Fleet(services.sessions, services.clock, role)
+        self.leases = Leases(services.sessions, services.clock)
+        self.queued: dict[str, float] = {}
+        self._next_house = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"upkeep-{role}", daemon=True)
+
+    def start(self) -> None:
+        """Start the loop thread (after one immediate heartbeat)."""
+        self._safely(self.fleet.beat)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the loop, give the housekeeping lease back and leave the fleet."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10)
+        self._safely(lambda: self.leases.release(HOUSEKEEPER, self.fleet.id))
+        self._safely(self.fleet.leave)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.tick()
+
+    def tick(self) -> None:
+        """One pass; each part fails alone (e.g. while the database is away)."""
+        self._safely(self.fleet.beat)
+        if self.fleet.role == "web":
+            return
+        self._safely(self.requeue_lost)
+        self._safely(self.feed_mail)
+        self._safely(self.keep_house)
+
+    def _safely(self, step: object) -> None:
+        try:
+            step()  # type: ignore[operator]
+        except Exception as exc:
+            log.warning("upkeep step %s failed: %s", getattr(step, "__name__", step), exc)
+
+    def requeue_lost(self) -> list[str]:
+        """Queue due jobs nobody runs; returns their ids."""
+        now = self.svc.clock.now()
+        again = time.monotonic() - AGAIN
+        due = self.svc.jobs.due()
+        self.queued = {j: t for j, t in self.queued.items() if any(j == d[0] for d in due)}
+        sent = []
+        for job_id, when, running in due:
+            late = timedelta(0) if running else timedelta(seconds=GRACE)
+            if when > now - late or self.queued.get(job_id, -math.inf) > again:
+                continue
+            if self.svc.tasks.try_run_job(job_id, now):
+                self.queued[job_id] = time.monotonic()
+                sent.append(job_id)
+        if sent:
+            log.info("queued %d job(s) the queue had lost: %s", len(sent), ", ".join(sent))
+        return sent
+
+    def feed_mail(self) -> None:
+        """Hand unsent, due messages to this process's mail threads."""
+        if self.pump is None:
+            return
+        for email_id in self.svc.outbox.unsent():
+            self.pump.put(email_id)
+
+    def keep_house(self) -> bool:
+        """Housekeeping every ``HOUSEKEEPING_SECONDS`` by the lease holder; True if it ran."""
+        seconds = self.svc.settings.housekeeping_seconds
+        if time.monotonic() < self._next_house:
+            return False
+        if not self.leases.acquire(HOUSEKEEPER, self.fleet.id, max(30.0, 3 * seconds)):
+            return False
+        self._next_house = time.monotonic() + seconds
+        self.svc.jobs.expire_due()
+        self.fleet.forget_gone()
+        return True

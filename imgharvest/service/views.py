@@ -1,0 +1,207 @@
+"""Reading jobs: what a page, the API or an email shows, the archive's images, and links."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from imgharvest.extract.page import is_image_path
+from imgharvest.pipeline.records import MANIFEST_FIELDS
+from imgharvest.service import links
+from imgharvest.service.jobdata import ACTIVE, DELIVERED, EXPIRED, JobData
+from imgharvest.service.resubmit import make_token
+from imgharvest.store.models import Job, JobEvent, JobImage
+
+EVENTS_SHOWN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """One event-log line of a job."""
+
+    at: datetime
+    level: str
+    message: str
+    worker: str | None = None  # host:pid of the process whose run wrote it
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """Everything a page, the API or an email shows about a job."""
+
+    id: str
+    kind: str
+    status: str
+    query: str
+    run_at: datetime
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    wanted: int
+    tried: int
+    kept: int
+    rejected: dict[str, int]
+    pages_total: int
+    pages_done: int
+    summary: str | None
+    error: str | None
+    has_email: bool
+    job_url: str
+    download_url: str | None
+    expires_at: datetime | None
+    resubmit_url: str | None
+    request: dict[str, Any]
+    events: list[EventView] = field(default_factory=list)
+    images: list[dict[str, str | int]] = field(default_factory=list)
+    pages_active: int = 0
+    archive_bytes: int | None = None
+
+    @property
+    def links_only(self) -> bool:
+        """A crawl that lists image links without downloading them (no "wanted" count)."""
+        return self.kind == "crawl" and not self.request.get("download")
+
+    @property
+    def progress(self) -> float:
+        """Share of the wanted images kept so far, 0.0 to 1.0."""
+        return min(1.0, self.kept / self.wanted) if self.wanted else 0.0
+
+    @property
+    def active(self) -> bool:
+        """Still scheduled or running."""
+        return self.status in ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """What ``/d/<token>`` leads to: a file to send, an expired link, or nothing."""
+
+    kind: Literal["ok", "expired", "unknown"]
+    path: Path | None = None
+    filename: str | None = None
+    job_id: str | None = None
+    url: str | None = None  # a pre-signed URL of a remote store, valid for the link's rest
+
+
+class JobViews(JobData):
+    """Jobs as pages, the API and emails show them."""
+
+    def get(self, job_id: str, *, with_images: bool = True) -> JobView | None:
+        """The job with its latest events (and images), or None if unknown."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return None
+            events = session.scalars(
+                select(JobEvent)
+                .where(JobEvent.job_id == job_id)
+                .order_by(JobEvent.id.desc())
+                .limit(EVENTS_SHOWN)
+            ).all()
+            images = self._image_rows(session, job_id) if with_images else []
+        shown = [EventView(e.at, e.level, e.message, e.worker) for e in reversed(events)]
+        return self.view(job, shown, images)
+
+    def images(self, job_id: str) -> list[dict[str, str | int]] | None:
+        """Manifest fields of each kept image (or found link), or None if the job is unknown."""
+        with self.sessions() as session:
+            if session.get(Job, job_id) is None:
+                return None
+            return self._image_rows(session, job_id)
+
+    def _image_rows(self, session: Session, job_id: str) -> list[dict[str, str | int]]:
+        rows = session.scalars(
+            select(JobImage).where(JobImage.job_id == job_id).order_by(JobImage.position)
+        ).all()
+        return [{name: getattr(row, name) for name in MANIFEST_FIELDS} for row in rows]
+
+    def many(self, ids: Sequence[str]) -> list[JobView]:
+        """The known jobs among ``ids``, in the order given, without events or images."""
+        with self.sessions() as session:
+            found = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(list(ids))))}
+        return [self.view(found[i], [], []) for i in ids if i in found]
+
+    def recent(self, status: str | None = None, limit: int = 50) -> list[JobView]:
+        """The newest jobs (optionally of one status), without events or images."""
+        query = select(Job).order_by(Job.created_at.desc()).limit(limit)
+        if status:
+            query = query.where(Job.status == status)
+        with self.sessions() as session:
+            jobs = session.scalars(query).all()
+        return [self.view(job, [], []) for job in jobs]
+
+    def image_bytes(self, job_id: str, file: str) -> bytes | None:
+        """One image of a delivered job, read from its archive (for thumbnails)."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            key = job.archive_key if job is not None and job.status in DELIVERED else None
+        reader = self.store.open(key) if key and in_archive(file) else None
+        if reader is None:
+            return None
+        with reader, zipfile.ZipFile(reader) as archive:
+            try:
+                return archive.read(file)
+            except KeyError:
+                return None
+
+    def resolve_link(self, token: str) -> LinkTarget:
+        """What a download token points to right now."""
+        with self.sessions() as session:
+            job = session.scalars(select(Job).where(Job.link_digest == links.digest(token))).first()
+        if job is None:
+            return LinkTarget("unknown")
+        if self.expired(job) or not job.archive_key:
+            return LinkTarget("expired", job_id=job.id)
+        name = Path(job.archive_key).name
+        left = job.expires_at - self.clock.now() if job.expires_at else timedelta(0)
+        url = self.store.presign(job.archive_key, max(1, int(left.total_seconds())), name)
+        if url is not None:
+            return LinkTarget("ok", filename=name, job_id=job.id, url=url)
+        path = self.store.local_path(job.archive_key)
+        if path is None:
+            return LinkTarget("expired", job_id=job.id)
+        return LinkTarget("ok", path=path, filename=name, job_id=job.id)
+
+    def view(
+        self, job: Job, events: list[EventView], images: list[dict[str, str | int]]
+    ) -> JobView:
+        """The view of a job row, with the events and images given."""
+        base = self.settings.public_url
+        return JobView(
+            id=job.id, kind=job.kind, status=job.status, query=job.query, run_at=job.run_at,
+            created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+            wanted=job.wanted, tried=job.tried, kept=job.kept, rejected=dict(job.rejected or {}),
+            pages_total=job.pages_total, pages_done=job.pages_done, summary=job.summary,
+            error=job.error, has_email=bool(job.email), job_url=f"{base}/jobs/{job.id}",
+            download_url=self._download_url(job), expires_at=job.expires_at,
+            resubmit_url=resubmit_url(base, job, self.secret()),
+            request=dict(job.request), events=events, images=images,
+            pages_active=job.pages_active or 0, archive_bytes=job.archive_bytes,
+        )  # fmt: skip
+
+    def _download_url(self, job: Job) -> str | None:
+        if job.status not in DELIVERED or not job.link_nonce or self.expired(job):
+            return None
+        token = links.derive(self.secret(), job.link_nonce)
+        return self.settings.public_url + links.path(token)
+
+
+def in_archive(file: str) -> bool:
+    """Whether a manifest ``file`` is an image member of the job's zip (``images/…`` or an
+    image-folder ``<class>/…``), not a sample inside a tar shard or a parquet file."""
+    return "#" not in file and is_image_path(file) and not file.startswith(("/", "."))
+
+
+def resubmit_url(base: str, job: Job, secret: str) -> str | None:
+    """A link that opens the right form pre-filled with this job's request: a signed token,
+    no personal data (the address is typed again)."""
+    if job.status == EXPIRED or not job.request:
+        return None  # an expired job's request is deleted
+    return f"{base}/resubmit/{make_token(secret, job.kind, job.id, dict(job.request))}"

@@ -1,0 +1,1 @@
+"""Persistence: the job database (engine, models, migrations, writes), the queue, and archives."""
