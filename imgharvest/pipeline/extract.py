@@ -23,9 +23,10 @@ from imgharvest.pipeline.extract_attrs import (
     parse_srcset,
 )
 from imgharvest.pipeline.extract_captions import figure_captions
-from imgharvest.pipeline.extract_group import Copy, pictures
+from imgharvest.pipeline.extract_group import Copy, Picture, pictures
 from imgharvest.pipeline.extract_junk import ICON_MAX, placeholder_url
 from imgharvest.pipeline.extract_sizes import picture_key
+from imgharvest.pipeline.extract_template import unfilled
 from imgharvest.pipeline.extract_walk import Raw, Walk
 
 __all__ = [
@@ -54,6 +55,8 @@ class ImageRef:
     alt: str | None = None
     fallbacks: tuple[str, ...] = ()
     figcaption: str | None = None
+    chosen: str = ""  # what made ``url`` the largest copy ("" for a single copy)
+    unsized: bool = False  # no size told the copies apart: measure them before choosing
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +162,9 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
         if raw.value not in resolved:
             resolved[raw.value] = _resolve_value(raw.value, base)
         url = resolved[raw.value]
-        if url is None or placeholder_url(url) or (raw.width or ICON_MAX + 1) <= ICON_MAX:
+        if url is None or unfilled(url) or placeholder_url(url):
+            continue
+        if (raw.width or ICON_MAX + 1) <= ICON_MAX:
             continue  # a stated width of 32 px or less (``1w``) is a stand-in or an icon
         if raw.src_of is not None:
             srcs.append((url, raw.src_of))
@@ -170,10 +175,15 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     shared = _shared_lazy_srcs(srcs, copies, raws)
     stand_ins = {id(by_src[e]) for e in _stand_in_srcs(raws, resolved) if e in by_src}
     kept = [c for c in copies if c.url not in shared and id(c) not in stand_ins]
-    return [
-        ImageRef(p.best.url, p.best.kind, p.best.width, p.best.height, p.alt, p.fallbacks)
-        for p in pictures(kept)
-    ]
+    return [_ref(p) for p in pictures(kept)]
+
+
+def _ref(picture: Picture) -> ImageRef:
+    best = picture.best
+    return ImageRef(
+        best.url, best.kind, best.width, best.height, picture.alt, picture.fallbacks,
+        chosen=picture.chosen, unsized=picture.unsized,
+    )  # fmt: skip
 
 
 def _resolve_value(value: str, base: str) -> str | None:
@@ -186,8 +196,9 @@ def _resolve_value(value: str, base: str) -> str | None:
 
 def _copy(raw: Raw, url: str) -> Copy:
     return Copy(
-        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown
-    )
+        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown,
+        raw.media, raw.hint, raw.preview,
+    )  # fmt: skip
 
 
 def _shared_lazy_srcs(srcs: list[tuple[str, int]], copies: list[Copy], raws: list[Raw]) -> set[str]:

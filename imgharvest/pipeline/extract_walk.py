@@ -4,6 +4,7 @@ one picture an element ties together (its slot)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,15 +17,18 @@ from imgharvest.pipeline.extract_attrs import (
     holds_html,
     is_image_path,
     judge,
+    looks_like_image_url,
     srcset_found,
 )
 from imgharvest.pipeline.extract_css import css_background_urls
 from imgharvest.pipeline.extract_junk import (
+    PREVIEW_MAX,
     beacon,
     declared_size,
     hidden_or_tiny_element,
     narrow_box,
 )
+from imgharvest.pipeline.extract_template import filled, is_template
 
 META_KINDS = {
     "og:image": "og:image",
@@ -48,6 +52,10 @@ NOT_URL_ATTRS = frozenset(
     }
 )  # fmt: skip
 # Elements whose own attributes name no picture (their media, frames or code).
+_MIN_WIDTH = re.compile(r"min-width\s*:\s*(\d{1,5})", re.I)
+_MAX_WIDTH = re.compile(r"max-width\s*:\s*(\d{1,5})", re.I)
+_BLUR = re.compile(r"blur", re.I)
+NARROW = 100_000  # a max-width query ranks below every viewport a default or min-width serves
 NO_PICTURE_TAGS = frozenset(
     {"script", "iframe", "frame", "embed", "object", "audio", "track", "template", "base",
      "head", "form", "textarea", "select", "option"}
@@ -69,6 +77,9 @@ class Raw:
     shown: int | None = None
     src_of: int | None = None  # the element whose plain ``src`` this is
     lazy_of: int | None = None  # the ``<img>`` whose loader attribute (``data-*``) this is
+    media: int = 0  # the viewport its media query serves (see ``media_rank``)
+    hint: bool = False  # named by a preload link: a hint of copies, never the original
+    preview: bool = False  # a blurred or tiny stand-in shown until the real copy loads
 
 
 class Walk:
@@ -101,6 +112,8 @@ class Walk:
         alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
         shown = declared_size(attrs)[0] if tag == "img" else None
         noscript = _inside(node, "noscript")
+        media = media_rank(attrs.get("media") or attrs.get("data-media") or "")
+        preview = tag == "img" and _preview(attrs)
         for name, item, sub in found:
             if isinstance(item, str):
                 yield from self._fragment(item, slot)
@@ -108,9 +121,10 @@ class Walk:
             kind = "background" if item.css else ("noscript" if noscript else _kind(tag, name))
             yield Raw(
                 item.url, kind, item.width, None, alt, (slot, sub) if sub else slot,
-                item.density, _tier(tag, name, item.tier), shown,
+                item.density, _tier(tag, name, item.tier, noscript), shown,
                 node.mem_id if (name == "src" and tag == "img") else None,
                 node.mem_id if (tag == "img" and name.startswith("data-")) else None,
+                media, preview=preview and name == "src",
             )  # fmt: skip
 
     def _attributes(
@@ -126,6 +140,9 @@ class Walk:
                 continue
             if "/" not in value and "." not in value:
                 continue  # no path, file name, srcset, style or JSON of URLs can hide here
+            if is_template(value):
+                yield from ((name, found, None) for found in filled(value, attrs))
+                continue
             if holds_html(value):
                 yield name, value, None
                 continue
@@ -169,13 +186,78 @@ def _sub_slot(found: Found, index: int) -> Hashable:
 
 
 def _slot(node: LexborNode) -> Hashable:
-    """What an element's copies belong to: its ``<picture>``, the link around it, or itself."""
+    """What an element's copies belong to: its ``<picture>`` (or a script's stand-in for one),
+    the link or picture-naming element around its only image, the picture its ``<noscript>``
+    copy stands beside, or itself."""
     parent = node.parent
-    if parent is not None and node.tag in ("img", "source") and parent.tag == "picture":
+    if parent is None:
+        return node.mem_id
+    if node.tag in ("img", "source") and parent.tag == "picture":
         return parent.mem_id
-    if parent is not None and node.tag == "img" and parent.tag == "a" and _one_image(parent):
+    holder = _picture_holder(node)
+    if holder is not None:
+        return holder.mem_id
+    if node.tag != "img":
+        return node.mem_id
+    if parent.tag == "noscript":
+        beside = _element_before(parent)
+        if beside is not None and beside.tag in ("img", "picture"):
+            return _slot(beside) if beside.tag == "img" else beside.mem_id
+    if _names_its_image(parent):
         return parent.mem_id
     return node.mem_id
+
+
+def _picture_holder(node: LexborNode) -> LexborNode | None:
+    """The ``data-picture`` element (a responsive-image script's ``<picture>``) holding
+    ``node`` as a source (``data-media``) or inside its ``<noscript>``."""
+    parent = node.parent
+    if parent is not None and parent.tag == "noscript":
+        parent = parent.parent
+    if parent is not None and "data-picture" in parent.attributes:
+        return parent
+    return None
+
+
+def _names_its_image(element: LexborNode) -> bool:
+    """A link to an image file, or an element whose own data attributes name pictures, around
+    exactly one ``<img>``: that image shows the picture the element names."""
+    if element.tag == "a":
+        return _one_image(element)
+    if element.tag in ("body", "html", "picture", "noscript") or not any(
+        name.startswith("data-") and value and looks_like_image_url(value, name)
+        for name, value in element.attributes.items()
+    ):
+        return False
+    return len(element.css("img")) == 1
+
+
+def _element_before(node: LexborNode) -> LexborNode | None:
+    before = node.prev
+    while before is not None and (before.tag or "").startswith(("-", "_")):
+        before = before.prev
+    return before
+
+
+def media_rank(query: str) -> int:
+    """The viewport a media query serves, for ranking copies the page gives no size for:
+    ``min-width: N`` ranks N, no query 0, ``max-width: N`` below both."""
+    if not query:
+        return 0
+    if low := _MIN_WIDTH.search(query):
+        return int(low.group(1))
+    if high := _MAX_WIDTH.search(query):
+        return int(high.group(1)) - NARROW
+    return 0
+
+
+def _preview(attrs: Any) -> bool:
+    """An ``<img>`` drawn at most 64 px, or blurred: what shows until the real copy loads."""
+    width, height = declared_size(attrs)
+    if (width or PREVIEW_MAX + 1) <= PREVIEW_MAX or (height or PREVIEW_MAX + 1) <= PREVIEW_MAX:
+        return True
+    look = f"{attrs.get('class') or ''} {attrs.get('style') or ''}"
+    return "blur" in look.lower()
 
 
 def _one_image(anchor: LexborNode) -> bool:
@@ -212,13 +294,14 @@ def _beacon(node: LexborNode) -> bool:
     return before is not None and before.tag == "script"
 
 
-def _tier(tag: str, name: str, named: int) -> float:
+def _tier(tag: str, name: str, named: int, noscript: bool = False) -> float:
     """How large a copy the markup promises. A link from a picture opens its full size; an
-    ``<img src>`` next to lazy-loading attributes is what shows before the loader runs."""
+    ``<img src>`` next to lazy-loading attributes is what shows before the loader runs, unless
+    it is the copy kept for readers without scripts (``<noscript>``)."""
     if tag == "a" and name == "href":
         return 2
     if tag == "img" and name == "src" and named == 1:
-        return 0.5
+        return 1 if noscript else 0.5
     return named
 
 
@@ -249,8 +332,10 @@ def _link_refs(node: LexborNode) -> Iterator[Raw]:
     elif "preload" in rels and (attrs.get("as") or "").lower() == "image":
         slot = node.mem_id
         for found in srcset_found(attrs.get("imagesrcset") or ""):
-            yield Raw(found.url, "link", found.width, slot=slot, density=found.density)
-        yield from _plain(attrs.get("href"), "link", None, slot)
+            yield Raw(found.url, "link", found.width, slot=slot, density=found.density, hint=True)
+        href = (attrs.get("href") or "").strip(HTML_SPACE)
+        if href:
+            yield Raw(href, "link", slot=slot, tier=0.5, hint=True)
 
 
 def _style_block_refs(node: LexborNode) -> Iterator[Raw]:

@@ -35,7 +35,9 @@ def test_css_declarations_split_outside_quotes_and_parentheses() -> None:
         ("https://x.example/t/0x0:2300x1499/2420x1613/a.jpg", (2420, 1613)),
         ("https://x.example/image/upload/w_900,h_600,c_fill/a.jpg", (900, 600)),
         ("https://x.example/files/styles/image_1900/public/a.jpg", (1900, None)),
-        ("https://x.example/photo/940.jpg", (940, None)),
+        ("https://x.example/photo/940.jpg", (None, None)),  # digits alone are a name
+        ("https://x.example/photo/boat_800w.jpg", (800, None)),
+        ("https://x.example/image/upload/w_800/v1/sea.jpg", (800, None)),
         ("https://lh3.example/abc=s1600", (1600, 1600)),
         ("https://x.example/2020/01/a.jpg", (None, None)),
     ],
