@@ -148,8 +148,9 @@ def holds_html(value: str) -> bool:
     return "<" in value and bool(_TAG.search(value))
 
 
-def judge(name: str, value: str) -> Iterator[Found]:
-    """Every image URL an attribute value holds, whatever its form."""
+def judge(name: str, value: str, image: bool = False) -> Iterator[Found]:
+    """Every image URL an attribute value holds, whatever its form (``image``: the attribute
+    is known to name a picture, so an address without a file extension may be one)."""
     text = value.strip(HTML_SPACE)
     if not text or len(text) > MAX_VALUE:
         return
@@ -159,7 +160,7 @@ def judge(name: str, value: str) -> Iterator[Found]:
         yield from (Found(u, css=True) for u in url_tokens(text) if looks_like_image_url(u, "src"))
     elif _has_space(text) and _DESCRIPTOR.search(text):
         yield from srcset_found(text, tier(name))
-    elif looks_like_image_url(text, name):
+    elif looks_like_image_url(text, "src" if image else name):
         yield Found(text, tier=tier(name))
 
 

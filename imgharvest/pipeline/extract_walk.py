@@ -177,7 +177,8 @@ def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
         if is_image_path(value):
             yield Found(value.strip(HTML_SPACE))
     else:
-        yield from judge(name, value)
+        # an <img>'s data attributes are its loader's: a URL there is a copy of its picture
+        yield from judge(name, value, image=tag == "img" and name.startswith("data-"))
 
 
 def _sub_slot(found: Found, index: int) -> Hashable:
