@@ -160,9 +160,9 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     by_src: dict[int, Copy] = {}
     for raw in raws:
         if raw.value not in resolved:
-            resolved[raw.value] = _resolve_value(raw.value, base)
+            resolved[raw.value] = _usable(_resolve_value(raw.value, base))
         url = resolved[raw.value]
-        if url is None or unfilled(url) or placeholder_url(url):
+        if url is None:
             continue
         if (raw.width or ICON_MAX + 1) <= ICON_MAX:
             continue  # a stated width of 32 px or less (``1w``) is a stand-in or an icon
@@ -184,6 +184,11 @@ def _ref(picture: Picture) -> ImageRef:
         best.url, best.kind, best.width, best.height, picture.alt, picture.fallbacks,
         chosen=picture.chosen, unsized=picture.unsized,
     )  # fmt: skip
+
+
+def _usable(url: str | None) -> str | None:
+    """The URL, unless it still holds a template placeholder or names a stand-in."""
+    return None if url is None or unfilled(url) or placeholder_url(url) else url
 
 
 def _resolve_value(value: str, base: str) -> str | None:

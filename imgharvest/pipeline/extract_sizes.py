@@ -40,6 +40,9 @@ _PARAM_SEGMENT = re.compile(  # a resizer's folder of options: "w_900,h_600,c_fi
     r"^(?:w|h|c|q|f|g|fl|ar|dpr|e|x|y|b|r|t|o|a|z|ret)_[^,/]+"
     r"(?:,(?:w|h|c|q|f|g|fl|ar|dpr|e|x|y|b|r|t|o|a|z|ret)_[^,/]+)*$"
 )
+# URLs whose size and key are kept: more than a page of the largest size names (a key is
+# asked for several times per URL, and a miss costs as much as the first time).
+URLS_CACHED = 1 << 16
 WIDTH_KEYS = ("w", "width", "mw", "maxwidth", "max-w", "resize", "s", "sz", "size")
 HEIGHT_KEYS = ("h", "height", "mh", "maxheight", "max-h")
 # Query parameters that pick a size, quality, format, crop or signature of one picture.
@@ -52,7 +55,7 @@ COPY_PARAMS = frozenset(
 )  # fmt: skip
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=URLS_CACHED)
 def url_size(url: str) -> tuple[int | None, int | None]:
     """The width and height a URL asks for, as far as its path or query says."""
     parts = urlsplit(url)
@@ -98,7 +101,7 @@ def has_size(url: str) -> bool:
     return url_size(url) != (None, None) or "/styles/" in url
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=URLS_CACHED)
 def picture_key(url: str) -> str:
     """The URL with size, density, format and signature removed: copies of one picture agree."""
     embedded = _EMBEDDED.search(url, 8)

@@ -16,7 +16,7 @@ PLACEHOLDER = re.compile(
 UNFILLED = re.compile(r"\{\{|\}\}|%7B%7B|%7D%7D|\{[a-z_]*\}|%7B[a-z_]*%7D", re.I)
 # Placeholder names a width fills (a height or crop name cannot be guessed).
 WIDTH_NAMES = frozenset({"", "size", "width", "w", "s", "wid", "imagewidth", "img_width"})
-MAX_WIDTHS = 32  # sizes filled into one template
+MAX_WIDTHS = 5  # the largest sizes filled into one template (the rest are never fetched)
 
 
 def is_template(value: str) -> bool:

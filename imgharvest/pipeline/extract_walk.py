@@ -87,6 +87,7 @@ class Walk:
 
     def __init__(self) -> None:
         self.fragments: list[LexborHTMLParser] = []  # keeps fragment nodes (and ids) alive
+        self.holders: dict[int, bool] = {}  # element -> whether it names its only image
 
     def node(self, node: LexborNode, slot: Hashable | None = None) -> Iterator[Raw]:
         """Every raw reference one element carries."""
@@ -108,7 +109,7 @@ class Walk:
         lazy = tag == "img" and any(name not in ("src", "style") for name, _, _ in found)
         if tag != "source" and hidden_or_tiny_element(attrs, lazy):
             return
-        slot = slot if slot is not None else _slot(node)
+        slot = slot if slot is not None else self._slot(node)
         alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
         shown = declared_size(attrs)[0] if tag == "img" else None
         noscript = _inside(node, "noscript")
@@ -159,6 +160,35 @@ class Walk:
             for inner in fragment.root.traverse():
                 yield from self.node(inner, slot)
 
+    def _slot(self, node: LexborNode) -> Hashable:
+        """What an element's copies belong to: its ``<picture>`` (or a script's stand-in for
+        one), the link or picture-naming element around its only image, the picture its
+        ``<noscript>`` copy stands beside, or itself."""
+        parent = node.parent
+        if parent is None:
+            return node.mem_id
+        if node.tag in ("img", "source") and parent.tag == "picture":
+            return parent.mem_id
+        holder = _picture_holder(node)
+        if holder is not None:
+            return holder.mem_id
+        if node.tag != "img":
+            return node.mem_id
+        if parent.tag == "noscript":
+            beside = _element_before(parent)
+            if beside is not None and beside.tag in ("img", "picture"):
+                return self._slot(beside) if beside.tag == "img" else beside.mem_id
+        if self._names_its_image(parent):
+            return parent.mem_id
+        return node.mem_id
+
+    def _names_its_image(self, element: LexborNode) -> bool:
+        """Once per element (a parent of many images is asked for each of them)."""
+        known = self.holders.get(element.mem_id)
+        if known is None:
+            known = self.holders[element.mem_id] = _names_its_image(element)
+        return known
+
 
 def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
     """What one attribute of one element names, by the element's rules, else by its value."""
@@ -184,29 +214,6 @@ def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
 def _sub_slot(found: Found, index: int) -> Hashable:
     """Objects inside one JSON value are separate pictures (each object's strings are one)."""
     return found.group if found.group >= 0 else f"item{index}"
-
-
-def _slot(node: LexborNode) -> Hashable:
-    """What an element's copies belong to: its ``<picture>`` (or a script's stand-in for one),
-    the link or picture-naming element around its only image, the picture its ``<noscript>``
-    copy stands beside, or itself."""
-    parent = node.parent
-    if parent is None:
-        return node.mem_id
-    if node.tag in ("img", "source") and parent.tag == "picture":
-        return parent.mem_id
-    holder = _picture_holder(node)
-    if holder is not None:
-        return holder.mem_id
-    if node.tag != "img":
-        return node.mem_id
-    if parent.tag == "noscript":
-        beside = _element_before(parent)
-        if beside is not None and beside.tag in ("img", "picture"):
-            return _slot(beside) if beside.tag == "img" else beside.mem_id
-    if _names_its_image(parent):
-        return parent.mem_id
-    return node.mem_id
 
 
 def _picture_holder(node: LexborNode) -> LexborNode | None:
