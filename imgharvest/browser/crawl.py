@@ -9,6 +9,7 @@ from imgharvest.browser.job import BrowserJob
 from imgharvest.browser.render import Rendered, RenderedImage, render_page
 from imgharvest.browser.srcset import largest
 from imgharvest.pipeline.extract import ImageRef, Page, extract_page
+from imgharvest.pipeline.extract_junk import placeholder_url
 
 if TYPE_CHECKING:
     from imgharvest.events import EventSink
@@ -57,9 +58,12 @@ class RenderedReader:
 
 
 def to_page(rendered: Rendered) -> Page:
-    """The static extractor's answer on the rendered DOM, plus what only the browser knew."""
+    """The static extractor's answer on the rendered DOM, plus what only the browser knew (a
+    copy the static answer already names, such as the ``<picture>`` source a narrow window
+    chose, is that picture's, not another one)."""
     static = extract_page(rendered.html, rendered.url)
-    found = rendered_refs(rendered)
+    known = {url for ref in static.images for url in (ref.url, *ref.fallbacks)}
+    found = [r for r in rendered_refs(rendered) if r.url not in known]
     found += static.images
     return Page(
         url=rendered.url,
@@ -92,7 +96,7 @@ def _img_refs(img: RenderedImage) -> list[ImageRef]:
 
 
 def _usable(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
+    return url.startswith(("http://", "https://")) and not placeholder_url(url)
 
 
 def _unique(refs: list[ImageRef]) -> list[ImageRef]:

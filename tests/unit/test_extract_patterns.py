@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from imgharvest.browser.crawl import to_page
+from imgharvest.browser.render import Rendered, RenderedImage
 from imgharvest.pipeline.extract import ImageRef, extract_images
 
 FIXTURES = Path(__file__).parent / "extract_fixtures"
@@ -93,3 +95,20 @@ def test_a_picture_choice_is_explained_and_unsized_groups_are_marked() -> None:
     assert chosen["940.jpg"] == ("markup order", True)
     single = refs("numeric-names")[0]
     assert (single.chosen, single.unsized, single.fallbacks) == ("", False, ())
+
+
+def test_a_rendered_page_adds_only_what_the_static_answer_does_not_name() -> None:
+    """The ``<picture>`` source a narrow browser window chose is a copy of the picture the
+    static answer already gives as its largest, not another picture; a script's own image
+    is still added, a placeholder the browser showed is not."""
+    html = (FIXTURES / "picture-placeholder.html").read_text(encoding="utf-8")
+    page_url = answer("picture-placeholder")["page_url"]
+    narrow = RenderedImage("https://cdn.news.example/p/q/cat.jpg", "", "", "Cat", 420, 300)
+    scripted = RenderedImage("https://cdn.news.example/js/added.jpg", "", "", "", 800, 600)
+    stand_in = RenderedImage("https://cdn.news.example/static/placeholder.gif", "", "", "", 1, 1)
+    page = to_page(Rendered(page_url, 200, "t", html, [narrow, scripted, stand_in]))
+    assert [r.url for r in page.images] == [
+        "https://cdn.news.example/js/added.jpg",
+        "https://cdn.news.example/p/r/cat.jpg",
+        "https://cdn.news.example/p/dog-1600.jpg",
+    ]
