@@ -54,7 +54,7 @@ NOT_URL_ATTRS = frozenset(
 # Elements whose own attributes name no picture (their media, frames or code).
 _MIN_WIDTH = re.compile(r"min-width\s*:\s*(\d{1,5})", re.I)
 _MAX_WIDTH = re.compile(r"max-width\s*:\s*(\d{1,5})", re.I)
-_BLUR = re.compile(r"blur", re.I)
+_BACKGROUND = re.compile(r"(?<![a-z])(?:bg|background)", re.I)
 NARROW = 100_000  # a max-width query ranks below every viewport a default or min-width serves
 NO_PICTURE_TAGS = frozenset(
     {"script", "iframe", "frame", "embed", "object", "audio", "track", "template", "base",
@@ -229,13 +229,15 @@ def _picture_holder(node: LexborNode) -> LexborNode | None:
 
 def _names_its_image(element: LexborNode) -> bool:
     """A link to an image file, or an element whose own data attributes name pictures, around
-    exactly one ``<img>``: that image shows the picture the element names."""
+    exactly one ``<img>``: that image shows the picture the element names. (A background the
+    element names is drawn behind its image, so it is another picture.)"""
     if element.tag == "a":
         return _one_image(element)
     if element.tag in ("body", "html", "picture", "noscript") or not any(
-        name.startswith("data-") and value and looks_like_image_url(value, name)
+        name.startswith("data-") and value and not _BACKGROUND.search(name)
+        and looks_like_image_url(value, name)
         for name, value in element.attributes.items()
-    ):
+    ):  # fmt: skip
         return False
     return len(element.css("img")) == 1
 

@@ -112,3 +112,14 @@ def test_a_rendered_page_adds_only_what_the_static_answer_does_not_name() -> Non
         "https://cdn.news.example/p/r/cat.jpg",
         "https://cdn.news.example/p/dog-1600.jpg",
     ]
+
+
+def test_a_background_an_element_names_is_not_a_copy_of_its_image() -> None:
+    html = """<div data-bg="https://cdn.example/hero/sky.jpg"><img src="/logo/mark.png"></div>
+    <div data-slide-src="https://cdn.example/s/big/one.jpg"><img src="/t/one-thumb.jpg"></div>"""
+    found = [[r.url, *r.fallbacks] for r in extract_images(html, "https://site.example/")]
+    assert found == [
+        ["https://cdn.example/hero/sky.jpg"],
+        ["https://site.example/logo/mark.png"],
+        ["https://cdn.example/s/big/one.jpg", "https://site.example/t/one-thumb.jpg"],
+    ]
