@@ -12,7 +12,9 @@ Per page and in total it counts: required pictures found (any copy reported), fo
 their largest copy (the ``url`` or an equally large copy), excluded URLs reported,
 excluded URLs kept as fallbacks, optional pictures reported, pictures reported more than
 once (a smaller copy reported next to another copy), reported URLs the answer does not
-list, distinct pictures merged (a reported picture whose URL and fallbacks hold copies of
+list, bogus URLs (reported or fallback URLs that still hold a template placeholder, ``{``,
+``}``, ``%7B``, ``%7D``, or name a page, script, style sheet or other non-image file), distinct
+pictures merged (a reported picture whose URL and fallbacks hold copies of
 two or more ``required`` entries: each entry past the first counts once; ``merged_opt``
 counts the same where an ``optional`` entry is one of them), and the extraction time per
 page (best of ``--repeat`` runs).
@@ -32,11 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from imgharvest.pipeline.extract import extract_images
+from imgharvest.pipeline.extract_attrs import OTHER_EXTENSIONS, extension
 
 ENV_CORPUS = "IMGHARVEST_REAL_PAGES"
 COLUMNS = (
     "required", "found", "largest", "excluded", "excl_fallback",
-    "optional", "repeated", "unlisted", "merged", "merged_opt", "ms",
+    "optional", "repeated", "unlisted", "bogus", "merged", "merged_opt", "ms",
 )  # fmt: skip
 
 
@@ -131,11 +134,22 @@ def compare(name: str, pics: list[Picture], reported: list[str], fallbacks: list
             score.notes.append(f"required missing: {sorted(pic.largest)[0]}")
         elif not pic.largest & shown:
             score.notes.append(f"required not largest: {sorted(hit)[0]}")
+    for url in dict.fromkeys([*reported, *fallbacks]):
+        if bogus(url):
+            counts["bogus"] += 1
+            score.notes.append(f"bogus: {url}")
     listed = set().union(*(p.copies() for p in pics)) if pics else set()
     unlisted = [u for u in dict.fromkeys(reported) if u not in listed]
     counts["unlisted"] = len(unlisted)
     score.notes += [f"unlisted: {u}" for u in unlisted]
     return score
+
+
+def bogus(url: str) -> bool:
+    """A URL no picture can be fetched from: an unfilled template, or a non-image file."""
+    if any(mark in url.upper() for mark in ("{", "}", "%7B", "%7D")):
+        return True
+    return extension(url) in OTHER_EXTENSIONS - {"svg", "ico"}
 
 
 def table(scores: Iterable[Score]) -> str:
