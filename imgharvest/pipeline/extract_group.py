@@ -79,7 +79,9 @@ def _why(ranked: list[Copy], sized: Sized) -> tuple[str, bool]:
         return "unsized original", False
     if size >= ORIGINAL and size > _size(second, sized):
         return "markup names it large", False
-    return "markup order", True
+    if size == _size(second, sized) and best.density > second.density:
+        return "stated density", False
+    return "markup hint", True  # a media query, an attribute or file name, or the order
 
 
 def _groups(copies: list[Copy]) -> list[list[int]]:

@@ -136,7 +136,7 @@ async def test_a_page_never_costs_more_ranged_requests_than_its_budget(
     probed = [r for r in result.records if r.candidate.chosen.startswith("probed")]
     assert len(probed) == 2 and {r.info.width for r in probed} == {LARGE[0]}
     [unprobed] = [r for r in result.records if r not in probed]
-    assert (unprobed.info.width, unprobed.candidate.chosen) == (SMALL[0], "markup order")
+    assert (unprobed.info.width, unprobed.candidate.chosen) == (SMALL[0], "markup hint")
 
 
 async def test_no_budget_means_no_ranged_request(
@@ -167,7 +167,7 @@ async def test_copies_that_cannot_be_measured_keep_the_page_order(make_settings:
         prober = Prober(http, 8)
         cand = Candidate(
             url="http://127.0.0.1:9/a.jpg", source="pages", page_url="http://127.0.0.1:9/",
-            fallbacks=("http://127.0.0.1:9/b.jpg",), unsized=True, chosen="markup order",
+            fallbacks=("http://127.0.0.1:9/b.jpg",), unsized=True, chosen="markup hint",
         )  # fmt: skip
         assert await prober.order(cand) == cand
     assert prober.spent == {"http://127.0.0.1:9/": 2}
