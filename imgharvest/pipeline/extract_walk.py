@@ -51,11 +51,12 @@ NOT_URL_ATTRS = frozenset(
         "data-title", "data-alt", "data-description",
     }
 )  # fmt: skip
-# Elements whose own attributes name no picture (their media, frames or code).
 _MIN_WIDTH = re.compile(r"min-width\s*:\s*(\d{1,5})", re.I)
 _MAX_WIDTH = re.compile(r"max-width\s*:\s*(\d{1,5})", re.I)
 _BACKGROUND = re.compile(r"(?<![a-z])(?:bg|background)", re.I)
+_BLURRED = re.compile(r"(?<![a-z])blur(?:red|ry)?(?![a-z])", re.I)  # not "blurb"
 NARROW = 100_000  # a max-width query ranks below every viewport a default or min-width serves
+# Elements whose own attributes name no picture (their media, frames or code).
 NO_PICTURE_TAGS = frozenset(
     {"script", "iframe", "frame", "embed", "object", "audio", "track", "template", "base",
      "head", "form", "textarea", "select", "option"}
@@ -267,7 +268,7 @@ def _preview(attrs: Any) -> bool:
     if (width or PREVIEW_MAX + 1) <= PREVIEW_MAX or (height or PREVIEW_MAX + 1) <= PREVIEW_MAX:
         return True
     look = f"{attrs.get('class') or ''} {attrs.get('style') or ''}"
-    return "blur" in look.lower()
+    return "blur" in look.lower() and bool(_BLURRED.search(look))
 
 
 def _one_image(anchor: LexborNode) -> bool:

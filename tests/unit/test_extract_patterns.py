@@ -123,3 +123,15 @@ def test_a_background_an_element_names_is_not_a_copy_of_its_image() -> None:
         ["https://site.example/logo/mark.png"],
         ["https://cdn.example/s/big/one.jpg", "https://site.example/t/one-thumb.jpg"],
     ]
+
+
+def test_a_preview_is_drawn_small_or_blurred_and_never_a_fallback() -> None:
+    html = """<img src="/a/one.jpg" class="blurb-photo"><noscript><img src="/b/one.jpg"></noscript>
+    <img src="/a/two.jpg" class="lazy blur-up"><noscript><img src="/b/two.jpg"></noscript>
+    <img src="/a/six.jpg" width="64"><noscript><img src="/b/six.jpg"></noscript>"""
+    found = [[r.url, *r.fallbacks] for r in extract_images(html, "https://site.example/")]
+    assert found == [
+        ["https://site.example/b/one.jpg", "https://site.example/a/one.jpg"],  # "blurb" is prose
+        ["https://site.example/b/two.jpg"],
+        ["https://site.example/b/six.jpg"],
+    ]
