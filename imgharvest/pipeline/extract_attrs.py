@@ -73,6 +73,7 @@ _LIST_SPLIT = re.compile(r"[\s,;|]+")
 SIZE_RANGE = (16, 20_000)  # pixels a listed size may take; others are not sizes
 MAX_VALUE = 200_000  # characters: bigger attribute values are not read
 MAX_DEPTH = 32  # JSON nesting read inside an attribute
+_UNREAD = object()  # what ``loose_data`` answers for a value that is no data
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,9 +236,6 @@ def _structured(name: str, text: str) -> Iterator[Found]:
     yield from _JsonWalk(name).walk(data, name, -1)
 
 
-_UNREAD = object()
-
-
 def loose_data(text: str) -> Any:
     """``text`` as JSON, or as a JavaScript object or array literal; ``_UNREAD`` when it is
     neither, or when it is a bracketed ``[url, (label)]`` list (read by its own rule)."""
@@ -293,7 +291,7 @@ def loose_numbers(value: str) -> list[int]:
     """The sizes a value lists: ``[320, 640]`` (JSON or JavaScript-ish, numbers, numeric
     strings or objects with a width), ``320,640``, ``320w 640w`` or one ``800``."""
     text = value.strip(HTML_SPACE)
-    if text[:1] in "[{" and len(text) <= MAX_VALUE:
+    if text and text[0] in "[{" and len(text) <= MAX_VALUE:
         data = loose_data(text)
         items = data if isinstance(data, list) else [data]
         numbers = [_number(i) or _width_of(i) for i in items[:1000]]
