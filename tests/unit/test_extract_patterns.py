@@ -91,7 +91,7 @@ def test_a_picture_choice_is_explained_and_unsized_groups_are_marked() -> None:
     """Each picture with copies says what chose its largest; only those no size told apart
     are left to measuring (the pipeline's header probe)."""
     chosen = {r.url.rsplit("/", 1)[-1]: (r.chosen, r.unsized) for r in refs("picture")}
-    assert chosen["owl-1600.avif"] == ("stated width", False)
+    assert chosen["heron-1920.jpg"] == ("stated width", False)
     assert chosen["940.jpg"] == ("markup hint", True)
     single = refs("numeric-names")[0]
     assert (single.chosen, single.unsized, single.fallbacks) == ("", False, ())
