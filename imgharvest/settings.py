@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(8 * 1024 * 1024, ge=1024)
     max_pixels: int = Field(89_478_485, ge=1)
     max_redirects: int = Field(5, ge=0)
+    probe_budget: int = Field(8, ge=0, le=1000)  # ranged header reads per page (0: none)
     retries: int = Field(3, ge=0)
     retry_max_wait: float = Field(30.0, ge=0)
     browser_path: Path = Path("/usr/bin/chromium")

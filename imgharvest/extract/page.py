@@ -23,10 +23,12 @@ from imgharvest.extract.attrs import (
     parse_srcset,
 )
 from imgharvest.extract.captions import figure_captions
-from imgharvest.extract.group import Copy, pictures
+from imgharvest.extract.group import Copy, Picture, pictures
 from imgharvest.extract.junk import ICON_MAX, placeholder_url
+from imgharvest.extract.raw import Raw
 from imgharvest.extract.sizes import picture_key
-from imgharvest.extract.walk import Raw, Walk
+from imgharvest.extract.template import unfilled
+from imgharvest.extract.walk import Walk
 
 __all__ = [
     "ImageRef", "Page", "base_url", "extract_images", "extract_page", "is_image_path",
@@ -54,6 +56,8 @@ class ImageRef:
     alt: str | None = None
     fallbacks: tuple[str, ...] = ()
     figcaption: str | None = None
+    chosen: str = ""  # what made ``url`` the largest copy ("" for a single copy)
+    unsized: bool = False  # no size told the copies apart: measure them before choosing
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +161,11 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     by_src: dict[int, Copy] = {}
     for raw in raws:
         if raw.value not in resolved:
-            resolved[raw.value] = _resolve_value(raw.value, base)
+            resolved[raw.value] = _usable(_resolve_value(raw.value, base))
         url = resolved[raw.value]
-        if url is None or placeholder_url(url) or (raw.width or ICON_MAX + 1) <= ICON_MAX:
+        if url is None:
+            continue
+        if (raw.width or ICON_MAX + 1) <= ICON_MAX:
             continue  # a stated width of 32 px or less (``1w``) is a stand-in or an icon
         if raw.src_of is not None:
             srcs.append((url, raw.src_of))
@@ -170,10 +176,20 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     shared = _shared_lazy_srcs(srcs, copies, raws)
     stand_ins = {id(by_src[e]) for e in _stand_in_srcs(raws, resolved) if e in by_src}
     kept = [c for c in copies if c.url not in shared and id(c) not in stand_ins]
-    return [
-        ImageRef(p.best.url, p.best.kind, p.best.width, p.best.height, p.alt, p.fallbacks)
-        for p in pictures(kept)
-    ]
+    return [_ref(p) for p in pictures(kept)]
+
+
+def _ref(picture: Picture) -> ImageRef:
+    best = picture.best
+    return ImageRef(
+        best.url, best.kind, best.width, best.height, picture.alt, picture.fallbacks,
+        chosen=picture.chosen, unsized=picture.unsized,
+    )  # fmt: skip
+
+
+def _usable(url: str | None) -> str | None:
+    """The URL, unless it still holds a template placeholder or names a stand-in."""
+    return None if url is None or unfilled(url) or placeholder_url(url) else url
 
 
 def _resolve_value(value: str, base: str) -> str | None:
@@ -186,8 +202,9 @@ def _resolve_value(value: str, base: str) -> str | None:
 
 def _copy(raw: Raw, url: str) -> Copy:
     return Copy(
-        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown
-    )
+        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown,
+        raw.media, raw.hint, raw.preview,
+    )  # fmt: skip
 
 
 def _shared_lazy_srcs(srcs: list[tuple[str, int]], copies: list[Copy], raws: list[Raw]) -> set[str]:

@@ -99,6 +99,15 @@ def _next_hop(current: URL, location: str, headers: Headers) -> tuple[URL, Heade
     return target, headers
 
 
+async def _head(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    head = bytearray()
+    async for chunk in resp.content.iter_chunked(CHUNK):
+        head += chunk
+        if len(head) >= limit:
+            break
+    return bytes(head[:limit])
+
+
 def _write_chunks(dest: Path, chunks: list[bytes]) -> str:
     """Write a small body and return its sha256 (hashed here, off the event loop)."""
     digest = hashlib.sha256()
@@ -252,6 +261,21 @@ class Fetcher:
         except (FetchError, TimeoutError, aiohttp.ClientError, ValueError) as exc:
             reason, detail = _failure(exc)
             return Download(url=url, ok=False, reason=reason, detail=detail)
+
+    async def head_bytes(self, url: str, limit: int, *, referer: str | None = None) -> bytes | None:
+        """The first ``limit`` bytes of ``url`` (a ranged GET; a server that ignores the range
+        is read no further), or None when there is no 2xx answer."""
+        if invalid_url(url):
+            return None
+        headers = {"Range": f"bytes=0-{limit - 1}", **({"Referer": referer} if referer else {})}
+        try:
+            resp = await self._open(url, headers, None, report=False)
+            try:
+                return await _head(resp, limit) if 200 <= resp.status < 300 else None
+            finally:
+                resp.release()
+        except (FetchError, TimeoutError, aiohttp.ClientError, ValueError):
+            return None
 
     async def _save(self, url: str, resp: aiohttp.ClientResponse, dest: Path) -> Download:
         common: dict[str, Any] = {

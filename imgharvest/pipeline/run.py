@@ -23,6 +23,7 @@ from imgharvest.pipeline import package
 from imgharvest.pipeline.backends import make_fetcher
 from imgharvest.pipeline.dedupe import Deduper
 from imgharvest.pipeline.fetch import Fetcher
+from imgharvest.pipeline.probe import Prober
 from imgharvest.pipeline.records import Filters, ImageRecord, Reason, Rejected, Seed, Verified
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.streams import Stream, chain, closing
@@ -249,6 +250,7 @@ class _Run:
     async def execute(self, http: Fetcher, streams: list[Stream]) -> HarvestResult:
         """Run the fill-to-N loop over the streams, then trim to exactly N."""
         self.http = http
+        self.prober = Prober(http, self.settings.probe_budget)
         try:
             await self._loop(streams)
             await self._collect_posted()
@@ -347,6 +349,7 @@ class _Run:
         ):
             self._reject(str(Reason.LICENCE), dest)  # known before download: nothing fetched
             return
+        cand = await self.prober.order(cand)
         urls = (cand.url, *cand.fallbacks)
         for attempt, url in enumerate(urls):
             got = await self.http.download(url, dest, referer=cand.page_url)
@@ -363,7 +366,7 @@ class _Run:
                     return
                 continue
             # the record names the copy it holds (the manifest's url is that copy's)
-            held = cand if url == cand.url else dataclasses.replace(cand, url=url)
+            held = cand if url == cand.url else _fallback(cand, url, attempt)
             self._keep(index, held, got.path, got.size, got.sha256, info, got.final_url or url)
             return
 
@@ -427,6 +430,12 @@ class _Run:
         self.events(
             "info", f"kept {min(p.kept, self.wanted)} of {self.wanted} from {p.tried} tried"
         )
+
+
+def _fallback(cand: Candidate, url: str, attempt: int) -> Candidate:
+    """The candidate as the copy that was kept when the larger ones could not be."""
+    why = f"copy {attempt + 1}: the larger failed" + (f" ({cand.chosen})" if cand.chosen else "")
+    return dataclasses.replace(cand, url=url, chosen=why)
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:

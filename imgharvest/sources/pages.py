@@ -72,6 +72,8 @@ def _candidate(ref: ImageRef, page: Page) -> Candidate:
         height=ref.height,
         fallbacks=ref.fallbacks,
         caption=ref.alt or ref.figcaption,
+        chosen=ref.chosen,
+        unsized=ref.unsized,
     )
 
 

@@ -121,6 +121,7 @@ class JobImage(Base):
     fetched_at: Mapped[str] = mapped_column(Text, default="", server_default="")
     label: Mapped[str] = mapped_column(Text, default="", server_default="")
     split: Mapped[str] = mapped_column(Text, default="", server_default="")
+    chosen: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Email(Base):
