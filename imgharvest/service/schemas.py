@@ -122,7 +122,7 @@ class FieldErrors(dict[str, str]):
 
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
-    return "" if value is None else checked_text(key, value).strip()
+    return "" if value is None else checked_text(key, value, key.replace("-", " ")).strip()
 
 
 def _required(data: Mapping[str, Any], key: str, label: str) -> str:

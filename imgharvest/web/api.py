@@ -75,7 +75,7 @@ COUNT = "1 to MAX_IMAGES (500 unless configured)"
 class SearchJobIn(BaseModel):
     """A search job: N images of a query, now or at ``run_at``."""
 
-    model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["query", "count"]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["query", "count"]})
 
     query: Any = _doc({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH,
                        "pattern": TEXT_PATTERN, "examples": ["red fox"],
@@ -103,7 +103,7 @@ class SearchJobIn(BaseModel):
 class CrawlJobIn(BaseModel):
     """A crawl job: every image link on the given pages, optionally downloaded."""
 
-    model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["urls"]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["urls"]})
 
     urls: Any = _doc({
         "anyOf": [{"type": "array", "items": {"type": "string", "pattern": URL_PATTERN},

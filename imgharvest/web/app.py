@@ -72,7 +72,11 @@ async def _request_invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors: dict[str, str] = {}
     for err in exc.errors():
-        errors.setdefault(_field(tuple(err.get("loc", ()))), str(err.get("msg", "invalid")))
+        field = _field(tuple(err.get("loc", ())))
+        message = str(err.get("msg", "invalid"))
+        if err.get("type") == "extra_forbidden":
+            message = f"{field[:40]} is not a field of this request"
+        errors.setdefault(field, message)
     return JSONResponse({"errors": errors}, status_code=400)
 
 
