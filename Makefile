@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 # `make run`: only what serving needs (the dev tools come with `make test`).
 $(RUN_STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --no-compile -e .
 	touch $(RUN_STAMP)
 
 install: $(STAMP)
