@@ -2,9 +2,10 @@
 
 A form token is ``<timestamp>.<salt>.<HMAC(secret, cookie nonce | timestamp | salt)>``:
 a page from another site can neither read the token nor set our cookie, so it
-cannot forge a submission. The random salt makes every form shown a token of its
-own (two tabs opened in one second included): a token keys one submission. JSON requests are exempt (browsers only send
-cross-site JSON after a CORS preflight, which this app never grants).
+cannot forge a submission. The random salt gives every form shown a token of its
+own (two tabs opened in one second included): a token keys one submission. JSON
+requests are exempt (browsers only send cross-site JSON after a CORS preflight,
+which this app never grants).
 """
 
 from __future__ import annotations

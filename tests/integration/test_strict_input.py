@@ -210,7 +210,7 @@ async def test_count_as_digits_follows_the_documented_pattern(client: httpx.Asyn
     schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["SearchJobIn"]
     pattern = schema["properties"]["count"]["anyOf"][1]["pattern"]
     for text, accepted in (("05", True), ("5", True), ("000000005", True), ("0000000005", False),
-                           ("+5", False), ("5 ", False), ("٥", False)):  # fmt: skip
+                           ("+5", False), ("5 ", False), ("\u0665", False)):  # fmt: skip
         assert bool(re.search(pattern, text)) is accepted, text
         answer = await client.post("/api/v1/jobs/search", json={"query": "x", "count": text})
         assert (answer.status_code == 201) is accepted, (text, answer.text)
