@@ -6,27 +6,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 
-from imgharvest.clock import ManualClock
 from imgharvest.service.lifecycle import Outcome
-from imgharvest.service.services import Services, build_services
-from tests.web_support import api_client
-
-
-@pytest.fixture
-def svc(make_settings: Any) -> Services:
-    return build_services(make_settings(submit_rate_per_minute=1000), clock=ManualClock())
-
-
-@pytest.fixture
-async def client(svc: Services) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(svc) as c:
-        yield c
+from tests.web_support import PagesApp
 
 
 async def post(client: httpx.AsyncClient, inputs: bytes) -> httpx.Response:
@@ -34,7 +19,7 @@ async def post(client: httpx.AsyncClient, inputs: bytes) -> httpx.Response:
 
 
 async def test_a_batch_with_a_bad_token_runs_the_good_ones_and_names_the_bad(
-    client: httpx.AsyncClient, svc: Services
+    client: httpx.AsyncClient, pa: PagesApp
 ) -> None:
     inputs = b"http://example.org/a notaurl\nftp://x http://exa\xe2\x80\xaemple.org/ http://example.org/b"
     answer = await post(client, inputs)
@@ -46,12 +31,12 @@ async def test_a_batch_with_a_bad_token_runs_the_good_ones_and_names_the_bad(
                         "http://exa\u202emple.org/": "contains a bidi control character (U+202E)"},
             "skippedCount": 3}},
     }  # fmt: skip
-    (job,) = svc.jobs.recent()
+    (job,) = pa.jobs.recent()
     assert job.request["urls"] == ["http://example.org/a", "http://example.org/b"]
 
 
 async def test_a_batch_with_no_usable_token_is_refused_naming_them(
-    client: httpx.AsyncClient, svc: Services
+    client: httpx.AsyncClient, pa: PagesApp
 ) -> None:
     answer = await post(client, b"notaurl http://a.example:99999/")
     assert answer.status_code == 400
@@ -59,7 +44,7 @@ async def test_a_batch_with_no_usable_token_is_refused_naming_them(
     assert status["statusCode"] == "InvalidRequest"
     assert "'notaurl' is not an http(s) URL" in status["statusMsg"]
     assert "'http://a.example:99999/' has a port outside 1-65535" in status["statusMsg"]
-    assert svc.jobs.recent() == []
+    assert pa.jobs.recent() == []
 
 
 async def test_a_megabyte_of_bad_tokens_is_answered_quickly_and_briefly(
@@ -77,25 +62,25 @@ async def test_a_megabyte_of_bad_tokens_is_answered_quickly_and_briefly(
     assert took < 10, f"{took:.1f} s"  # measured: well under a second on this machine
 
 
-def finish_with_links(svc: Services, job_id: str, urls: list[str]) -> None:
-    claim = svc.jobs.claim(job_id)
+def finish_with_links(pa: PagesApp, job_id: str, urls: list[str]) -> None:
+    claim = pa.jobs.claim(job_id)
     assert claim is not None
     rows = [{"url": url, "page_url": "http://example.org/a"} for url in urls]
-    assert svc.jobs.finish(claim, Outcome("done", "found", 0, len(urls), {}, None, rows, 1))
+    assert pa.jobs.finish(claim, Outcome("done", "found", 0, len(urls), {}, None, rows, 1))
 
 
 @pytest.mark.parametrize("swept", [False, True])
 async def test_after_expiry_status_and_result_say_not_found(
-    client: httpx.AsyncClient, svc: Services, swept: bool
+    client: httpx.AsyncClient, pa: PagesApp, swept: bool
 ) -> None:
     await post(client, b"http://example.org/a")
-    (job,) = svc.jobs.recent()
-    finish_with_links(svc, job.id, ["http://example.org/1.jpg"])
+    (job,) = pa.jobs.recent()
+    finish_with_links(pa, job.id, ["http://example.org/1.jpg"])
     result = (await client.get("/result/0")).json()["result"]
     assert result == {"count": 1, "img_links": ["http://example.org/1.jpg"]}
-    svc.clock.advance(svc.settings.link_ttl_seconds + 1)  # type: ignore[attr-defined]
+    pa.clock.advance(pa.settings.link_ttl_seconds + 1)
     if swept:
-        assert svc.jobs.expire_due() == [job.id]
+        assert pa.jobs.expire_due() == [job.id]
     for path, what in (("/status/0", "status"), ("/result/0", "result")):
         answer = await client.get(path)
         assert answer.status_code == 200

@@ -4,34 +4,21 @@ issue 19, item 5: the original downloader's form at ``POST /job_submitted``."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.web_support import PagesApp, build_pages_app, search_form, web_settings
+from tests.web_support import (
+    PagesApp,
+    build_pages_app,
+    page_client,
+    search_form,
+    web_settings,
+)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 JOB_PAGE = re.compile(r"/jobs/([\w-]+)\?submitted=1")
-
-
-@pytest.fixture
-def pa(tmp_path: Path) -> Iterator[PagesApp]:
-    app = build_pages_app(web_settings(tmp_path, submit_rate_per_minute=1000))
-    yield app
-    app.close()
-
-
-def client_of(pa: PagesApp) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(pa.app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
-
-
-@pytest.fixture
-async def client(pa: PagesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(pa) as c:
-        yield c
 
 
 async def form_of(client: httpx.AsyncClient, pa: PagesApp, **changes: str) -> dict[str, str]:
@@ -88,7 +75,7 @@ async def test_a_resent_form_lands_on_its_job_in_another_process(tmp_path: Path)
     settings = web_settings(tmp_path, submit_rate_per_minute=1000)
     first_process, second_process = build_pages_app(settings), build_pages_app(settings)
     try:
-        async with client_of(first_process) as browser:
+        async with page_client(first_process) as browser:
             data = await form_of(browser, first_process)
             made = job_of(await browser.post("/jobs", data=data))
             # the same browser (cookies) reaches the other process behind a load balancer

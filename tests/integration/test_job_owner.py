@@ -3,38 +3,29 @@ credential, the creation answer's owner token or the My-jobs cookie."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from imgharvest.store.models import Email, Job
-from tests.web_support import PagesApp, build_pages_app, search_form, web_settings
-
-
-@pytest.fixture
-def pa(tmp_path: Path) -> Iterator[PagesApp]:
-    app = build_pages_app(web_settings(tmp_path, submit_rate_per_minute=1000))
-    yield app
-    app.close()
-
-
-def client_of(pa: PagesApp) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(pa.app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
+from tests.web_support import (
+    PagesApp,
+    page_client,
+    search_form,
+)
 
 
 @pytest.fixture
 async def owner(pa: PagesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(pa) as c:
+    async with page_client(pa) as c:
         yield c
 
 
 @pytest.fixture
 async def stranger(pa: PagesApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(pa) as c:
+    async with page_client(pa) as c:
         yield c
 
 

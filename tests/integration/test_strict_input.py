@@ -4,7 +4,6 @@ strict switches, URLs and text, ``run_at`` as the schema says, and bidi text iso
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,23 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from imgharvest.store.models import Email, Job
-from tests.web_support import PagesApp, build_pages_app, deliver, search_form, web_settings
+from tests.web_support import (
+    PagesApp,
+    deliver,
+    search_form,
+)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def pa(tmp_path: Path) -> Iterator[PagesApp]:
-    app = build_pages_app(web_settings(tmp_path, submit_rate_per_minute=1000))
-    yield app
-    app.close()
-
-
-@pytest.fixture
-async def client(pa: PagesApp) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(pa.app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        yield c
 
 
 def made(pa: PagesApp) -> tuple[int, int]:

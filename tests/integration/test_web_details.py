@@ -4,31 +4,17 @@ once, examples that are accepted as they stand, counts in words, and what an exp
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 
 from imgharvest.service.jobdata import DONE
 from imgharvest.service.lifecycle import Outcome
 from imgharvest.service.schemas import CrawlRequest
 from imgharvest.web import jobview
-from tests.web_support import PagesApp, build_pages_app, claim_now, web_settings
-
-
-@pytest.fixture
-def pa(tmp_path: Path) -> Iterator[PagesApp]:
-    app = build_pages_app(web_settings(tmp_path, submit_rate_per_minute=1000))
-    yield app
-    app.close()
-
-
-@pytest.fixture
-async def client(pa: PagesApp) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(pa.app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        yield c
+from tests.web_support import (
+    PagesApp,
+    claim_now,
+)
 
 
 async def test_the_site_has_an_icon(client: httpx.AsyncClient) -> None:
