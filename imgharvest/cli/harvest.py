@@ -19,12 +19,14 @@ from imgharvest.cli.options import state
 from imgharvest.cli.output import Output, output_errors, write
 from imgharvest.cli.report import NoBar, ProgressBar, print_summary
 from imgharvest.dataset.info import command_line, manifest_info
+from imgharvest.errors import JobError, OutputError
 from imgharvest.events import EventList
 from imgharvest.licences import UNKNOWN
 from imgharvest.pipeline.loop import run_async
 from imgharvest.pipeline.package import InfoMaker
 from imgharvest.pipeline.records import Seed
 from imgharvest.pipeline.result import HarvestResult, Progress
+from imgharvest.store.faults import is_disk_full
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_SHORT = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -85,13 +87,26 @@ def run_to(job: Job, run: Runner) -> int:
         try:
             result = run_async(_awaited(run(args), job.timeout))
         except BaseException as exc:
-            _keep_partial(job, stopped, exc, started)
-            if isinstance(exc, TimeoutError) and job.timeout:
-                return EXIT_SHORT
-            raise
+            return _stopped(job, stopped, exc, started)
         write(job.output, result, job.slug, job.info())
     _report(job, result, events, started, "short" if result.short else "done")
     return _exit_code(result)
+
+
+def _stopped(job: Job, stopped: list[HarvestResult], exc: BaseException, started: float) -> int:
+    """Keep what a run that stopped early kept; its exit code, or ``exc`` raised again (a full
+    disk as one line, whichever backend met it and whether the kept part fit or not)."""
+    try:
+        said = _keep_partial(job, stopped, exc, started)
+    except OutputError as failed:
+        if not (is_disk_full(exc) and is_disk_full(failed)):
+            raise
+        said = f"{_why(job, exc)}; what was kept could not be written to {job.output.dest}"
+    if isinstance(exc, TimeoutError) and job.timeout:
+        return EXIT_SHORT
+    if is_disk_full(exc):
+        raise JobError(said or _why(job, exc)) from None
+    raise exc
 
 
 def _workroot(output: Output) -> Path:
@@ -110,24 +125,23 @@ async def _awaited(pending: Awaitable[HarvestResult], timeout: float | None) -> 
 
 def _keep_partial(
     job: Job, stopped: list[HarvestResult], exc: BaseException, started: float
-) -> None:
-    """Write what a stopped run kept; one line says so."""
+) -> str | None:
+    """Write what a stopped run kept; one line says so (a full disk's line is the caller's)."""
     interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
     timed_out = isinstance(exc, TimeoutError) and bool(job.timeout)
-    why = _why(interrupted, timed_out, job.timeout)
+    why = _why(job, exc)
     if not stopped or not stopped[0].records:
         if interrupted or timed_out:
             err.print(f"{why}: no image kept, nothing written")
-        return
+        return None
     partial = stopped[0]
     write(job.output, partial, job.slug, job.info())
     total = len(job.output.prior) + len(partial.records)
     again = "" if job.output.is_zip else "; run again with --resume to complete it"
-    err.print(
-        f"{why}: {total} of {job.wanted} images written to {job.output.dest} "
-        f"with a matching manifest{again}",
-        markup=False, highlight=False, soft_wrap=True,
-    )  # fmt: skip
+    said = (f"{why}: {total} of {job.wanted} images written to {job.output.dest} "
+            f"with a matching manifest{again}")  # fmt: skip
+    if not is_disk_full(exc):
+        err.print(said, markup=False, highlight=False, soft_wrap=True)
     if job.as_json:
         status = "interrupted" if interrupted else "timeout" if timed_out else "failed"
         earlier = len(job.output.prior)
@@ -135,12 +149,17 @@ def _keep_partial(
         names = job.licence_names(partial)
         cli_json.emit(cli_json.summary(partial, job.output.dest, seconds, status=status,
                                        earlier=earlier, kept_licences=names))  # fmt: skip
+    return said
 
 
-def _why(interrupted: bool, timed_out: bool, timeout: float | None) -> str:
-    if interrupted:
+def _why(job: Job, exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
         return "interrupted"
-    return f"timed out after {timeout:g} s" if timed_out and timeout else "stopped by an error"
+    if isinstance(exc, TimeoutError) and job.timeout:
+        return f"timed out after {job.timeout:g} s"
+    if is_disk_full(exc):
+        return f"disk full: no space left on the disk holding {_workroot(job.output)}"
+    return "stopped by an error"
 
 
 def _report(

@@ -128,6 +128,7 @@ def serve(
     import uvicorn
 
     from imgharvest.web.app import create_app
+    from imgharvest.web.headlimit import head_limited
 
     settings = _settings(**_listen(host, port))
     listener = open_listener(settings.host, settings.port)  # a busy port stops nothing started
@@ -142,6 +143,7 @@ def serve(
         config = uvicorn.Config(
             create_app(settings, services), host=settings.host, port=settings.port,
             log_config=None, access_log=False, proxy_headers=False,
+            http=head_limited(settings.max_header_bytes),
         )  # fmt: skip
         uvicorn.Server(config).run(sockets=[listener])
     finally:

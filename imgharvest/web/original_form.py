@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from imgharvest.service.schemas import ValidationFailed
 from imgharvest.web import myjobs, pages, security
+from imgharvest.web.forms import form_fields
 from imgharvest.web.origin import not_shown_same_origin, origin_of
 from imgharvest.web.render import error_page, jobs_of
 
@@ -48,9 +49,10 @@ async def job_submitted(request: Request) -> Response:
         _check(request)
     except HTTPException as exc:
         return _refused(request, exc)
-    async with request.form() as form:
-        data = {key: value for key in FIELDS if isinstance(value := form.get(key), str)}
+    data: dict[str, str] = {}
     try:
+        fields = await form_fields(request)
+        data = {key: fields[key] for key in FIELDS if key in fields}
         view = await run_in_threadpool(pages.create, request, data)
     except ValidationFailed as exc:
         return pages.invalid(request, data, exc.errors)
