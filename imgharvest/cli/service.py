@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from imgharvest.cli import options as cli_options
+from imgharvest.cli.listen import open_listener
 from imgharvest.cli.logging_setup import setup_logging
 from imgharvest.cli.options import Quiet, Verbose
 from imgharvest.cli.startup import where_lines
@@ -130,6 +131,7 @@ def serve(
     from imgharvest.web.headlimit import head_limited
 
     settings = _settings(**_listen(host, port))
+    listener = open_listener(settings.host, settings.port)  # a busy port stops nothing started
     runs_jobs = not web_only and settings.workers > 0
     services = _start(settings, runs_jobs and in_process)
     parts, what = _serve_parts(services, runs_jobs, in_process)
@@ -138,11 +140,12 @@ def serve(
         what += f" (pid {parts.child.pid})"
     log.info("serving on %s:%d with %s", settings.host, settings.port, what)
     try:
-        uvicorn.run(
+        config = uvicorn.Config(
             create_app(settings, services), host=settings.host, port=settings.port,
             log_config=None, access_log=False, proxy_headers=False,
             http=head_limited(settings.max_header_bytes),
         )  # fmt: skip
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         # Unfinished runs are picked up elsewhere or at the next start (their heartbeat stops).
         parts.stop()

@@ -218,7 +218,9 @@ class JobRun:
     async def _links_outcome(self) -> Outcome:
         # Links were stored while crawling; only the rest is saved now.
         stored = await asyncio.to_thread(self._store_links)
-        summary = f"{stored} image links found on {self.pages_done} pages"
+        found = reasons.count_of(stored, "image link")
+        pages = reasons.count_of(self.pages_done, "page")
+        summary = f"{found} found on {pages}"
         return Outcome(DONE, summary, 0, stored, {}, pages_done=self.pages_done)
 
     async def _one_hop(self, urls: list[str], cancel: asyncio.Event) -> list[Candidate]:

@@ -62,6 +62,8 @@ class JobView:
     images: list[dict[str, str | int]] = field(default_factory=list)
     pages_active: int = 0
     archive_bytes: int | None = None
+    # only in the answer that created the job (``Submissions``): the credential to manage it
+    owner_token: str | None = None
 
     @property
     def links_only(self) -> bool:

@@ -76,6 +76,7 @@ class Job(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     request_hash: Mapped[str | None] = mapped_column(String(64))
     worker: Mapped[str | None] = mapped_column(String(128))
+    owner_nonce: Mapped[str | None] = mapped_column(String(64))
 
 
 class JobEvent(Base):
