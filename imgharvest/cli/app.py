@@ -42,6 +42,7 @@ from imgharvest.dataset import options as dsopts
 from imgharvest.errors import ConfigError, ImgHarvestError, InputError
 from imgharvest.events import EventList
 from imgharvest.naming import file_stem
+from imgharvest.pipeline.links import listed
 from imgharvest.pipeline.loop import run_async
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult
@@ -159,7 +160,8 @@ def crawl_cmd(
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
 ) -> None:
-    """List every image link on the given pages; with --download, fetch them too."""
+    """List every image link on the given pages (a picture's other copies after it, each with
+    a tab and the picture's URL); with --download, fetch one copy of each picture."""
     with _guarded() as settings:
         urls = _read_targets(targets)
         output = plan(out or Path("images.zip"), overwrite=overwrite) if download else None
@@ -167,9 +169,9 @@ def crawl_cmd(
         started = time.monotonic()
         links = run_async(crawl(urls, settings, events=EventList(), options=options))
         if as_json and output is None:
-            cli_json.emit(cli_json.links(links, time.monotonic() - started))
+            cli_json.emit(cli_json.links(listed(links, set()), time.monotonic() - started))
         elif not as_json and (show_links or output is None):
-            print_links(links)
+            print_links(listed(links, set()))
         if output is not None:
             job = Job(output, "images", n or len(links), as_json)
             raise typer.Exit(_download(links, job, settings))

@@ -13,8 +13,8 @@ from typing import Any
 import typer
 
 from imgharvest import licences
+from imgharvest.pipeline.links import Link, pictures_of
 from imgharvest.pipeline.result import HarvestResult
-from imgharvest.sources.base import Candidate
 
 
 def summary(
@@ -48,9 +48,15 @@ def summary(
     }
 
 
-def links(found: list[Candidate], seconds: float) -> dict[str, Any]:
-    """The summary of a crawl that only lists links."""
-    return {"links": [c.url for c in found], "count": len(found), "seconds": round(seconds, 3)}
+def links(found: list[Link], seconds: float) -> dict[str, Any]:
+    """The summary of a crawl that only lists links: every URL, and for each URL that is
+    another copy of a picture, the picture's URL (``copy_of``)."""
+    return {
+        "links": [link.url for link in found], "count": len(found),
+        "pictures": pictures_of(found),
+        "copy_of": {link.url: link.copy_of for link in found if link.copy_of},
+        "seconds": round(seconds, 3),
+    }  # fmt: skip
 
 
 def emit(data: dict[str, Any]) -> None:

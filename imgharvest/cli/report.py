@@ -13,9 +13,9 @@ from rich.table import Table
 
 from imgharvest import licences
 from imgharvest.events import EventList
+from imgharvest.pipeline.links import Link
 from imgharvest.pipeline.result import HarvestResult
 from imgharvest.pipeline.result import Progress as HarvestProgress
-from imgharvest.sources.base import Candidate
 
 err = Console(stderr=True)
 out = Console()
@@ -93,7 +93,9 @@ def _licence_rows(table: Table, names: Sequence[str]) -> None:
         table.add_row("[yellow]warning[/]", f"[yellow]{escape(warning)}[/]")
 
 
-def print_links(links: list[Candidate]) -> None:
-    """Image links on stdout, one per line (pipe-friendly)."""
+def print_links(links: list[Link]) -> None:
+    """Image links on stdout, one per line (pipe-friendly): a picture's largest copy alone,
+    another copy of it followed by a tab and the picture's URL (``cut -f1`` gives every URL)."""
     for link in links:
-        out.print(link.url, soft_wrap=True, highlight=False, markup=False)
+        line = f"{link.url}\t{link.copy_of}" if link.copy_of else link.url
+        out.print(line, soft_wrap=True, highlight=False, markup=False)

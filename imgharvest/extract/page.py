@@ -25,6 +25,7 @@ from imgharvest.extract.attrs import (
 from imgharvest.extract.captions import figure_captions
 from imgharvest.extract.group import Copy, Picture, pictures
 from imgharvest.extract.junk import ICON_MAX, placeholder_url
+from imgharvest.extract.original import original_srcs
 from imgharvest.extract.raw import Raw
 from imgharvest.extract.sizes import picture_key
 from imgharvest.extract.template import unfilled
@@ -62,13 +63,15 @@ class ImageRef:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """What one parse of a page yields: title, image references and links to follow."""
+    """What one parse of a page yields: title, image references and links to follow; when
+    asked, ``img_srcs``: what the original crawler listed (``original.original_srcs``)."""
 
     url: str
     base: str
     title: str | None
     images: list[ImageRef] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    img_srcs: list[str] = field(default_factory=list)
 
 
 def extract_images(html: str, page_url: str) -> list[ImageRef]:
@@ -76,8 +79,9 @@ def extract_images(html: str, page_url: str) -> list[ImageRef]:
     return extract_page(html, page_url).images
 
 
-def extract_page(html: str, page_url: str) -> Page:
-    """Parse ``html`` once (``page_url`` is the final URL after redirects)."""
+def extract_page(html: str, page_url: str, *, img_srcs: bool = False) -> Page:
+    """Parse ``html`` once (``page_url`` is the final URL after redirects); ``img_srcs``
+    also lists the page's ``<img src>`` as the original crawler did."""
     tree = LexborHTMLParser(html)
     base = base_url(tree, page_url)
     nodes = list(tree.root.traverse()) if tree.root is not None else []
@@ -91,6 +95,7 @@ def extract_page(html: str, page_url: str) -> Page:
         title=_title(tree),
         images=_captioned(_images(raws, base), figure_captions(tree, base, resolve)),
         links=_unique(u for u in links if u),
+        img_srcs=original_srcs(nodes, base, resolve) if img_srcs else [],
     )
 
 

@@ -123,6 +123,8 @@ class JobImage(Base):
     label: Mapped[str] = mapped_column(Text, default="", server_default="")
     split: Mapped[str] = mapped_column(Text, default="", server_default="")
     chosen: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # a found link that is another copy of a picture: the picture's (largest) URL
+    copy_of: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Email(Base):

@@ -180,6 +180,36 @@ class CreatedJobOut(JobOut):
     )
 
 
+class ImageOut(BaseModel):
+    """One kept image (its manifest row) or, for a crawl that only lists links, one link."""
+
+    file: str = Field(description="path in the zip; empty for a found link")
+    url: str
+    page_url: str
+    source: str
+    title: str
+    width: int
+    height: int
+    format: str
+    bytes: int
+    sha256: str
+    phash: str
+    licence: str
+    licence_url: str
+    creator: str
+    query: str
+    rank: int
+    caption: str
+    fetched_at: str
+    label: str
+    split: str
+    chosen: str = Field(description="why this copy was taken as the picture's largest")
+    copy_of: str = Field(
+        description="a found link that is another copy of a picture: the URL of the picture's "
+        "largest copy (the one a download takes); empty for the picture itself"
+    )
+
+
 class ErrorsOut(BaseModel):
     errors: dict[str, str]
 
@@ -338,7 +368,7 @@ def get_job(request: Request, job_id: str) -> JobOut:
     return job_out(view)
 
 
-@router.get("/jobs/{job_id}/images", responses=READ)
+@router.get("/jobs/{job_id}/images", response_model=list[ImageOut], responses=READ)
 def job_images(request: Request, job_id: str) -> list[dict[str, str | int]]:
     """The job's images with their manifest fields (found links for a crawl)."""
     rows = service(request).images(job_id) if len(job_id) <= 64 else None
