@@ -42,7 +42,7 @@ from imgharvest.dataset import options as dsopts
 from imgharvest.errors import ConfigError, ImgHarvestError, InputError
 from imgharvest.events import EventList
 from imgharvest.naming import file_stem
-from imgharvest.pipeline.links import listed
+from imgharvest.pipeline.listing import listed
 from imgharvest.pipeline.loop import run_async
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from imgharvest import licences
-from imgharvest.pipeline.links import Link, pictures_of
+from imgharvest.pipeline.listing import Link, pictures_of
 from imgharvest.pipeline.result import HarvestResult
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from imgharvest import licences
 from imgharvest.events import EventList
-from imgharvest.pipeline.links import Link
+from imgharvest.pipeline.listing import Link
 from imgharvest.pipeline.result import HarvestResult
 from imgharvest.pipeline.result import Progress as HarvestProgress
 
@@ -97,5 +98,4 @@ def print_links(links: list[Link]) -> None:
     """Image links on stdout, one per line (pipe-friendly): a picture's largest copy alone,
     another copy of it followed by a tab and the picture's URL (``cut -f1`` gives every URL)."""
     for link in links:
-        line = f"{link.url}\t{link.copy_of}" if link.copy_of else link.url
-        out.print(line, soft_wrap=True, highlight=False, markup=False)
+        typer.echo(f"{link.url}\t{link.copy_of}" if link.copy_of else link.url)

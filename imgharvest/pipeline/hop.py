@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from imgharvest.errors import JobCancelled, JobError
 from imgharvest.extract.page import Page
 from imgharvest.pipeline.fetch import Fetcher
-from imgharvest.pipeline.links import Link, listed
+from imgharvest.pipeline.listing import Link, listed
 from imgharvest.sources.base import Candidate
 from imgharvest.sources.pages import Pages, page_candidates, page_reader
 

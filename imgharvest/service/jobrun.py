@@ -25,7 +25,7 @@ from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
 from imgharvest.naming import file_stem
 from imgharvest.pipeline.hop import OneHop
-from imgharvest.pipeline.links import Link, listed
+from imgharvest.pipeline.listing import Link, listed
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links

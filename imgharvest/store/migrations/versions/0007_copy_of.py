@@ -1,7 +1,7 @@
 """A listed link that is another copy of a picture names the picture's URL (``copy_of``).
 
-Revision ID: 0006_copy_of
-Revises: 0005_chosen_copy
+Revision ID: 0007_copy_of
+Revises: 0006_owner_nonce
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_copy_of"
-down_revision: str | Sequence[str] | None = "0005_chosen_copy"
+revision: str = "0007_copy_of"
+down_revision: str | Sequence[str] | None = "0006_owner_nonce"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
