@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from imgharvest.clock import ManualClock
+from imgharvest.service.jobdata import ROW_FIELDS
 from imgharvest.service.services import Services, build_services
 from imgharvest.web.app import create_app
 from tests.integration.test_jobs import deliver
@@ -115,6 +116,15 @@ async def test_openapi_lists_the_api(client: httpx.AsyncClient) -> None:
             "/api/v1/jobs/{job_id}/images", "/api/v1/jobs/{job_id}/cancel",
             "/api/v1/jobs/{job_id}/retry"} <= paths  # fmt: skip
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_openapi_names_every_field_of_an_image_row(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    answer = spec["paths"]["/api/v1/jobs/{job_id}/images"]["get"]["responses"]["200"]
+    ref = answer["content"]["application/json"]["schema"]["items"]["$ref"]
+    row = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert list(row["properties"]) == list(ROW_FIELDS)
+    assert "largest copy" in row["properties"]["copy_of"]["description"]
 
 
 async def test_compat_envelope_and_errors(client: httpx.AsyncClient) -> None:
