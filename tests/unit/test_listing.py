@@ -3,6 +3,9 @@ each URL once, and never more than a few copies per picture, however many the pa
 
 from __future__ import annotations
 
+import time
+
+from bench.links_hostile import SHAPES
 from imgharvest.extract.group import MAX_FALLBACKS
 from imgharvest.extract.page import extract_page
 from imgharvest.pipeline.listing import Link, listed, pictures_of
@@ -44,3 +47,14 @@ def test_a_page_naming_a_dozen_sizes_of_a_picture_lists_a_few() -> None:
     assert got[0].url == "https://example.org/p/cat-2400.jpg" and got[0].copy_of == ""
     assert len(got) == 1 + MAX_FALLBACKS == 5
     assert {link.copy_of for link in got[1:]} == {got[0].url}
+
+
+def test_the_hostile_megabyte_of_copies_lists_five_rows_a_picture_at_most() -> None:
+    # every picture names a dozen copies: the most rows a byte of page can ask for
+    html = SHAPES["srcset copies"](1024 * 1024)
+    pictures = page_candidates(extract_page(html, PAGE))
+    start = time.process_time()
+    rows = listed(pictures, set())
+    took = time.process_time() - start
+    print(f"1 MiB of copies: {len(pictures)} pictures, {len(rows)} rows, listed in {took:.3f} s")
+    assert len(pictures) > 3000 and len(rows) == (1 + MAX_FALLBACKS) * len(pictures)
