@@ -6,17 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from imgharvest.store.db import alembic_config, make_engine, upgrade
-
-
-def columns(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        return {c["name"] for c in inspect(engine).get_columns("job_images")}
-    finally:
-        engine.dispose()
+from tests.unit.test_chosen_migration import columns
 
 
 def test_upgrade_adds_copy_of_and_downgrade_removes_it(tmp_path: Path) -> None:
