@@ -1,7 +1,7 @@
 """The owner's credential of a job: a random nonce its owner token is derived from.
 
-Revision ID: 0005_owner_nonce
-Revises: 0004_dataset_fields
+Revision ID: 0006_owner_nonce
+Revises: 0005_chosen_copy
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_owner_nonce"
-down_revision: str | Sequence[str] | None = "0004_dataset_fields"
+revision: str = "0006_owner_nonce"
+down_revision: str | Sequence[str] | None = "0005_chosen_copy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
