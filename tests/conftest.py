@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,18 @@ from tests.fakeweb import FakeWeb
 
 # Fixtures of the real outside services (S3, Redis, PostgreSQL) and of a scale-out fleet.
 pytest_plugins = ["tests.services", "tests.e2e.cluster"]
+
+
+@pytest.fixture(autouse=True)
+def _imgharvest_logger_as_it_was() -> Iterator[None]:
+    """An in-process CLI run sets the ``imgharvest`` logger's level, handler and propagation
+    for its verbosity; the next test gets the logger as it was (log files see INFO again)."""
+    logger = logging.getLogger("imgharvest")
+    level, propagate, handlers = logger.level, logger.propagate, list(logger.handlers)
+    yield
+    logger.setLevel(level)
+    logger.propagate = propagate
+    logger.handlers[:] = handlers
 
 
 @pytest.fixture(scope="session")

@@ -124,4 +124,7 @@ async def test_api_lists_sources_and_checks_them(client: httpx.AsyncClient) -> N
 
 async def test_api_check_query_bounded(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/sources", params={"check": "x" * 201})).status_code == 400
-    assert (await client.get("/api/v1/sources", params={"check": " "})).status_code == 400
+    for blank in ("", " "):  # a blank check is no check (issue 16): the list, unchecked
+        answer = await client.get("/api/v1/sources", params={"check": blank})
+        assert answer.status_code == 200
+        assert all(s["check"] is None for s in answer.json()["sources"])
