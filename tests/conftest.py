@@ -11,8 +11,9 @@ import pytest
 from imgharvest.settings import Settings
 from tests.fakeweb import FakeWeb
 
-# Fixtures of the real outside services (S3, Redis, PostgreSQL) and of a scale-out fleet.
-pytest_plugins = ["tests.services", "tests.e2e.cluster"]
+# Fixtures of the real outside services (S3, Redis, PostgreSQL), of a scale-out fleet, and the
+# check that no asyncio task exception goes unretrieved in any test.
+pytest_plugins = ["tests.services", "tests.e2e.cluster", "tests.task_check"]
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from tests.e2e.test_cli_get import read_zip
 from tests.e2e.test_cli_output import check_folder, cli, env, image_hits, run
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
+from tests.task_check import assert_no_lost_task
 
 __all__ = ["env"]  # the process environment fixture, pointing at the fake web
 
@@ -121,6 +122,7 @@ def test_sigint_partial_output_has_a_matching_dataset_json(
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
+    assert_no_lost_task(stderr)
     assert proc.returncode == EXIT_INTERRUPTED, stderr
     rows = check_folder(out)
     assert 0 < len(rows) < 300
