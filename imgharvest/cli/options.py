@@ -4,6 +4,7 @@ settings built from them (environment over config file over defaults)."""
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ class CliState:
     config: Path | None = None
     verbosity: int = 0  # -1 quiet, 0 normal, 1 and more verbose
     ends_fast: bool = False  # a harvest command ran: the script may skip teardown (cli_exit)
+    json_sent: bool = False  # the one ``--json`` object of this invocation is out
 
     @property
     def quiet(self) -> bool:
@@ -36,13 +38,18 @@ def reset(config: Path | None, quiet: bool, verbose: int) -> None:
     """Start an invocation afresh from the options given before the command's name (the
     CLI may be invoked many times in one process); the command's own options come after."""
     state.config, state.verbosity = config, -1 if quiet else (verbose or 0)
-    state.ends_fast = False
+    state.ends_fast = state.json_sent = False
 
 
 def settings(**overrides: Any) -> Settings:
     """Settings for a command: explicit ``overrides``, ``IMGHARVEST_*`` variables, then the
     config file, then defaults."""
     return load_settings(state.config, **overrides)
+
+
+def command_line() -> str:
+    """The command line as typed, its quoting kept (it goes into ``dataset.json``)."""
+    return shlex.join(["imgharvest", *sys.argv[1:]])
 
 
 def log_level() -> int:
@@ -113,7 +120,8 @@ Config = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="TOML file of settings (default: ./imgharvest.toml if present).",
+        metavar="FILE",
+        help="A TOML file of settings. Default: ./imgharvest.toml if present.",
         envvar="IMGHARVEST_CONFIG",
     ),
 ]

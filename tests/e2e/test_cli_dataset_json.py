@@ -6,6 +6,7 @@ the licence counts, with a warning when most are unknown. Each run is a real pro
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 import time
@@ -58,7 +59,9 @@ def test_plain_zip_has_dataset_json_and_licence_summary(
     _, rows = read_zip(out)
     info = zip_info(out)
     assert_matches(info, rows, 6)
-    assert info["format"] == "zip" and "get info zips" in info["command"]
+    assert info["format"] == "zip"
+    # the command keeps the query's quoting: it runs again as it was typed
+    assert shlex.split(info["command"])[:3] == ["imgharvest", "get", "info zips"]
     assert info["counts"]["licence"] == {"unknown": 6}  # Bing gives no licence
     assert "licence unknown for 100% of images" in info["licence_warning"]
     summary = json.loads(done.stdout)
