@@ -16,6 +16,17 @@ from tests.fakeweb import FakeWeb
 pytest_plugins = ["tests.services", "tests.e2e.cluster", "tests.task_check"]
 
 
+@pytest.fixture(autouse=True)
+def user_config_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """An empty XDG config folder of its own for every test: no user's config file applies
+    (processes the test starts inherit it)."""
+    home = tmp_path_factory.mktemp("xdg-config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def fakeweb() -> Iterator[FakeWeb]:
     """One fake internet for the whole session (tests add their own catalogs)."""

@@ -48,9 +48,7 @@ from imgharvest.sources.base import Candidate, SourceOptions
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_SHORT", "app"]
 
-app = typer.Typer(
-    help="Harvest N verified, full-size, de-duplicated images.", no_args_is_help=True, cls=Group
-)
+app = typer.Typer(no_args_is_help=True, cls=Group, epilog=examples("imgharvest"))
 err = Console(stderr=True)
 
 Overwrite = Annotated[bool, typer.Option("--overwrite", help=say.OVERWRITE)]
@@ -71,12 +69,13 @@ def root(
     quiet: Quiet = False,
     verbose: Verbose = 0,
 ) -> None:
-    """Harvest N verified, full-size, de-duplicated images.
+    """Harvest N verified, full-size, de-duplicated images: from the command line (no server
+    needed), or as a service with a web form and a REST API.
 
     Settings come from IMGHARVEST_* environment variables, then .env, then a TOML file
-    (--config, else ./imgharvest.toml), then the user's file
-    ($XDG_CONFIG_HOME/imgharvest/config.toml, else ~/.config/imgharvest/config.toml),
-    then the defaults.
+    (--config FILE, else ./imgharvest.toml), then the user's file
+    ($XDG_CONFIG_HOME/imgharvest/config.toml, else ~/.config/imgharvest/config.toml), then
+    the defaults.
     """
     cli_options.reset(config, quiet, verbose)
 

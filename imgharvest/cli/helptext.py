@@ -59,6 +59,13 @@ LICENCE = (
 SPLIT = "Train/val/test percentages, e.g. 80,10,10 or 90,10 (stable per image). Default: none."
 
 EXAMPLES = {
+    "imgharvest": (
+        'imgharvest get "red fox" -n 100 -o foxes.zip',
+        "imgharvest sources",
+        "imgharvest serve",
+    ),
+    "jobs": ("imgharvest jobs list", "imgharvest jobs inspect JOB_ID"),
+    "db": ("imgharvest db upgrade", "imgharvest db check"),
     "get": (
         'imgharvest get "red fox" -n 100 -o foxes.zip',
         'imgharvest get "red fox" -n 50 -s openverse,wikimedia --min-width 800 -o foxes/',

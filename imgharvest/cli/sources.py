@@ -79,8 +79,7 @@ def aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     """Rows as lines whose columns line up (the last column is not padded)."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
-        GAP.join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]])
-        .rstrip()
+        GAP.join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]).rstrip()
         for row in rows
     ]
 
