@@ -22,16 +22,16 @@ def finish(finished: Outcome | DatasetOutcome, as_json: bool) -> int:
     caller turns it into its one line and code, after this has said what was kept)."""
     if isinstance(finished, DatasetOutcome):
         return report_dataset(finished, as_json)
-    if finished.result is None:
-        _say(f"{finished.job.output.dest} already holds {finished.job.earlier} images: "
-             "nothing to do")  # fmt: skip
-        _json(finished, as_json)
-        return EXIT_OK
     if finished.error is not None:
         _stopped(finished, as_json)
         if finished.status != TIMEOUT:
             raise finished.error
         return EXIT_SHORT
+    if finished.result is None:
+        _say(f"{finished.job.output.dest} already holds {finished.job.earlier} images: "
+             "nothing to do")  # fmt: skip
+        _json(finished, as_json)
+        return EXIT_OK
     if not state.quiet:
         print_summary(finished.result, finished.written, finished.job.earlier,
                       finished.licence_names())  # fmt: skip
@@ -73,7 +73,7 @@ def _short(finished: Outcome) -> int:
 def _json(finished: Outcome, as_json: bool) -> None:
     if not as_json:
         return
-    status = finished.status if finished.result is not None else DONE
+    status = finished.status if finished.result is not None or finished.error else DONE
     written = finished.written or (finished.job.output.dest if finished.job.earlier else None)
     error = str(finished.error) if finished.error is not None else None
     cli_json.emit(cli_json.summary(

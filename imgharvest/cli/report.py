@@ -67,8 +67,9 @@ class ProgressBar:
 
 
 def progress_bar(total: int) -> ProgressBar | NoBar:
-    """The progress bar of a run, or none with ``-q``."""
-    return NoBar() if state.quiet else ProgressBar(total)
+    """The progress bar of a run; none with ``-q``, nor when stderr is not a terminal (a log
+    or a pipe gets no bar, and no blank line where it was)."""
+    return NoBar() if state.quiet or not err.is_terminal else ProgressBar(total)
 
 
 class NoBar:
