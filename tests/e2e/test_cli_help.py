@@ -44,7 +44,7 @@ def test_every_help_teaches(command: list[str]) -> None:
     assert not PLACEHOLDER.search(text), PLACEHOLDER.search(text)
     assert "``" not in text
     tail = text.rstrip().splitlines()
-    examples = [line for line in tail[tail.index(next(ln for ln in tail if "Examples:" in ln)):]]
+    examples = [line for line in tail[tail.index(next(ln for ln in tail if "Examples:" in ln)) :]]
     assert 2 <= len(examples) <= 4, examples  # the heading and two or three examples
     assert all("imgharvest" in line for line in examples[1:]), examples
 
