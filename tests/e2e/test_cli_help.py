@@ -15,8 +15,10 @@ from imgharvest.dataset.spec import FORMATS
 from imgharvest.service.jobdata import STATUSES
 from imgharvest.sources import MODULES
 
-COMMANDS = [[], ["get"], ["crawl"], ["fetch"], ["sources"], ["serve"], ["worker"], ["jobs"],
-            ["jobs", "list"], ["jobs", "inspect"], ["db"], ["db", "upgrade"], ["db", "check"]]  # fmt: skip
+COMMANDS = [
+    [], ["get"], ["crawl"], ["fetch"], ["sources"], ["serve"], ["worker"], ["jobs"],
+    ["jobs", "list"], ["jobs", "inspect"], ["db"], ["db", "upgrade"], ["db", "check"],
+]  # fmt: skip
 PLACEHOLDER = re.compile(r"<(bool|int|str|float|path|text|integer)[^>]*>", re.IGNORECASE)
 
 

@@ -92,7 +92,7 @@ def test_the_readme_example_runs_as_written(
     monkeypatch.setenv("IMGHARVEST_ALLOWED_NETWORKS", "127.0.0.0/8")
     monkeypatch.setenv("IMGHARVEST_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
-    exec(compile(readme_python(), "README.md", "exec"), {})  # noqa: S102 - our own README
+    exec(compile(readme_python(), "README.md", "exec"), {})  # our own README's example
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "done 20 of 20", printed
     assert len(list((tmp_path / "foxes" / "images").iterdir())) == 20
