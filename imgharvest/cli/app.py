@@ -166,7 +166,8 @@ def crawl_cmd(
         elif not as_json and (show_links or output is None):
             print_links(links)
         if output is not None:
-            job = Job(output, "images", n or len(links), command_line())
+            wanted = min(n, len(links)) if n > 0 else len(links)  # -n is "at most N"
+            job = Job(output, "images", wanted, command_line())
             raise typer.Exit(_download(links, job, settings, as_json))
 
 
