@@ -113,17 +113,25 @@ def test_licence_open_with_no_open_image_writes_no_empty_parquet(
 def test_crawl_download_with_nothing_kept_writes_no_zip(
     env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path
 ) -> None:
-    items = [cat.FakeImage(f"gone{i}", 613_000 + i, "404") for i in range(3)]
-    fakeweb.add_catalog("crawl-gone", items)
-    listed = tmp_path / "urls.txt"
-    listed.write_text("\n".join(fakeweb.image_url(i) for i in items), encoding="utf-8")
+    page = f"{fakeweb.url}/site/crawl/index.html"  # its images are not on the fake web: 404
     out = tmp_path / "gone.zip"
-    result = run(env, "fetch", str(listed), "-o", str(out), "--json")
+    result = run(env, "crawl", page, "--download", "-o", str(out), "--json")
     assert result.exit_code == EXIT_SHORT, result.output
-    assert not out.exists()
     summary = json.loads(result.stdout)
-    assert summary["output"] is None and summary["rejected"] == {"http_error": 3}
-    assert "nothing written" in result.stderr
+    assert summary["output"] is None and summary["delivered"] == 0
+    assert summary["rejected"] == {"http_error": summary["tried"]} and summary["tried"] >= 1
+    assert "nothing kept, nothing written" in result.stderr
+    assert names_in(tmp_path) == [], "no zip of only the manifest, no scratch folder"
+
+
+def test_fetch_with_nothing_kept_writes_no_folder(
+    env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path
+) -> None:
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"{fakeweb.url}/img/nowhere-1.jpg\n", encoding="utf-8")
+    result = run(env, "fetch", str(listed), "-o", str(tmp_path / "none"))
+    assert result.exit_code == EXIT_SHORT, result.output
+    assert names_in(tmp_path) == ["urls.txt"]
 
 
 # -- item 4: -q prints nothing on success ----------------------------------------------------
