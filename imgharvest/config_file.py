@@ -40,7 +40,10 @@ def user_file() -> Path | None:
     except RuntimeError:  # no home folder known: no user file
         return None
     path = root / USER_FILE
-    return path if path.is_file() else None
+    try:
+        return path if path.is_file() else None
+    except OSError as exc:  # a folder we may not look into: say so rather than guess
+        raise ConfigError(f"config file {path}: {exc.strerror or exc}") from None
 
 
 def values(explicit: Path | None, names: Iterable[str]) -> dict[str, Any]:

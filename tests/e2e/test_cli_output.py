@@ -243,7 +243,8 @@ def test_no_permission_on_the_output_folder(env: dict[str, str], shared_tmp: Pat
     locked = shared_tmp / "locked"
     locked.mkdir(mode=0o755)
     as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    nobody_env = {**env, "IMGHARVEST_DATA_DIR": str(shared_tmp / "data"), "HOME": str(shared_tmp)}
+    nobody_env = {**env, "IMGHARVEST_DATA_DIR": str(shared_tmp / "data"), "HOME": str(shared_tmp),
+                  "XDG_CONFIG_HOME": str(shared_tmp / "config")}  # fmt: skip
     for out in (locked / "x.zip", locked / "sub" / "folder"):
         args = cli("get", "cats", "-n", "2", "-s", "bing", "-o", str(out))
         done = subprocess.run([*as_nobody, *args], env=nobody_env, cwd=shared_tmp,

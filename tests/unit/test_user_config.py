@@ -70,3 +70,12 @@ def test_a_bad_user_file_is_named(folders: tuple[Path, Path]) -> None:
     user.write_text("wrokers = 3\n")
     with pytest.raises(ConfigError, match=r"config\.toml: unknown setting 'wrokers'"):
         load_settings()
+
+
+def test_a_file_where_the_user_folder_should_be_means_no_user_file(
+    folders: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the config folder should be")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocker / "sub"))
+    assert load_settings().workers == Settings.model_fields["workers"].default
