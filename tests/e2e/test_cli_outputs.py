@@ -107,6 +107,7 @@ def test_licence_open_with_no_open_image_writes_no_empty_parquet(
                  "--format", "parquet", "-o", str(out))  # fmt: skip
     assert result.exit_code == EXIT_SHORT, result.output
     assert "nothing kept: no output written" in result.stderr
+    assert "licence_filtered" in result.stderr
     assert names_in(tmp_path) == [], "no folder, no scratch file left"
 
 
@@ -162,6 +163,33 @@ def test_quiet_still_says_what_went_wrong(env: dict[str, str], tmp_path: Path) -
     result = run(env, "get", "cats", "-n", "0", "-o", str(tmp_path / "x.zip"), "-q")
     assert result.exit_code == EXIT_BAD_INPUT
     assert result.stderr.strip() == "error: count: must be a whole number greater than 0"
+
+
+@pytest.mark.parametrize("extra", [[], ["--format", "parquet"]])
+def test_json_is_one_object_even_for_bad_input(
+    env: dict[str, str], tmp_path: Path, extra: list[str]
+) -> None:
+    result = run(env, "get", "cats", "-n", "0", "-o", str(tmp_path / "x"), "--json", *extra)
+    assert result.exit_code == EXIT_BAD_INPUT
+    [line] = result.stdout.splitlines()
+    summary = json.loads(line)
+    assert summary["status"] == "invalid" and summary["output"] is None
+    assert summary["error"] == "count: must be a whole number greater than 0"
+
+
+def test_a_dataset_run_gives_its_json_object(
+    env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path
+) -> None:
+    fakeweb.add_catalog("json dataset", cat.good(8, start=616_000, prefix="jds"))
+    out = tmp_path / "wds"
+    result = run(env, "get", "json dataset", "-n", "4", "-s", "bing", "--format", "webdataset",
+                 "-o", str(out), "--json")  # fmt: skip
+    assert result.exit_code == EXIT_OK, result.output
+    [line] = result.stdout.splitlines()
+    summary = json.loads(line)
+    assert (summary["status"], summary["delivered"], summary["wanted"]) == ("done", 4, 4)
+    assert summary["format"] == "webdataset" and summary["output"] == str(out)
+    assert summary["classes"][0]["kept"] == 4 and summary["error"] is None
 
 
 # -- item 3 / acceptance 4: the CLI has no MAX_IMAGES cap --------------------------------------

@@ -55,6 +55,18 @@ def test_a_short_result_is_returned_with_its_reasons(
     assert result.rejected == {"http_error": 2}
 
 
+def test_a_timeout_returns_what_was_kept(
+    make_settings: Any, fakeweb: FakeWeb, tmp_path: Path
+) -> None:
+    fakeweb.add_catalog("api slow", cat.slow(40, start=651_000, prefix="apislow"))
+    settings = make_settings(fetch_concurrency=2)
+    result = imgharvest.get("api slow", 40, tmp_path / "slow", settings=settings,
+                            sources="bing", timeout=1.0)  # fmt: skip
+    assert result.status == "timeout" and 0 < result.delivered < 40
+    assert len(result.files) == result.delivered
+    assert all((tmp_path / "slow" / f).is_file() for f in result.files)
+
+
 def test_job_level_failures_raise_the_projects_exceptions(
     make_settings: Any, tmp_path: Path
 ) -> None:
