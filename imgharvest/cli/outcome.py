@@ -12,7 +12,7 @@ from imgharvest.cli.exit import EXIT_OK, EXIT_SHORT
 from imgharvest.cli.options import state
 from imgharvest.cli.report import print_summary
 from imgharvest.oneshot.dataset import DatasetOutcome
-from imgharvest.oneshot.runner import DONE, INTERRUPTED, SHORT, TIMEOUT, Outcome
+from imgharvest.oneshot.runner import DONE, FAILED, SHORT, TIMEOUT, Outcome
 
 err = Console(stderr=True)
 
@@ -40,25 +40,11 @@ def finish(finished: Outcome | DatasetOutcome, as_json: bool) -> int:
 
 
 def _stopped(finished: Outcome, as_json: bool) -> None:
-    """One line: why it stopped and what was written."""
-    job, why = finished.job, _why(finished)
-    if finished.written is None:
-        if finished.status in (INTERRUPTED, TIMEOUT):
-            _say(f"{why}: no image kept, nothing written")
-    else:
-        again = "" if job.output.is_zip else "; run again with --resume to complete it"
-        _say(f"{why}: {finished.delivered} of {job.wanted} images written to "
-             f"{job.output.dest} with a matching manifest{again}")  # fmt: skip
-    if finished.written is not None or finished.status != "failed":
+    """One line: why it stopped and what was written (a failure's line is its error's)."""
+    if finished.status != FAILED or (finished.written is not None and not finished.disk_full):
+        _say(finished.stop_line())
+    if finished.written is not None or finished.status != FAILED:
         _json(finished, as_json)
-
-
-def _why(finished: Outcome) -> str:
-    if finished.status == INTERRUPTED:
-        return "interrupted"
-    if finished.status == TIMEOUT:
-        return f"timed out after {finished.job.timeout:g} s"
-    return "stopped by an error"
 
 
 def _short(finished: Outcome) -> int:

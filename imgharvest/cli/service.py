@@ -152,6 +152,7 @@ def serve(
     import uvicorn
 
     from imgharvest.web.app import create_app
+    from imgharvest.web.headlimit import head_limited
 
     settings = _settings(**_listen(host, port))
     runs_jobs = not web_only and settings.workers > 0
@@ -168,6 +169,7 @@ def serve(
         uvicorn.run(
             create_app(settings, services), host=settings.host, port=settings.port,
             log_config=None, access_log=False, proxy_headers=False,
+            http=head_limited(settings.max_header_bytes),
         )  # fmt: skip
     finally:
         # Unfinished runs are picked up elsewhere or at the next start (their heartbeat stops).

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imgharvest.dataset.info import manifest_info
+from imgharvest.errors import JobError, OutputError
 from imgharvest.events import EventList
 from imgharvest.licences import UNKNOWN
 from imgharvest.oneshot.output import Output, output_errors, write
@@ -20,6 +21,7 @@ from imgharvest.pipeline.loop import run_async
 from imgharvest.pipeline.package import InfoMaker
 from imgharvest.pipeline.records import Seed
 from imgharvest.pipeline.result import HarvestResult, Progress
+from imgharvest.store.faults import is_disk_full
 
 # How a run ended; ``done`` and ``short`` are whole runs, the others stopped it early.
 DONE, SHORT, INTERRUPTED, TIMEOUT, FAILED = "done", "short", "interrupted", "timeout", "failed"
@@ -73,6 +75,7 @@ class Outcome:
     seconds: float
     written: Path | None = None  # None: nothing was written
     error: BaseException | None = None
+    unwritten: bool = False  # what was kept could not be written (the disk is full)
 
     def licence_names(self) -> list[str]:
         """The licence of every image the output holds (a resumed folder's earlier ones too)."""
@@ -85,6 +88,32 @@ class Outcome:
         """Images the output holds now."""
         kept = len(self.result.records) if self.result is not None and self.written else 0
         return self.job.earlier + kept
+
+    @property
+    def disk_full(self) -> bool:
+        """Whether a full disk stopped the run (its error's message says all, in one line)."""
+        return self.error is not None and is_disk_full(self.error)
+
+    def why(self) -> str:
+        """Why the run stopped early, in words."""
+        if self.status == INTERRUPTED:
+            return "interrupted"
+        if self.status == TIMEOUT:
+            return f"timed out after {self.job.timeout:g} s"
+        if self.disk_full:
+            return f"disk full: no space left on the disk holding {self.job.output.workroot()}"
+        return "stopped by an error"
+
+    def stop_line(self) -> str:
+        """One line: why the run stopped, and what was written (or could not be)."""
+        dest = self.job.output.dest
+        if self.unwritten:
+            return f"{self.why()}; what was kept could not be written to {dest}"
+        if self.written is None:
+            return f"{self.why()}: no image kept, nothing written"
+        again = "" if self.job.output.is_zip else "; run again with --resume to complete it"
+        return (f"{self.why()}: {self.delivered} of {self.job.wanted} images written to {dest} "
+                f"with a matching manifest{again}")  # fmt: skip
 
 
 def run_to(job: Job, run: Runner, progress: Callable[[Progress], None]) -> Outcome:
@@ -113,15 +142,25 @@ async def _awaited(pending: Awaitable[HarvestResult], timeout: float | None) -> 
 
 
 def _stopped(job: Job, stopped: list[HarvestResult], exc: BaseException, started: float) -> Outcome:
-    """Write what a stopped run kept, and say why it stopped."""
+    """Write what a stopped run kept, and say why it stopped. A full disk is a ``JobError``
+    saying so in one line, whichever backend met it and whether the kept part fit or not."""
     status = FAILED
     if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
         status = INTERRUPTED
     elif isinstance(exc, TimeoutError) and job.timeout:
         status = TIMEOUT
-    partial = stopped[0] if stopped else None
-    written = _write(job, partial) if partial is not None else None
-    return Outcome(job, status, partial, _since(started), written, exc)
+    outcome = Outcome(job, status, stopped[0] if stopped else None, 0.0, None, exc)
+    try:
+        outcome.written = _write(job, outcome.result) if outcome.result is not None else None
+    except OutputError as failed:
+        if not (is_disk_full(exc) and is_disk_full(failed)):
+            raise
+        outcome.unwritten = True
+    if is_disk_full(exc):
+        outcome.error = JobError(outcome.stop_line())
+        outcome.error.__cause__ = exc  # still a full disk, for whoever asks
+    outcome.seconds = _since(started)
+    return outcome
 
 
 def _write(job: Job, result: HarvestResult) -> Path | None:

@@ -18,6 +18,7 @@ from imgharvest.service.jobdata import ACTIVE, EXPIRED
 from imgharvest.service.jobs import JobService
 from imgharvest.service.views import JobView
 from imgharvest.web import history, jobview, security
+from imgharvest.web.forms import form_fields
 from imgharvest.web.render import error_page, render
 
 router = APIRouter(include_in_schema=False)
@@ -78,8 +79,7 @@ def my_jobs(request: Request) -> HTMLResponse:
 
 async def _checked(request: Request, job_id: str) -> None:
     """The form's CSRF token is valid and the job is on this browser's list (else 403/404)."""
-    async with request.form() as form:
-        token = str(form.get(security.CSRF_FIELD) or "")
+    token = (await form_fields(request)).get(security.CSRF_FIELD, "")
     nonce = request.cookies.get(security.CSRF_COOKIE, "")
     security.check_csrf_token(_jobs(request).settings.secret(), nonce, token)
     if job_id not in mine(request):

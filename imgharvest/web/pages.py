@@ -17,6 +17,7 @@ from imgharvest.service.schemas import (
 )
 from imgharvest.service.views import JobView
 from imgharvest.web import files, jobview, myjobs, security
+from imgharvest.web.forms import form_fields
 from imgharvest.web.render import FORM_KEYS, error_page, jobs_of, render
 from imgharvest.web.thumbs import thumbnail
 
@@ -69,8 +70,7 @@ async def read_body(request: Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValidationFailed({"body": "the body must be a JSON object"})
         return data
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    return await form_fields(request)
 
 
 def is_crawl(data: Mapping[str, Any]) -> bool:
