@@ -327,6 +327,8 @@ class Fetcher:
             return await asyncio.shield(job)
         except asyncio.CancelledError:
             await asyncio.wait([job])
+            if not job.cancelled():
+                job.exception()  # a write that failed as well (a full disk): the cancel wins
             raise
 
     # -- shared: retries and redirects -----------------------------------
