@@ -3,7 +3,6 @@ examples, and the command class that shows no type placeholder (``<bool>``, ``<i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from rich.markup import escape
@@ -20,8 +19,8 @@ KEYED = ("flickr", "pexels", "pixabay", "unsplash")
 
 def default_sources() -> str:
     """The SOURCES setting's default, as a comma list."""
-    factory: Callable[[], list[str]] = Settings.model_fields["sources"].default_factory  # type: ignore[assignment]
-    return ",".join(factory())
+    names: list[str] = Settings.model_fields["sources"].get_default(call_default_factory=True)
+    return ",".join(names)
 
 
 def _choices(values: tuple[str, ...] | list[str]) -> str:

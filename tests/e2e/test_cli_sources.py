@@ -3,6 +3,7 @@ against the fake web: healthy sources, a blocked one and ones without their key,
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -90,6 +91,17 @@ def test_check_reports_a_broken_parser_as_broken(env: dict[str, str]) -> None:
     assert result.exit_code == 1
     table = rows(result.stdout)
     assert table["bing"][0] == "broken" and "layout changed?" in table["bing"][3]
+
+
+def test_sources_json_is_one_object(env: dict[str, str], fakeweb: FakeWeb) -> None:
+    result = run(env, "--json")
+    assert result.exit_code == 0, result.output
+    [line] = result.stdout.splitlines()
+    answer = json.loads(line)
+    by_name = {s["name"]: s for s in answer["sources"]}
+    assert by_name["bing"]["available"] and by_name["bing"]["base_url"] == fakeweb.url
+    assert by_name["flickr"]["reason"] == "needs IMGHARVEST_FLICKR_API_KEY"
+    assert answer["browser"]["available"] is False
 
 
 def test_check_needs_a_query(env: dict[str, str]) -> None:
