@@ -104,35 +104,33 @@ def examples(command: str) -> str:
     return f"Examples:\n{lines}"
 
 
-def _untyped(param: Any) -> None:
-    """Show no type placeholder for ``param`` (an explicit metavar such as N stays)."""
-    shown = getattr(param, "display_type_rich", None)
-    if shown is None or getattr(param, "_untyped", False):
-        return
+def _untyped(params: list[Any]) -> list[Any]:
+    """``params`` showing no type placeholder (an explicit metavar such as N stays)."""
+    for param in params:
+        shown = getattr(param, "display_type_rich", None)
+        if shown is not None and not getattr(param, "_untyped", False):
+            param.display_type_rich = _without_placeholder(shown)
+            param._untyped = True
+    return params
 
+
+def _without_placeholder(shown: Any) -> Any:
     def display(ctx: Any) -> str | None:
         text = shown(ctx)
         return None if text is None or str(text).startswith("<") else text
 
-    param.display_type_rich = display
-    param._untyped = True
+    return display
 
 
 class Command(TyperCommand):
     """A command whose help shows no ``<bool>``, ``<int>`` or ``<str>``."""
 
     def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        for param in params:
-            _untyped(param)
-        return params
+        return _untyped(super().get_params(ctx))
 
 
 class Group(TyperGroup):
     """A group of such commands, itself shown the same way."""
 
     def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        for param in params:
-            _untyped(param)
-        return params
+        return _untyped(super().get_params(ctx))
