@@ -170,6 +170,8 @@ def test_each_service_command_starts_as_written(
     try:
         if args[1] == "serve":
             assert 'name="search-query"' in wait_for_page(f"http://127.0.0.1:{port}/", proc)
+            noted = (tmp_path / "data" / "served_url").read_text(encoding="utf-8").strip()
+            assert noted == f"http://127.0.0.1:{port}"  # for `jobs inspect`'s links
         else:
             assert started_worker(proc), "the worker did not start"
     finally:
