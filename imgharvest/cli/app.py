@@ -218,10 +218,10 @@ def _download(links: list[Candidate], job: Job, settings: Settings, as_json: boo
 def _guarded(as_json: bool = False) -> Iterator[Settings]:
     """Settings for a command; turns bad input, job failures and Ctrl-C into one line and an
     exit code (with ``--json``, the one object says it too)."""
-    cli_options.show_cli_logs()
     cli_options.state.ends_fast = True  # every exit below comes after the output is closed
     try:
-        yield cli_options.settings()
+        with cli_options.cli_logs():
+            yield cli_options.settings()
     except (InputError, ConfigError) as exc:
         _fail("error", str(exc), "invalid", as_json)
         raise typer.Exit(EXIT_BAD_INPUT) from None

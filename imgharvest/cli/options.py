@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -71,15 +73,21 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def show_cli_logs() -> None:
-    """Job events and logs on stderr, as much as the verbosity asks for."""
+@contextmanager
+def cli_logs() -> Iterator[None]:
+    """Job events and logs on stderr, as much as the verbosity asks for, while a command runs;
+    the logger is as it was afterwards (the CLI may run in a process that logs elsewhere)."""
     logger = logging.getLogger("imgharvest")
+    saved = logger.level, logger.propagate, list(logger.handlers)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     logger.setLevel(log_level())
-    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
+    logger.handlers, logger.propagate = [handler], False
+    try:
+        yield
+    finally:
+        logger.setLevel(saved[0])
+        logger.propagate, logger.handlers = saved[1], saved[2]
 
 
 def _set_quiet(value: bool) -> bool:
