@@ -4,6 +4,7 @@ validated options, the TOML config file, and "every chosen source unavailable" e
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,13 @@ def test_crawl_blames_the_address_or_the_connection_not_robots(cli_env: dict[str
     assert "10.1.2.3/page.html could not be fetched (blocked address" in warnings[0]
     assert f"{closed} could not be fetched (connection)" in warnings[1]
     assert "robots" not in " ".join(warnings)
+
+
+def test_a_run_in_process_leaves_the_logger_as_it_found_it(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    logger = logging.getLogger("imgharvest")
+    before = (logger.level, logger.propagate, list(logger.handlers))
+    result = invoke(cli_env, "get", "cats", "-n", "1", "-s", "nosuch", "-o", str(tmp_path / "x"))
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert (logger.level, logger.propagate, list(logger.handlers)) == before
