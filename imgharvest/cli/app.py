@@ -115,7 +115,7 @@ def get(
 ) -> None:
     """Harvest N images of QUERY (or of each query in -Q FILE) into a zip, a folder or a
     training dataset (no server needed)."""
-    with _guarded(as_json) as settings:
+    with _guarded(as_json, wanted=max(n, 0)) as settings:
         prepared = prepare(GetOptions(
             query=query, count=n, output=out, sources=sources, min_width=min_width,
             min_height=min_height, formats=formats, overwrite=overwrite, resume=resume,
@@ -215,7 +215,7 @@ def _download(links: list[Candidate], job: Job, settings: Settings, as_json: boo
 
 
 @contextmanager
-def _guarded(as_json: bool = False) -> Iterator[Settings]:
+def _guarded(as_json: bool = False, wanted: int = 0) -> Iterator[Settings]:
     """Settings for a command; turns bad input, job failures and Ctrl-C into one line and an
     exit code (with ``--json``, the one object says it too)."""
     cli_options.state.ends_fast = True  # every exit below comes after the output is closed
@@ -223,25 +223,25 @@ def _guarded(as_json: bool = False) -> Iterator[Settings]:
         with cli_options.cli_logs():
             yield cli_options.settings()
     except (InputError, ConfigError) as exc:
-        _fail("error", str(exc), "invalid", as_json)
+        _fail("error", str(exc), "invalid", as_json, wanted)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ImgHarvestError as exc:  # JobError and the rest
-        _fail("failed", str(exc), "failed", as_json)
+        _fail("failed", str(exc), "failed", as_json, wanted)
         raise typer.Exit(EXIT_FAILED) from None
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        _fail("error", f"{where}{exc.strerror or exc}", "invalid", as_json)
+        _fail("error", f"{where}{exc.strerror or exc}", "invalid", as_json, wanted)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
         if as_json:
-            cli_json.emit(cli_json.failure("interrupted", "interrupted"))
+            cli_json.emit(cli_json.failure("interrupted", "interrupted", wanted))
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _fail(label: str, message: str, status: str, as_json: bool) -> None:
+def _fail(label: str, message: str, status: str, as_json: bool, wanted: int) -> None:
     err.print(f"[red]{label}:[/] {escape(message)}", highlight=False, soft_wrap=True)
     if as_json:
-        cli_json.emit(cli_json.failure(status, message))
+        cli_json.emit(cli_json.failure(status, message, wanted))
 
 
 def _read_targets(targets: list[str]) -> list[str]:

@@ -54,9 +54,9 @@ def summary(
     }
 
 
-def failure(status: str, error: str) -> dict[str, Any]:
+def failure(status: str, error: str, wanted: int = 0) -> dict[str, Any]:
     """The object of a run that stopped before it had a result (bad input, a failure)."""
-    return summary(None, None, 0.0, status=status, error=error)
+    return summary(None, None, 0.0, status=status, wanted=wanted, error=error)
 
 
 def links(found: list[Candidate], seconds: float) -> dict[str, Any]:

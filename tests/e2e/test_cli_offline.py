@@ -65,6 +65,7 @@ def test_no_network_with_json_prints_one_failed_object(tmp_path: Path) -> None:
     assert len(lines) == 1, done.stdout
     summary = json.loads(lines[0])
     assert summary["status"] == "failed" and summary["delivered"] == 0
+    assert summary["wanted"] == 20 and summary["output"] is None
     assert summary["error"].startswith("no network: names do not resolve (")
     assert len(done.stderr.strip().splitlines()) <= 4, done.stderr
 
