@@ -117,7 +117,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Environment over ``.env`` over the TOML config file over defaults."""
+        """Environment over ``.env`` over the TOML config files over defaults."""
         file_values = config_file.ConfigFileSource(settings_cls)
         return init_settings, env_settings, dotenv_settings, file_values, file_secret_settings
 
@@ -178,10 +178,10 @@ class Settings(BaseSettings):
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Build settings from the environment and the config file (``config``, else
-    ``./imgharvest.toml`` if present), with explicit overrides; config errors are clear."""
-    path = config_file.find(config)
-    values = config_file.read(path, Settings.model_fields) if path else {}
+    """Build settings from the environment and the config files (``config``, else
+    ``./imgharvest.toml`` if present, over the user's file), with explicit overrides; config
+    errors are clear."""
+    values = config_file.values(config, Settings.model_fields)
     token = config_file.current.set(values)
     try:
         return Settings(**overrides)

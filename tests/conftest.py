@@ -12,8 +12,20 @@ import pytest
 from imgharvest.settings import Settings
 from tests.fakeweb import FakeWeb
 
-# Fixtures of the real outside services (S3, Redis, PostgreSQL) and of a scale-out fleet.
-pytest_plugins = ["tests.services", "tests.e2e.cluster"]
+# Fixtures of the real outside services (S3, Redis, PostgreSQL), of a scale-out fleet, and the
+# check that no asyncio task exception goes unretrieved in any test.
+pytest_plugins = ["tests.services", "tests.e2e.cluster", "tests.task_check"]
+
+
+@pytest.fixture(autouse=True)
+def user_config_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """An empty XDG config folder of its own for every test: no user's config file applies
+    (processes the test starts inherit it)."""
+    home = tmp_path_factory.mktemp("xdg-config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from imgharvest.browser.job import BrowserJob
 from imgharvest.browser.render import Rendered, RenderedImage, render_page
 from imgharvest.browser.srcset import largest
+from imgharvest.errors import GuardError
 from imgharvest.extract.junk import placeholder_url
 from imgharvest.extract.page import ImageRef, Page, extract_page
 
@@ -31,7 +32,7 @@ class RenderedReader:
         job = await self._open()
         try:
             rendered = await job.visit(render_page, url)
-        except (Error, TimeoutError) as exc:
+        except (Error, TimeoutError, GuardError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.events("warning", f"pages: {url} could not be rendered ({first[:200]})")
             return None

@@ -18,6 +18,7 @@ from imgharvest import licences
 from imgharvest.errors import JobCancelled, JobError
 from imgharvest.events import EventSink
 from imgharvest.naming import slugify
+from imgharvest.net.causes import NetFailure, no_network
 from imgharvest.net.http import Http
 from imgharvest.pipeline import package
 from imgharvest.pipeline.backends import make_fetcher
@@ -194,12 +195,11 @@ def source_streams(
 
 
 def _finish(result: HarvestResult, archive: Path | None, slug_text: str) -> HarvestResult:
-    if (
-        not result.records
-        and result.source_errors
-        and len(result.source_errors) == len(result.sources_used)
-    ):
-        raise JobError("every source failed: " + "; ".join(result.source_errors.values()))
+    used = len(result.sources_used)
+    if not result.records and result.source_errors and len(result.source_errors) == used:
+        offline = no_network(result.network) if len(result.network) == used else None
+        why = "every source failed: " + "; ".join(result.source_errors.values())
+        raise offline or JobError(why)
     if archive is not None:
         result.archive = package.write_zip(result.records, archive, slug=slugify(slug_text))
     return result
@@ -242,6 +242,7 @@ class _Run:
         self.pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
         self.errors: dict[str, str] = {}
         self.used: list[str] = []
+        self.network: dict[str, NetFailure] = {}
         self.query = ""
         self.post: PostStep | None = None
         self.posted: dict[int, asyncio.Future[ImageRecord | Rejected]] = {}
@@ -270,7 +271,7 @@ class _Run:
         """What is kept so far (exactly N at most), with the counts."""
         return HarvestResult(
             self.wanted, self._trim(), self.progress.rejected, self.progress.tried,
-            self.errors, self.used,
+            self.errors, self.used, network=self.network,
         )  # fmt: skip
 
     async def _collect_posted(self) -> None:
@@ -287,7 +288,8 @@ class _Run:
 
     async def _loop(self, streams: list[Stream]) -> None:
         """Workers draw from one candidate stream until N are kept, it runs dry, or a cancel."""
-        fresh = _skipping(chain(streams, self.events, self.errors, self.used), self.skip)
+        found = chain(streams, self.events, self.errors, self.used, self.network)
+        fresh = _skipping(found, self.skip)
         async with closing(fresh) as cands:
             self.cands, self.next_index, self.busy = cands, itertools.count(), 0
             self.pull, self.filled = asyncio.Lock(), asyncio.Event()
