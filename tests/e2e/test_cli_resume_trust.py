@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, app
+from imgharvest.pipeline.records import MANIFEST_FIELDS
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 
@@ -99,7 +100,7 @@ def test_a_short_row_is_exit_2_in_one_line(
     text[2] = ",".join(text[2].split(",")[:5])
     (started / "manifest.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
     before = snapshot(started)
-    refused(resume(env, started), "line 3", "5 fields where the header has 20")
+    refused(resume(env, started), "line 3", f"5 fields where the header has {len(MANIFEST_FIELDS)}")
     assert snapshot(started) == before
 
 
