@@ -138,10 +138,10 @@ def test_the_render_command_runs_as_written(
     result: Any = CliRunner().invoke(app, args[1:], env=environment(web, tmp_path),
                                      catch_exceptions=False)  # fmt: skip
     assert result.exit_code == EXIT_OK, result.output
-    assert [line.removeprefix(web.url) for line in result.stdout.split()] == [
-        *LAZY_IMAGES,
-        LAZY_BACKGROUND,
-    ]
+    lines = result.stdout.splitlines()
+    # One line a picture; other copies of a picture follow it with a tab (issue 19).
+    pictures = [line.removeprefix(web.url) for line in lines if "\t" not in line]
+    assert sorted(pictures) == sorted([*LAZY_IMAGES, LAZY_BACKGROUND]), result.stdout
 
 
 def started_worker(proc: subprocess.Popen[str]) -> bool:
