@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     retry_max_wait: float = Field(30.0, ge=0)
     browser_path: Path = Path("/usr/bin/chromium")
     browser_concurrency: int = Field(2, ge=1, le=32)
+    browser_wait_seconds: float = Field(10.0, gt=0, le=60)
+    browser_page_seconds: float = Field(45.0, gt=0, le=300)
     near_duplicate_distance: int = Field(8, ge=0, le=64)
     user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -129,6 +131,12 @@ class Settings(BaseSettings):
                 name = str(info.field_name).upper()
                 raise ValueError(f"{name}: {cidr!r} is not a CIDR") from exc
         return value
+
+    @model_validator(mode="after")
+    def _check_browser_limits(self) -> Settings:
+        if self.browser_wait_seconds > self.browser_page_seconds:
+            raise ValueError("BROWSER_WAIT_SECONDS must not exceed BROWSER_PAGE_SECONDS")
+        return self
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from imgharvest.browser.job import BrowserJob
 from imgharvest.browser.render import Rendered, RenderedImage, render_page
 from imgharvest.browser.srcset import largest
+from imgharvest.errors import BrowserError
 from imgharvest.extract.page import ImageRef, Page, extract_page
 
 if TYPE_CHECKING:
@@ -24,15 +25,13 @@ class RenderedReader:
         self._opening = asyncio.Lock()
 
     async def read(self, url: str) -> Page | None:
-        """The rendered page, or None (with an event) when it could not be rendered."""
-        from playwright.async_api import Error
-
+        """The rendered page, or None (with an event) when it could not be rendered;
+        ``BrowserError`` when the browser itself cannot start."""
         job = await self._open()
         try:
             rendered = await job.visit(render_page, url)
-        except (Error, TimeoutError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.events("warning", f"pages: {url} could not be rendered ({first[:200]})")
+        except BrowserError as exc:
+            self.events("warning", f"pages: {url} could not be rendered ({exc.reason})")
             return None
         if rendered.status is not None and rendered.status >= 400:
             self.events("warning", f"pages: {url} answered HTTP {rendered.status}; skipped")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from imgharvest.errors import BrowserError
+
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
@@ -106,7 +108,7 @@ async def follow_moves(page: Page, transport: GuardedTransport, status: int | No
             return status
         response = await page.goto(target, wait_until="domcontentloaded")
         status = response.status if response is not None else None
-    raise TimeoutError(f"too many redirects from {page.url}")
+    raise BrowserError(page.url, "too many redirects")
 
 
 async def scroll_to_end(page: Page, steps: int = MAX_SCROLL_STEPS) -> None:
