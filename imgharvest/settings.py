@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     trusted_proxies: CsvList = Field(default_factory=list)
     min_free_bytes: int = Field(64 * 1024 * 1024, ge=0)
     mail_max_attempts: int = Field(12, ge=1)
+    max_attempts: int = Field(3, ge=1, le=100)
     s3_endpoint_url: str | None = None
     queue_name: str = "imgharvest"
     housekeeping_seconds: float = Field(60.0, gt=0)
@@ -86,6 +87,7 @@ class Settings(BaseSettings):
     total_timeout: float = Field(60.0, gt=0)
     max_image_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     max_page_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    max_links_per_page: int = Field(10_000, ge=1, le=1_000_000)
     max_pixels: int = Field(89_478_485, ge=1)
     max_redirects: int = Field(5, ge=0)
     retries: int = Field(3, ge=0)

@@ -38,7 +38,7 @@ class RenderedReader:
             return None
         if not rendered.settled:
             self.events("info", f"pages: {url} kept the network busy; read it as it was")
-        return to_page(rendered)
+        return to_page(rendered, self.settings.max_links_per_page)
 
     async def _open(self) -> BrowserJob:
         async with self._opening:
@@ -55,17 +55,21 @@ class RenderedReader:
             await job.__aexit__(None, None, None)
 
 
-def to_page(rendered: Rendered) -> Page:
-    """The static extractor's answer on the rendered DOM, plus what only the browser knew."""
-    static = extract_page(rendered.html, rendered.url)
-    found = rendered_refs(rendered)
-    found += static.images
+def to_page(rendered: Rendered, budget: int | None = None) -> Page:
+    """The static extractor's answer on the rendered DOM, plus what only the browser knew;
+    at most ``budget`` pictures (``Page.cut`` says when there were more)."""
+    static = extract_page(rendered.html, rendered.url, budget)
+    found = _unique(rendered_refs(rendered) + static.images)
+    cut = static.cut
+    if budget and len(found) > budget:
+        found, cut = found[:budget], cut or f"more than {budget:,} image links"
     return Page(
         url=rendered.url,
         base=static.base,
         title=rendered.title.strip() or static.title,
-        images=_unique(found),
+        images=found,
         links=static.links,
+        cut=cut,
     )
 
 

@@ -46,7 +46,7 @@ async ({pause, steps}) => {
 
 COLLECT_JS = """
 (limit) => {
-  const imgs = Array.from(document.images, img => ({
+  const imgs = Array.prototype.slice.call(document.images, 0, limit).map(img => ({
     current: img.currentSrc || "", src: img.src || "", srcset: img.getAttribute("srcset") || "",
     alt: img.alt || "", width: img.naturalWidth || 0, height: img.naturalHeight || 0,
   }));

@@ -22,6 +22,7 @@ from imgharvest.extract.attrs import (
     measure,
     parse_srcset,
 )
+from imgharvest.extract.budget import affordable
 from imgharvest.extract.captions import figure_captions
 from imgharvest.extract.group import Copy, pictures
 from imgharvest.extract.junk import ICON_MAX, placeholder_url
@@ -40,6 +41,9 @@ _PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(?::[0-9]{1,5})?")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 STAND_IN_FORMATS = frozenset({"gif", "png", "svg", ""})  # what lazy loaders show first
 _AMP = re.compile(r"&(?:amp|#0*38|#x0*26);", re.I)
+# A page's budget of links buys this many tags and attributes of markup, and references.
+ITEMS_PER_LINK = 20
+REFS_PER_LINK = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class Page:
     title: str | None
     images: list[ImageRef] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    cut: str | None = None  # why the page was not read to its end, or not all of it kept
 
 
 def extract_images(html: str, page_url: str) -> list[ImageRef]:
@@ -72,22 +77,42 @@ def extract_images(html: str, page_url: str) -> list[ImageRef]:
     return extract_page(html, page_url).images
 
 
-def extract_page(html: str, page_url: str) -> Page:
-    """Parse ``html`` once (``page_url`` is the final URL after redirects)."""
+def extract_page(html: str, page_url: str, budget: int | None = None) -> Page:
+    """Parse ``html`` once (``page_url`` is the final URL after redirects). With a ``budget``
+    (links one page may yield), the parser gets only the markup it affords (``budget.py``),
+    the walk stops after ``REFS_PER_LINK`` references a link, and at most ``budget`` pictures
+    and links are kept; ``Page.cut`` then says what was left."""
+    html, cut = affordable(html, budget * ITEMS_PER_LINK) if budget else (html, None)
     tree = LexborHTMLParser(html)
+    del html  # a cut copy is of no use once parsed
     base = base_url(tree, page_url)
-    nodes = list(tree.root.traverse()) if tree.root is not None else []
-    walk = Walk()
-    raws = [raw for node in nodes for raw in walk.node(node)]
-    hrefs = [node.attributes.get("href") or "" for node in nodes if node.tag == "a"]
+    nodes = tree.root.traverse() if tree.root is not None else iter(())
+    walk, raws, hrefs = Walk(), list[Raw](), list[str]()
+    for node in nodes:
+        raws += walk.node(node)
+        if node.tag == "a":
+            hrefs.append(node.attributes.get("href") or "")
+        if budget and len(raws) >= budget * REFS_PER_LINK:
+            cut = cut or f"more than {budget * REFS_PER_LINK:,} image references"
+            break
     links = (resolve(h, base) for h in hrefs if not is_image_path(h))
-    return Page(
+    page = Page(
         url=page_url,
         base=base,
         title=_title(tree),
         images=_captioned(_images(raws, base), figure_captions(tree, base, resolve)),
         links=_unique(u for u in links if u),
+        cut=cut,
     )
+    return _within(page, budget) if budget else page
+
+
+def _within(page: Page, budget: int) -> Page:
+    """At most ``budget`` pictures and links, the first in the page's order."""
+    if len(page.images) <= budget and len(page.links) <= budget:
+        return page
+    cut = page.cut or f"more than {budget:,} image or page links"
+    return replace(page, images=page.images[:budget], links=page.links[:budget], cut=cut)
 
 
 def _captioned(refs: list[ImageRef], captions: dict[str, str]) -> list[ImageRef]:

@@ -87,6 +87,9 @@ class _Crawler:
             RobotsCache(self.http, self.user_agent) if self.options.respect_robots else None
         )
         self.budget = self.options.max_pages
+        self.per_page = source.settings.max_links_per_page
+        # A parse is a crawl's largest use of memory: one at a time, off the event loop.
+        self.parsing = asyncio.Semaphore(1)
         self.renderer = _renderer(source) if self.options.render else None
         self.seen: set[str] = set()
         self.sites: set[str] = set()
@@ -152,13 +155,23 @@ class _Crawler:
             self.events("info", f"pages: {url} is not an HTML page; skipped")
             return None
         self.seen.add(response.url)
-        page = extract_page(response.text, response.url)
+        page = await self._parse(response.text, response.url)
         self.events("info", f"pages: {len(page.images)} image links on {response.url}")
+        return page
+
+    async def _parse(self, html: str, url: str) -> Page:
+        """The page's links within ``MAX_LINKS_PER_PAGE``, parsed while the loop goes on."""
+        async with self.parsing:
+            page = await asyncio.to_thread(extract_page, html, url, self.per_page)
+        if page.cut is not None:
+            self.events("warning", _cut_short(url, page.cut, self.per_page))
         return page
 
     async def _render(self, url: str) -> Page | None:
         assert self.renderer is not None
         page = await self.renderer.read(url)
+        if page is not None and page.cut is not None:
+            self.events("warning", _cut_short(url, page.cut, self.per_page))
         if page is not None:
             self.seen.add(page.url)
             self.events("info", f"pages: {len(page.images)} image links on {page.url} (rendered)")
@@ -178,6 +191,11 @@ def _renderer(source: Pages) -> RenderedReader:
 
     require(source.settings)
     return RenderedReader(source.settings, source.events)
+
+
+def _cut_short(url: str, why: str, per_page: int) -> str:
+    return (f"pages: {url} read in part only ({why}; at most {per_page:,} links a page, "
+            "MAX_LINKS_PER_PAGE)")  # fmt: skip
 
 
 def _none_read(count: int) -> str:
