@@ -46,18 +46,24 @@ def test_ordinary_markup_is_parsed_whole(html: str) -> None:
         pytest.param(fill("<b>"), "nested more", id="unclosed-formatting"),
         pytest.param(
             "<i " + " ".join(f"a{i}" for i in range(20_000)) + ">",
-            f"a tag with more than {MAX_ATTRIBUTES:,} attributes", id="one-tag-many-attributes",
+            f"a tag with more than {MAX_ATTRIBUTES:,} attributes",
+            id="one-tag-many-attributes",
         ),
-        pytest.param(fill("<i a b c d e f g h j k l m n o p q></i>", 8 * MIB),
-                     f"more than {ITEMS:,} tags and attributes", id="attribute-heavy"),
+        pytest.param(
+            fill("<i a b c d e f g h j k l m n o p q></i>", 8 * MIB),
+            f"more than {ITEMS:,} tags and attributes",
+            id="attribute-heavy",
+        ),
         pytest.param(fill("<!---->", 8 * MIB), "more than", id="comments"),
         pytest.param(
             "<div data-html='" + "&lt;div&gt;" * 50_000 + "'>",
-            f"more than {MAX_DEPTH} tags in its attributes", id="escaped-html-in-an-attribute",
+            f"more than {MAX_DEPTH} tags in its attributes",
+            id="escaped-html-in-an-attribute",
         ),
         pytest.param(
             "<div data-html='>" + "<div>" * 50_000 + "'>",
-            f"more than {MAX_DEPTH} tags in its attributes", id="html-in-a-quoted-attribute",
+            f"more than {MAX_DEPTH} tags in its attributes",
+            id="html-in-a-quoted-attribute",
         ),
     ],
 )
