@@ -10,6 +10,7 @@ past a budget is read up to the tag that crosses it; the parser closes what is l
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # Chromium's tree builder nests no deeper either.
@@ -33,8 +34,13 @@ FOREIGN = frozenset({"svg", "math"})
 QUICK_TAGS = 10_000
 _LONG_TAG = re.compile(r"<[A-Za-z][^>]{10000}")
 # A tag and its attributes; a quoted value may hold ">" (as the HTML tokenizer reads it).
-_TOKEN = re.compile(r"""<!--|<(/?)([A-Za-z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>?""")
+# Possessive and unrolled: the regex engine keeps no state per character of a huge tag.
+_TOKEN = re.compile(
+    r"""<!--|<(/?)([A-Za-z][^\s/>]*+)([^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+)>?"""
+)
 _RAW_END = {name: re.compile(f"</{name}", re.IGNORECASE) for name in RAW_TEXT}
+_WORD = re.compile(r"\S+")
+SHORT_TAG = 2_000  # characters: split at once; a longer tag is counted without a list
 _QUOTED = re.compile(r"""=\s*(?:"[^"]*"|'[^']*')""")
 
 
@@ -120,8 +126,10 @@ def _markup_inside(rest: str) -> str | None:
 
 
 def _attributes(rest: str) -> int:
-    """About how many attributes a tag's text holds (a quoted value counts once, whatever
-    spaces it holds; spaces around ``=`` may count one too many)."""
+    """About how many attributes a tag's text holds, counted up to one past the limit (a
+    quoted value counts once, whatever spaces it holds; spaces around ``=`` may add one)."""
     if '"' in rest or "'" in rest:
         rest = _QUOTED.sub("=", rest)
-    return len(rest.split())
+    if len(rest) < SHORT_TAG:
+        return len(rest.split())
+    return sum(1 for _ in itertools.islice(_WORD.finditer(rest), MAX_ATTRIBUTES + 1))
