@@ -88,11 +88,14 @@ def run(tree: Path, fw: FakeWeb, scenario: tuple[int, int, int], limit: float) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=float, default=300.0)
+    parser.add_argument("--only", type=int, nargs="*", help="scenario numbers (from 1)")
     args = parser.parse_args()
     print("| scenario | tree | wall s | RSS at rest MB | peak growth MB | most runs | end | load |")
     print("|---|---|---|---|---|---|---|---|")
     with FakeWeb() as fw:
-        for name, scenario in SCENARIOS.items():
+        for number, (name, scenario) in enumerate(SCENARIOS.items(), 1):
+            if args.only and number not in args.only:
+                continue
             print(f"| {name} | this tree | {run(ROOT, fw, scenario, args.limit)} |", flush=True)
         ref = os.environ.get("BENCH_REF_TREE")
         if ref:

@@ -42,8 +42,8 @@ _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 STAND_IN_FORMATS = frozenset({"gif", "png", "svg", ""})  # what lazy loaders show first
 _AMP = re.compile(r"&(?:amp|#0*38|#x0*26);", re.I)
 # A page's budget of links buys this many tags and attributes of markup, and references.
-ITEMS_PER_LINK = 20
-REFS_PER_LINK = 4
+ITEMS_PER_LINK = 10
+REFS_PER_LINK = 3
 
 
 @dataclass(frozen=True, slots=True)

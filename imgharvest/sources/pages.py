@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 # Pages fetched at once: enough to hide latency, few enough to be polite to one site.
 PAGE_CONCURRENCY = 8
+_PARSING = threading.Lock()  # see _parse_alone
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 NO_IMAGES = "pages: no image links on the pages read (a page built by JavaScript shows none here)"
 
@@ -88,8 +90,6 @@ class _Crawler:
         )
         self.budget = self.options.max_pages
         self.per_page = source.settings.max_links_per_page
-        # A parse is a crawl's largest use of memory: one at a time, off the event loop.
-        self.parsing = asyncio.Semaphore(1)
         self.renderer = _renderer(source) if self.options.render else None
         self.seen: set[str] = set()
         self.sites: set[str] = set()
@@ -161,8 +161,7 @@ class _Crawler:
 
     async def _parse(self, html: str, url: str) -> Page:
         """The page's links within ``MAX_LINKS_PER_PAGE``, parsed while the loop goes on."""
-        async with self.parsing:
-            page = await asyncio.to_thread(extract_page, html, url, self.per_page)
+        page = await asyncio.to_thread(_parse_alone, html, url, self.per_page)
         if page.cut is not None:
             self.events("warning", _cut_short(url, page.cut, self.per_page))
         return page
@@ -191,6 +190,13 @@ def _renderer(source: Pages) -> RenderedReader:
 
     require(source.settings)
     return RenderedReader(source.settings, source.events)
+
+
+def _parse_alone(html: str, url: str, budget: int) -> Page:
+    """``extract_page`` while no other thread of this process parses: a parse is the largest
+    use of memory a crawl makes, and CPU-bound, so waiting for one costs no speed."""
+    with _PARSING:
+        return extract_page(html, url, budget)
 
 
 def _cut_short(url: str, why: str, per_page: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from imgharvest.extract.budget import MAX_ATTRIBUTES, MAX_DEPTH, affordable
-from imgharvest.extract.page import extract_page
+from imgharvest.extract.page import ITEMS_PER_LINK, extract_page
 
 MIB = 1024 * 1024
 ITEMS = 200_000
@@ -71,7 +71,7 @@ def test_each_hostile_megabyte_is_read_up_to_its_budget(html: str, says: str) ->
     kept, why = affordable(html, ITEMS)
     assert why is not None and says in why
     assert len(kept) < len(html) and html.startswith(kept)
-    page = extract_page(html, URL, budget=ITEMS // 20)
+    page = extract_page(html, URL, budget=ITEMS // ITEMS_PER_LINK)
     assert page.cut == why
 
 
