@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from imgharvest.browser.job import BrowserJob
 from imgharvest.browser.render import Rendered, RenderedImage, render_page
 from imgharvest.browser.srcset import largest
-from imgharvest.errors import BrowserError
+from imgharvest.errors import BrowserError, GuardError
+from imgharvest.extract.junk import placeholder_url
 from imgharvest.extract.page import ImageRef, Page, extract_page
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class RenderedReader:
         job = await self._open()
         try:
             rendered = await job.visit(render_page, url)
-        except BrowserError as exc:
+        except (BrowserError, GuardError) as exc:
             self.events("warning", f"pages: {url} could not be rendered ({exc.reason})")
             return None
         if rendered.status is not None and rendered.status >= 400:
@@ -56,10 +57,13 @@ class RenderedReader:
 
 
 def to_page(rendered: Rendered, budget: int | None = None) -> Page:
-    """The static extractor's answer on the rendered DOM, plus what only the browser knew;
-    at most ``budget`` pictures (``Page.cut`` says when there were more)."""
+    """The static extractor's answer on the rendered DOM, plus what only the browser knew (a
+    copy the static answer already names, such as the ``<picture>`` source a narrow window
+    chose, is that picture's, not another one); at most ``budget`` pictures (``Page.cut``
+    says when there were more)."""
     static = extract_page(rendered.html, rendered.url, budget)
-    found = _unique(rendered_refs(rendered) + static.images)
+    known = {url for ref in static.images for url in (ref.url, *ref.fallbacks)}
+    found = _unique([r for r in rendered_refs(rendered) if r.url not in known] + static.images)
     cut = static.cut
     if budget and len(found) > budget:
         found, cut = found[:budget], cut or f"more than {budget:,} image links"
@@ -95,7 +99,7 @@ def _img_refs(img: RenderedImage) -> list[ImageRef]:
 
 
 def _usable(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
+    return url.startswith(("http://", "https://")) and not placeholder_url(url)
 
 
 def _unique(refs: list[ImageRef]) -> list[ImageRef]:

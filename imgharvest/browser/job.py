@@ -28,6 +28,28 @@ _API_NAME = re.compile(r"^[A-Za-z]+\.[A-Za-z]+: ")
 VIEWPORT = {"width": 1366, "height": 900}
 # Starting the browser (its launch has a limit of 30 s) and opening or closing a context.
 CONTEXT_SECONDS = 40.0
+# In every frame before the page's own script, beside the launch flags (``host.FLAGS``): the
+# page finds no WebRTC, as in a browser built without it; ``window.open`` opens nothing, and
+# a click (only ever the page's own: nobody clicks in a render) opens no new window. Windows
+# opened otherwise (a form sent to ``_blank``) are closed at once.
+NO_WEBRTC_NO_POPUPS = """
+(() => {
+  const gone = ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel",
+                "RTCIceCandidate", "RTCSessionDescription", "RTCRtpSender", "RTCRtpReceiver"];
+  const fix = (name, value) => {
+    try {
+      Object.defineProperty(window, name, {value, writable: false, configurable: false});
+    } catch (e) {}
+  };
+  for (const name of gone) fix(name, undefined);
+  fix("open", () => null);
+  const here = ["", "_self", "_top", "_parent"];
+  window.addEventListener("click", (event) => {
+    const link = event.target instanceof Element && event.target.closest("a[target], area[target]");
+    if (link && !here.includes(link.target.toLowerCase())) event.preventDefault();
+  }, true);
+})();
+"""
 
 
 class BrowserJob:
@@ -88,6 +110,7 @@ class BrowserJob:
         wait_ms = self.settings.browser_wait_seconds * 1000
         context.set_default_timeout(wait_ms)
         context.set_default_navigation_timeout(wait_ms)
+        await context.add_init_script(NO_WEBRTC_NO_POPUPS)
         await context.route("**/*", self.transport.handle)
         await context.route_web_socket("**/*", _refuse_socket)
         self._context = context
@@ -108,6 +131,7 @@ class BrowserJob:
         async with self.host.slots(self.settings):
             with _one_line(what, self.settings.browser_wait_seconds):
                 page: Page = await self._context.new_page()
+            page.on("popup", _close)
             try:
                 with _one_line(what, self.settings.browser_wait_seconds):
                     return await asyncio.wait_for(fn(page, self.transport, *args), limit)
@@ -138,6 +162,14 @@ def _one_line(what: str, wait: float | None = None) -> Iterator[None]:
         lines = str(exc).strip().splitlines()
         first = _API_NAME.sub("", lines[0]) if lines else type(exc).__name__
         raise BrowserError(what, first[:200]) from exc
+
+
+async def _close(popup: Page) -> None:
+    """A window the page opened itself is not read: closed at once."""
+    from playwright.async_api import Error
+
+    with contextlib.suppress(Error):
+        await popup.close()
 
 
 async def _refuse_socket(socket: WebSocketRoute) -> None:

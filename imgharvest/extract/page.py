@@ -13,7 +13,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field, replace
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from imgharvest.extract.attrs import (
     HTML_SPACE,
@@ -24,10 +24,13 @@ from imgharvest.extract.attrs import (
 )
 from imgharvest.extract.budget import affordable
 from imgharvest.extract.captions import figure_captions
-from imgharvest.extract.group import Copy, pictures
+from imgharvest.extract.group import Copy, Picture, pictures
 from imgharvest.extract.junk import ICON_MAX, placeholder_url
+from imgharvest.extract.original import original_srcs
+from imgharvest.extract.raw import Raw
 from imgharvest.extract.sizes import picture_key
-from imgharvest.extract.walk import Raw, Walk
+from imgharvest.extract.template import unfilled
+from imgharvest.extract.walk import Walk
 
 __all__ = [
     "ImageRef", "Page", "base_url", "extract_images", "extract_page", "is_image_path",
@@ -58,17 +61,21 @@ class ImageRef:
     alt: str | None = None
     fallbacks: tuple[str, ...] = ()
     figcaption: str | None = None
+    chosen: str = ""  # what made ``url`` the largest copy ("" for a single copy)
+    unsized: bool = False  # no size told the copies apart: measure them before choosing
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """What one parse of a page yields: title, image references and links to follow."""
+    """What one parse of a page yields: title, image references and links to follow; when
+    asked, ``img_srcs``: what the original crawler listed (``original.original_srcs``)."""
 
     url: str
     base: str
     title: str | None
     images: list[ImageRef] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    img_srcs: list[str] = field(default_factory=list)
     cut: str | None = None  # why the page was not read to its end, or not all of it kept
 
 
@@ -77,21 +84,26 @@ def extract_images(html: str, page_url: str) -> list[ImageRef]:
     return extract_page(html, page_url).images
 
 
-def extract_page(html: str, page_url: str, budget: int | None = None) -> Page:
-    """Parse ``html`` once (``page_url`` is the final URL after redirects). With a ``budget``
-    (links one page may yield), the parser gets only the markup it affords (``budget.py``),
-    the walk stops after ``REFS_PER_LINK`` references a link, and at most ``budget`` pictures
-    and links are kept; ``Page.cut`` then says what was left."""
+def extract_page(
+    html: str, page_url: str, budget: int | None = None, *, img_srcs: bool = False
+) -> Page:
+    """Parse ``html`` once (``page_url`` is the final URL after redirects); ``img_srcs``
+    also lists the page's ``<img src>`` as the original crawler did. With a ``budget`` (links
+    one page may yield), the parser gets only the markup it affords (``budget.py``), the walk
+    stops after ``REFS_PER_LINK`` references a link, and at most ``budget`` pictures and
+    links of each kind are kept; ``Page.cut`` then says what was left."""
     html, cut = affordable(html, budget * ITEMS_PER_LINK) if budget else (html, None)
     tree = LexborHTMLParser(html)
     del html  # a cut copy is of no use once parsed
     base = base_url(tree, page_url)
     nodes = tree.root.traverse() if tree.root is not None else iter(())
-    walk, raws, hrefs = Walk(), list[Raw](), list[str]()
+    walk, raws, hrefs, imgs = Walk(), list[Raw](), list[str](), list[LexborNode]()
     for node in nodes:
         raws += walk.node(node)
         if node.tag == "a":
             hrefs.append(node.attributes.get("href") or "")
+        elif img_srcs and node.tag == "img":
+            imgs.append(node)
         if budget and len(raws) >= budget * REFS_PER_LINK:
             cut = cut or f"more than {budget * REFS_PER_LINK:,} image references"
             break
@@ -102,17 +114,19 @@ def extract_page(html: str, page_url: str, budget: int | None = None) -> Page:
         title=_title(tree),
         images=_captioned(_images(raws, base), figure_captions(tree, base, resolve)),
         links=_unique(u for u in links if u),
+        img_srcs=original_srcs(imgs, base, resolve),
         cut=cut,
     )
     return _within(page, budget) if budget else page
 
 
 def _within(page: Page, budget: int) -> Page:
-    """At most ``budget`` pictures and links, the first in the page's order."""
-    if len(page.images) <= budget and len(page.links) <= budget:
+    """At most ``budget`` pictures, links and ``<img src>``, the first in the page's order."""
+    if max(len(page.images), len(page.links), len(page.img_srcs)) <= budget:
         return page
     cut = page.cut or f"more than {budget:,} image or page links"
-    return replace(page, images=page.images[:budget], links=page.links[:budget], cut=cut)
+    return replace(page, images=page.images[:budget], links=page.links[:budget],
+                   img_srcs=page.img_srcs[:budget], cut=cut)  # fmt: skip
 
 
 def _captioned(refs: list[ImageRef], captions: dict[str, str]) -> list[ImageRef]:
@@ -182,9 +196,11 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     by_src: dict[int, Copy] = {}
     for raw in raws:
         if raw.value not in resolved:
-            resolved[raw.value] = _resolve_value(raw.value, base)
+            resolved[raw.value] = _usable(_resolve_value(raw.value, base))
         url = resolved[raw.value]
-        if url is None or placeholder_url(url) or (raw.width or ICON_MAX + 1) <= ICON_MAX:
+        if url is None:
+            continue
+        if (raw.width or ICON_MAX + 1) <= ICON_MAX:
             continue  # a stated width of 32 px or less (``1w``) is a stand-in or an icon
         if raw.src_of is not None:
             srcs.append((url, raw.src_of))
@@ -195,10 +211,20 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     shared = _shared_lazy_srcs(srcs, copies, raws)
     stand_ins = {id(by_src[e]) for e in _stand_in_srcs(raws, resolved) if e in by_src}
     kept = [c for c in copies if c.url not in shared and id(c) not in stand_ins]
-    return [
-        ImageRef(p.best.url, p.best.kind, p.best.width, p.best.height, p.alt, p.fallbacks)
-        for p in pictures(kept)
-    ]
+    return [_ref(p) for p in pictures(kept)]
+
+
+def _ref(picture: Picture) -> ImageRef:
+    best = picture.best
+    return ImageRef(
+        best.url, best.kind, best.width, best.height, picture.alt, picture.fallbacks,
+        chosen=picture.chosen, unsized=picture.unsized,
+    )  # fmt: skip
+
+
+def _usable(url: str | None) -> str | None:
+    """The URL, unless it still holds a template placeholder or names a stand-in."""
+    return None if url is None or unfilled(url) or placeholder_url(url) else url
 
 
 def _resolve_value(value: str, base: str) -> str | None:
@@ -211,8 +237,9 @@ def _resolve_value(value: str, base: str) -> str | None:
 
 def _copy(raw: Raw, url: str) -> Copy:
     return Copy(
-        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown
-    )
+        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown,
+        raw.media, raw.hint, raw.preview,
+    )  # fmt: skip
 
 
 def _shared_lazy_srcs(srcs: list[tuple[str, int]], copies: list[Copy], raws: list[Raw]) -> set[str]:

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imgharvest.extract.page import is_image_path
-from imgharvest.pipeline.records import MANIFEST_FIELDS
 from imgharvest.service import links
-from imgharvest.service.jobdata import ACTIVE, DELIVERED, EXPIRED, JobData
+from imgharvest.service.jobdata import ACTIVE, DELIVERED, EXPIRED, ROW_FIELDS, JobData
 from imgharvest.service.resubmit import make_token
 from imgharvest.store.models import Job, JobEvent, JobImage
 
@@ -62,6 +61,8 @@ class JobView:
     images: list[dict[str, str | int]] = field(default_factory=list)
     pages_active: int = 0
     archive_bytes: int | None = None
+    # only in the answer that created the job (``Submissions``): the credential to manage it
+    owner_token: str | None = None
 
     @property
     def links_only(self) -> bool:
@@ -120,7 +121,7 @@ class JobViews(JobData):
         rows = session.scalars(
             select(JobImage).where(JobImage.job_id == job_id).order_by(JobImage.position)
         ).all()
-        return [{name: getattr(row, name) for name in MANIFEST_FIELDS} for row in rows]
+        return [{name: getattr(row, name) for name in ROW_FIELDS} for row in rows]
 
     def many(self, ids: Sequence[str]) -> list[JobView]:
         """The known jobs among ``ids``, in the order given, without events or images."""

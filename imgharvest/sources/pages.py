@@ -74,6 +74,8 @@ def _candidate(ref: ImageRef, page: Page) -> Candidate:
         height=ref.height,
         fallbacks=ref.fallbacks,
         caption=ref.alt or ref.figcaption,
+        chosen=ref.chosen,
+        unsized=ref.unsized,
     )
 
 
@@ -93,6 +95,7 @@ class _Crawler:
         self.renderer = _renderer(source) if self.options.render else None
         self.seen: set[str] = set()
         self.sites: set[str] = set()
+        self.img_srcs = False  # also list each page's <img src> as the original crawler did
 
     async def pages(self, starts: list[str]) -> AsyncIterator[Page]:
         """Every page read, level by level down to ``options.depth``."""
@@ -161,7 +164,7 @@ class _Crawler:
 
     async def _parse(self, html: str, url: str) -> Page:
         """The page's links within ``MAX_LINKS_PER_PAGE``, parsed while the loop goes on."""
-        page = await asyncio.to_thread(_parse_alone, html, url, self.per_page)
+        page = await asyncio.to_thread(_parse_alone, html, url, self.per_page, self.img_srcs)
         if page.cut is not None:
             self.events("warning", _cut_short(url, page.cut, self.per_page))
         return page
@@ -192,11 +195,11 @@ def _renderer(source: Pages) -> RenderedReader:
     return RenderedReader(source.settings, source.events)
 
 
-def _parse_alone(html: str, url: str, budget: int) -> Page:
+def _parse_alone(html: str, url: str, budget: int, img_srcs: bool) -> Page:
     """``extract_page`` while no other thread of this process parses: a parse is the largest
     use of memory a crawl makes, and CPU-bound, so waiting for one costs no speed."""
     with _PARSING:
-        return extract_page(html, url, budget)
+        return extract_page(html, url, budget, img_srcs=img_srcs)
 
 
 def _cut_short(url: str, why: str, per_page: int) -> str:
@@ -242,10 +245,11 @@ async def crawl_links(
 def page_reader(
     http: Http, settings: Settings, events: EventSink
 ) -> Callable[[str], Awaitable[Page | None]]:
-    """Reads one page by the crawl job's rules (robots.txt, HTML only, guarded fetch);
-    the caller keeps its own page budget."""
+    """Reads one page by the crawl job's rules (robots.txt, HTML only, guarded fetch), with
+    the ``<img src>`` list of the original crawler; the caller keeps its own page budget."""
     crawler = _Crawler(Pages(settings, http, events, SourceOptions()))
     crawler.budget = sys.maxsize
+    crawler.img_srcs = True
     return crawler._visit
 
 

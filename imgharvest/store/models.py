@@ -76,6 +76,7 @@ class Job(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     request_hash: Mapped[str | None] = mapped_column(String(64))
     worker: Mapped[str | None] = mapped_column(String(128))
+    owner_nonce: Mapped[str | None] = mapped_column(String(64))
 
 
 class JobEvent(Base):
@@ -121,6 +122,9 @@ class JobImage(Base):
     fetched_at: Mapped[str] = mapped_column(Text, default="", server_default="")
     label: Mapped[str] = mapped_column(Text, default="", server_default="")
     split: Mapped[str] = mapped_column(Text, default="", server_default="")
+    chosen: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # a found link that is another copy of a picture: the picture's (largest) URL
+    copy_of: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Email(Base):
