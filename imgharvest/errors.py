@@ -10,7 +10,8 @@ Only failures that end a source, a job or a request raise::
     │   └── OutputError      the CLI's output path cannot be used (exists, not writable...)
     ├── FetchError           a page/API request failed after its retries (``cause``: dns,
     │   │                    refused, timeout or unreachable when the network said why)
-    │   └── GuardError       the network guard refused an address (SSRF)
+    │   ├── GuardError       the network guard refused an address (SSRF)
+    │   └── BrowserError     Chromium did not load or read a page in time, or failed
     ├── SourceError          a source cannot go on; the job falls through to the next one
     │   ├── SourceBlocked    403/429/captcha page: the source refused us
     │   └── LayoutChanged    the answer no longer has the shape we parse
@@ -62,6 +63,11 @@ class FetchError(ImgHarvestError):
 
 class GuardError(FetchError):
     """The network guard refused to connect to an address."""
+
+
+class BrowserError(FetchError):
+    """Chromium did not load or read a page within its limit, or failed doing it; ``reason``
+    is one line (no Playwright call log)."""
 
 
 class SourceError(ImgHarvestError):

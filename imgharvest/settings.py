@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     trusted_proxies: CsvList = Field(default_factory=list)
     min_free_bytes: int = Field(64 * 1024 * 1024, ge=0)
     mail_max_attempts: int = Field(12, ge=1)
+    max_attempts: int = Field(3, ge=1, le=100)
     s3_endpoint_url: str | None = None
     queue_name: str = "imgharvest"
     housekeeping_seconds: float = Field(60.0, gt=0)
@@ -87,6 +88,7 @@ class Settings(BaseSettings):
     total_timeout: float = Field(60.0, gt=0)
     max_image_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     max_page_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    max_links_per_page: int = Field(10_000, ge=1, le=1_000_000)
     max_pixels: int = Field(89_478_485, ge=1)
     max_redirects: int = Field(5, ge=0)
     probe_budget: int = Field(8, ge=0, le=1000)  # ranged header reads per page (0: none)
@@ -94,6 +96,8 @@ class Settings(BaseSettings):
     retry_max_wait: float = Field(30.0, ge=0)
     browser_path: Path = Path("/usr/bin/chromium")
     browser_concurrency: int = Field(2, ge=1, le=32)
+    browser_wait_seconds: float = Field(10.0, gt=0, le=60)
+    browser_page_seconds: float = Field(45.0, gt=0, le=300)
     near_duplicate_distance: int = Field(8, ge=0, le=64)
     user_agent: str = (
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -131,6 +135,12 @@ class Settings(BaseSettings):
                 name = str(info.field_name).upper()
                 raise ValueError(f"{name}: {cidr!r} is not a CIDR") from exc
         return value
+
+    @model_validator(mode="after")
+    def _check_browser_limits(self) -> Settings:
+        if self.browser_wait_seconds > self.browser_page_seconds:
+            raise ValueError("BROWSER_WAIT_SECONDS must not exceed BROWSER_PAGE_SECONDS")
+        return self
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

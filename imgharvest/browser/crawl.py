@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from imgharvest.browser.job import BrowserJob
 from imgharvest.browser.render import Rendered, RenderedImage, render_page
 from imgharvest.browser.srcset import largest
-from imgharvest.errors import GuardError
+from imgharvest.errors import BrowserError, GuardError
 from imgharvest.extract.junk import placeholder_url
 from imgharvest.extract.page import ImageRef, Page, extract_page
 
@@ -26,22 +26,20 @@ class RenderedReader:
         self._opening = asyncio.Lock()
 
     async def read(self, url: str) -> Page | None:
-        """The rendered page, or None (with an event) when it could not be rendered."""
-        from playwright.async_api import Error
-
+        """The rendered page, or None (with an event) when it could not be rendered;
+        ``BrowserError`` when the browser itself cannot start."""
         job = await self._open()
         try:
             rendered = await job.visit(render_page, url)
-        except (Error, TimeoutError, GuardError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.events("warning", f"pages: {url} could not be rendered ({first[:200]})")
+        except (BrowserError, GuardError) as exc:
+            self.events("warning", f"pages: {url} could not be rendered ({exc.reason})")
             return None
         if rendered.status is not None and rendered.status >= 400:
             self.events("warning", f"pages: {url} answered HTTP {rendered.status}; skipped")
             return None
         if not rendered.settled:
             self.events("info", f"pages: {url} kept the network busy; read it as it was")
-        return to_page(rendered)
+        return to_page(rendered, self.settings.max_links_per_page)
 
     async def _open(self) -> BrowserJob:
         async with self._opening:
@@ -58,20 +56,24 @@ class RenderedReader:
             await job.__aexit__(None, None, None)
 
 
-def to_page(rendered: Rendered) -> Page:
+def to_page(rendered: Rendered, budget: int | None = None) -> Page:
     """The static extractor's answer on the rendered DOM, plus what only the browser knew (a
     copy the static answer already names, such as the ``<picture>`` source a narrow window
-    chose, is that picture's, not another one)."""
-    static = extract_page(rendered.html, rendered.url)
+    chose, is that picture's, not another one); at most ``budget`` pictures (``Page.cut``
+    says when there were more)."""
+    static = extract_page(rendered.html, rendered.url, budget)
     known = {url for ref in static.images for url in (ref.url, *ref.fallbacks)}
-    found = [r for r in rendered_refs(rendered) if r.url not in known]
-    found += static.images
+    found = _unique([r for r in rendered_refs(rendered) if r.url not in known] + static.images)
+    cut = static.cut
+    if budget and len(found) > budget:
+        found, cut = found[:budget], cut or f"more than {budget:,} image links"
     return Page(
         url=rendered.url,
         base=static.base,
         title=rendered.title.strip() or static.title,
-        images=_unique(found),
+        images=found,
         links=static.links,
+        cut=cut,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from imgharvest.errors import GuardError
+from imgharvest.errors import BrowserError, GuardError
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -47,7 +47,7 @@ async ({pause, steps}) => {
 
 COLLECT_JS = """
 (limit) => {
-  const imgs = Array.from(document.images, img => ({
+  const imgs = Array.prototype.slice.call(document.images, 0, limit).map(img => ({
     current: img.currentSrc || "", src: img.src || "", srcset: img.getAttribute("srcset") || "",
     alt: img.alt || "", width: img.naturalWidth || 0, height: img.naturalHeight || 0,
   }));
@@ -119,7 +119,7 @@ async def follow_moves(page: Page, transport: GuardedTransport, status: int | No
             return status
         response = await page.goto(web_only(target), wait_until="domcontentloaded")
         status = response.status if response is not None else None
-    raise TimeoutError(f"too many redirects from {page.url}")
+    raise BrowserError(page.url, "too many redirects")
 
 
 async def scroll_to_end(page: Page, steps: int = MAX_SCROLL_STEPS) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field, replace
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from imgharvest.extract.attrs import (
     HTML_SPACE,
@@ -22,6 +22,7 @@ from imgharvest.extract.attrs import (
     measure,
     parse_srcset,
 )
+from imgharvest.extract.budget import affordable
 from imgharvest.extract.captions import figure_captions
 from imgharvest.extract.group import Copy, Picture, pictures
 from imgharvest.extract.junk import ICON_MAX, placeholder_url
@@ -43,6 +44,9 @@ _PLAIN_NETLOC = re.compile(r"[a-z0-9.-]+(?::[0-9]{1,5})?")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 STAND_IN_FORMATS = frozenset({"gif", "png", "svg", ""})  # what lazy loaders show first
 _AMP = re.compile(r"&(?:amp|#0*38|#x0*26);", re.I)
+# A page's budget of links buys this many tags and attributes of markup, and references.
+ITEMS_PER_LINK = 10
+REFS_PER_LINK = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class Page:
     images: list[ImageRef] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     img_srcs: list[str] = field(default_factory=list)
+    cut: str | None = None  # why the page was not read to its end, or not all of it kept
 
 
 def extract_images(html: str, page_url: str) -> list[ImageRef]:
@@ -79,24 +84,49 @@ def extract_images(html: str, page_url: str) -> list[ImageRef]:
     return extract_page(html, page_url).images
 
 
-def extract_page(html: str, page_url: str, *, img_srcs: bool = False) -> Page:
+def extract_page(
+    html: str, page_url: str, budget: int | None = None, *, img_srcs: bool = False
+) -> Page:
     """Parse ``html`` once (``page_url`` is the final URL after redirects); ``img_srcs``
-    also lists the page's ``<img src>`` as the original crawler did."""
+    also lists the page's ``<img src>`` as the original crawler did. With a ``budget`` (links
+    one page may yield), the parser gets only the markup it affords (``budget.py``), the walk
+    stops after ``REFS_PER_LINK`` references a link, and at most ``budget`` pictures and
+    links of each kind are kept; ``Page.cut`` then says what was left."""
+    html, cut = affordable(html, budget * ITEMS_PER_LINK) if budget else (html, None)
     tree = LexborHTMLParser(html)
+    del html  # a cut copy is of no use once parsed
     base = base_url(tree, page_url)
-    nodes = list(tree.root.traverse()) if tree.root is not None else []
-    walk = Walk()
-    raws = [raw for node in nodes for raw in walk.node(node)]
-    hrefs = [node.attributes.get("href") or "" for node in nodes if node.tag == "a"]
+    nodes = tree.root.traverse() if tree.root is not None else iter(())
+    walk, raws, hrefs, imgs = Walk(), list[Raw](), list[str](), list[LexborNode]()
+    for node in nodes:
+        raws += walk.node(node)
+        if node.tag == "a":
+            hrefs.append(node.attributes.get("href") or "")
+        elif img_srcs and node.tag == "img":
+            imgs.append(node)
+        if budget and len(raws) >= budget * REFS_PER_LINK:
+            cut = cut or f"more than {budget * REFS_PER_LINK:,} image references"
+            break
     links = (resolve(h, base) for h in hrefs if not is_image_path(h))
-    return Page(
+    page = Page(
         url=page_url,
         base=base,
         title=_title(tree),
         images=_captioned(_images(raws, base), figure_captions(tree, base, resolve)),
         links=_unique(u for u in links if u),
-        img_srcs=original_srcs(nodes, base, resolve) if img_srcs else [],
+        img_srcs=original_srcs(imgs, base, resolve),
+        cut=cut,
     )
+    return _within(page, budget) if budget else page
+
+
+def _within(page: Page, budget: int) -> Page:
+    """At most ``budget`` pictures, links and ``<img src>``, the first in the page's order."""
+    if max(len(page.images), len(page.links), len(page.img_srcs)) <= budget:
+        return page
+    cut = page.cut or f"more than {budget:,} image or page links"
+    return replace(page, images=page.images[:budget], links=page.links[:budget],
+                   img_srcs=page.img_srcs[:budget], cut=cut)  # fmt: skip
 
 
 def _captioned(refs: list[ImageRef], captions: dict[str, str]) -> list[ImageRef]:

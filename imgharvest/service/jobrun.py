@@ -67,8 +67,9 @@ class JobRun:
         self.pages_active = 0
         self.private = redact.terms(claim.request)
         self.links_only = claim.kind == "crawl" and not claim.request.get("download")
-        self.found: list[dict[str, Any]] = []
-        self.listed: set[str] = set()  # the URLs in ``found``: each copy is listed once
+        # Found links not stored yet; once stored they are the database's alone.
+        self.pending: list[dict[str, Any]] = []
+        self.listed: set[str] = set()  # the URLs found: each copy is listed once
         self.stored = 0
         self._store_lock = threading.Lock()
 
@@ -146,7 +147,7 @@ class JobRun:
     def _save_progress(self) -> None:
         p = self.snapshot
         tried, kept, rejected = (p.tried, p.kept, dict(p.rejected)) if p else (0, 0, {})
-        if p is None and self.found:
+        if p is None and (self.pending or self.stored):
             kept = self._store_links()
         jobs = self.svc.jobs
         jobs.progress(self.claim, tried, kept, rejected, self.pages_done, self.pages_active)
@@ -154,9 +155,11 @@ class JobRun:
     def _store_links(self) -> int:
         """Save the links found since the last save (``/result`` grows while the job runs)."""
         with self._store_lock:  # the heartbeat thread and the run's end may both save
-            rows = self.found[self.stored :]
+            count = len(self.pending)  # the run's loop may add more meanwhile
+            rows = self.pending[:count]
             if rows and self.svc.jobs.add_links(self.claim, rows, self.stored):
-                self.stored += len(rows)
+                self.stored += count
+                del self.pending[:count]
             return self.stored
 
     def _add_found(self, found: list[Candidate]) -> None:
@@ -166,7 +169,7 @@ class JobRun:
     def _add_links(self, links: list[Link]) -> None:
         """Rows of a links-only crawl: every copy of each picture (downloads take one)."""
         if self.links_only:
-            self.found += [_link_row(link) for link in links]
+            self.pending += [_link_row(link) for link in links]
 
     def _on_progress(self, progress: Progress) -> None:
         self.snapshot = progress
@@ -235,7 +238,8 @@ class JobRun:
         found: list[Candidate] = []
 
         def on_links(fresh: list[Candidate], links: list[Link]) -> None:
-            found.extend(fresh)
+            if not self.links_only:  # only downloads need the candidates themselves
+                found.extend(fresh)
             self._add_links(links)
 
         walk = OneHop(self.svc.settings, self.events, on_links, cancel=cancel)

@@ -1,5 +1,5 @@
 """The run lifecycle of a job: claim, fencing, heartbeat, progress, found links, finish, fail,
-and which active jobs are due to (re)start."""
+which active jobs are due to (re)start, and giving up on one that keeps losing its worker."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, literal, or_, select, update
 
 from imgharvest.redact import mask_credentials, redact
-from imgharvest.service import links
+from imgharvest.service import links, reasons
 from imgharvest.service.jobdata import (
     ACTIVE,
     FAILED,
@@ -94,6 +94,27 @@ class RunLifecycle(JobData):
         where = f" on {worker}" if worker else ""
         self.run_event(claim, "info", f"job started{where}{note}", worker)
         return claim
+
+    @retrying
+    def give_up_lost(self, job_id: str) -> bool:
+        """Fail a running job whose heartbeat went stale after ``MAX_ATTEMPTS`` runs: each one
+        lost its worker, so another would most likely too (and take the worker with it)."""
+        now = self.clock.now()
+        limit = self.settings.max_attempts
+        lost = and_(
+            Job.id == job_id, Job.status == RUNNING, Job.attempts >= limit,
+            or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < now - self.stale_after),
+        )  # fmt: skip
+        error = reasons.workers_lost(limit)
+        failed = (
+            update(Job)
+            .where(lost)
+            .values(status=FAILED, error=error, finished_at=now, expires_at=self.expiry(now))
+        )
+        if self.writes.one(failed) != 1:
+            return False
+        self.event(job_id, "error", f"job failed: {error}")
+        return True
 
     def _fenced(self, claim: Claim) -> Any:
         return and_(Job.id == claim.job_id, Job.status == RUNNING, Job.attempts == claim.attempt)

@@ -36,6 +36,15 @@ def sentence(rejected: Mapping[str, int]) -> str:
     return ", ".join(f"{n} {text}" for text, n in rows(rejected))
 
 
+def workers_lost(attempts: int) -> str:
+    """Why a job whose runs all ended with their worker is not tried again."""
+    runs = "its run" if attempts == 1 else f"each of its {attempts} runs"
+    return (
+        f"the worker was lost during {runs} (it ran out of memory, was killed or froze); "
+        "the job is not tried again"
+    )
+
+
 def failure_text(error: str | None) -> str:
     """A failed job's reason as shown to people."""
     return error or "no reason was recorded"

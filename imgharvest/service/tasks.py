@@ -43,7 +43,11 @@ class Tasks:
         dispatch.serve(self.run)
 
     def run(self, job_id: str) -> None:
-        """The ``run_job`` task: claim the job, then run it to its end."""
+        """The ``run_job`` task: claim the job, then run it to its end (or, when its worker was
+        lost ``MAX_ATTEMPTS`` times, fail it with that reason)."""
+        if self.jobs.give_up_lost(job_id):
+            self.queue_email(job_id, "failed")
+            return
         claim = self.jobs.claim(job_id, worker_id())
         if claim is None:
             return

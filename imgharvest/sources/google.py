@@ -89,6 +89,6 @@ class Google(PagedSource):
 
         why = unavailable(self.settings)
         if why is not None:
-            raise type(exc)(self.name, f"{exc.message} (no browser to fall back on: {why})")
-        self.events("warning", f"{exc}; trying the Images page in Chromium")
+            raise type(exc)(self.name, f"{exc.message}; no browser to fall back on: {why}")
+        self.events("info", f"{exc}; trying the Images page in Chromium")
         return await images_page(self, query)

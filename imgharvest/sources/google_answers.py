@@ -1,4 +1,5 @@
-"""Google's answers read: WML result links, thumbnails told apart, captcha and JS-wall blocks."""
+"""Google's answers read: WML result links, thumbnails told apart, captcha and JS-challenge
+blocks."""
 
 from __future__ import annotations
 
@@ -22,18 +23,24 @@ NO_RESULTS = ("did not match any", "no results found")
 SORRY_BODY_LIMIT = 2000
 
 
+CHALLENGE = "blocked (JavaScript challenge)"
+# The target of the challenge's <noscript> refresh: on a page, the challenge itself.
+CHALLENGE_MARKER = "/httpservice/retry/enablejs"
+
+
 def check_block(name: str, response: HttpResponse, page: int) -> None:
-    """Raise ``SourceBlocked`` for Google's captcha (``/sorry/``, reCAPTCHA) or its JS wall."""
+    """Raise ``SourceBlocked`` for Google's captcha (``/sorry/``, reCAPTCHA) or its
+    JavaScript challenge (the "enable JavaScript" wall)."""
     parts = urlsplit(response.url)
     body = response.text
     if parts.path.startswith("/sorry") or (parts.hostname or "").startswith("sorry."):
-        raise SourceBlocked(name, f"captcha (redirected to /sorry/) on page {page}")
+        raise SourceBlocked(name, f"blocked (captcha: redirected to /sorry/, page {page})")
     if "/recaptcha/" in body and response.status >= 400:
-        raise SourceBlocked(name, f"reCAPTCHA page (HTTP {response.status}) on page {page}")
+        raise SourceBlocked(name, f"blocked (reCAPTCHA page, HTTP {response.status}, page {page})")
     if response.status == 302 or (len(body) < SORRY_BODY_LIMIT and "/sorry/" in body):
-        raise SourceBlocked(name, f"captcha (/sorry/) on page {page}")
+        raise SourceBlocked(name, f"blocked (captcha: /sorry/, page {page})")
     if "/imgres?" not in body and is_js_wall(body):
-        raise SourceBlocked(name, f"answered with an 'enable JavaScript' page on page {page}")
+        raise SourceBlocked(name, CHALLENGE)
 
 
 def is_js_wall(text: str) -> bool:
@@ -42,12 +49,17 @@ def is_js_wall(text: str) -> bool:
     return any(marker in lowered for marker in WALL_MARKERS)
 
 
+def is_challenge(text: str) -> bool:
+    """Whether a document is Google's JavaScript challenge (strict: its refresh target)."""
+    return CHALLENGE_MARKER in text[:200_000]
+
+
 def unreadable(name: str, page: int, text: str) -> SourceError:
     """The error for a page with no results we could read: a block, or a changed layout."""
     if is_js_wall(text):
-        return SourceBlocked(name, f"answered with an 'enable JavaScript' page on page {page}")
+        return SourceBlocked(name, CHALLENGE)
     if looks_like_captcha(text):
-        return SourceBlocked(name, f"captcha or bot challenge on page {page}")
+        return SourceBlocked(name, f"blocked (captcha or bot challenge, page {page})")
     return LayoutChanged(name, f"no results parsed from page {page}, layout changed?")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 # Pages fetched at once: enough to hide latency, few enough to be polite to one site.
 PAGE_CONCURRENCY = 8
+_PARSING = threading.Lock()  # see _parse_alone
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 NO_IMAGES = "pages: no image links on the pages read (a page built by JavaScript shows none here)"
 
@@ -89,6 +91,7 @@ class _Crawler:
             RobotsCache(self.http, self.user_agent) if self.options.respect_robots else None
         )
         self.budget = self.options.max_pages
+        self.per_page = source.settings.max_links_per_page
         self.renderer = _renderer(source) if self.options.render else None
         self.seen: set[str] = set()
         self.sites: set[str] = set()
@@ -155,13 +158,22 @@ class _Crawler:
             self.events("info", f"pages: {url} is not an HTML page; skipped")
             return None
         self.seen.add(response.url)
-        page = extract_page(response.text, response.url, img_srcs=self.img_srcs)
+        page = await self._parse(response.text, response.url)
         self.events("info", f"pages: {len(page.images)} image links on {response.url}")
+        return page
+
+    async def _parse(self, html: str, url: str) -> Page:
+        """The page's links within ``MAX_LINKS_PER_PAGE``, parsed while the loop goes on."""
+        page = await asyncio.to_thread(_parse_alone, html, url, self.per_page, self.img_srcs)
+        if page.cut is not None:
+            self.events("warning", _cut_short(url, page.cut, self.per_page))
         return page
 
     async def _render(self, url: str) -> Page | None:
         assert self.renderer is not None
         page = await self.renderer.read(url)
+        if page is not None and page.cut is not None:
+            self.events("warning", _cut_short(url, page.cut, self.per_page))
         if page is not None:
             self.seen.add(page.url)
             self.events("info", f"pages: {len(page.images)} image links on {page.url} (rendered)")
@@ -181,6 +193,18 @@ def _renderer(source: Pages) -> RenderedReader:
 
     require(source.settings)
     return RenderedReader(source.settings, source.events)
+
+
+def _parse_alone(html: str, url: str, budget: int, img_srcs: bool) -> Page:
+    """``extract_page`` while no other thread of this process parses: a parse is the largest
+    use of memory a crawl makes, and CPU-bound, so waiting for one costs no speed."""
+    with _PARSING:
+        return extract_page(html, url, budget, img_srcs=img_srcs)
+
+
+def _cut_short(url: str, why: str, per_page: int) -> str:
+    return (f"pages: {url} read in part only ({why}; at most {per_page:,} links a page, "
+            "MAX_LINKS_PER_PAGE)")  # fmt: skip
 
 
 def _none_read(count: int) -> str:

@@ -1,10 +1,16 @@
 """Acceptance (issue 6, case 2): ``get -s google`` delivers originals and never a thumbnail;
-Google's captcha and "enable JavaScript" wall are clear blocks that fall through."""
+Google's captcha and "enable JavaScript" wall are clear blocks that fall through.
+Issue 19, acceptance 4: Google's JavaScript challenge, and a browser that times out, are
+blocks told in one line within 20 s, with no traceback."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -72,9 +78,10 @@ def test_get_30_from_google_delivers_originals_and_fetches_no_thumbnail(
 @pytest.mark.parametrize(
     ("query", "says"),
     [
-        (fake_google.SORRY, "captcha (redirected to /sorry/)"),
-        (fake_google.RECAPTCHA, "reCAPTCHA page"),
-        (fake_google.JSWALL, "'enable JavaScript' page"),
+        (fake_google.SORRY, "google: blocked (captcha: redirected to /sorry/"),
+        (fake_google.RECAPTCHA, "google: blocked (reCAPTCHA page"),
+        (fake_google.JSWALL, "google: blocked (JavaScript challenge)"),
+        (fake_google.CHALLENGE, "google: blocked (JavaScript challenge)"),
     ],
 )
 def test_google_blocks_are_clear_failures_naming_google(
@@ -90,7 +97,7 @@ def test_google_blocks_are_clear_failures_naming_google(
     assert not (tmp_path / "o.zip").exists()
 
 
-@pytest.mark.parametrize("query", [fake_google.SORRY, fake_google.JSWALL])
+@pytest.mark.parametrize("query", [fake_google.SORRY, fake_google.JSWALL, fake_google.CHALLENGE])
 def test_a_google_block_falls_through_to_the_next_source(
     cli_env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path, query: str
 ) -> None:
@@ -121,8 +128,8 @@ def test_google_images_page_in_chromium_when_the_wml_route_is_walled(
 @pytest.mark.parametrize(
     ("query", "says"),
     [
-        (fake_google.SORRY, "captcha (redirected to /sorry/) on the Images page"),
-        (fake_google.JSWALL_ALL, "the Images page asks to enable JavaScript"),
+        (fake_google.SORRY, "google: blocked (captcha: redirected to /sorry/, Images page)"),
+        (fake_google.JSWALL_ALL, "google: blocked (JavaScript challenge)"),
     ],
 )
 def test_google_blocks_in_chromium_too_are_clear_failures(
@@ -133,3 +140,67 @@ def test_google_blocks_in_chromium_too_are_clear_failures(
     assert result.exit_code == EXIT_FAILED, result.output
     assert says in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+# -- issue 19, acceptance 4: as a user sees it, from a process of its own ----------------------
+QUICK_SECONDS = 20.0
+
+
+def get_5(env: dict[str, str], query: str, sources: str, out: Path) -> tuple[int, str, float]:
+    """``get`` in a process of its own: exit code, all it printed, and the seconds it took."""
+    args = ["get", query, "-s", sources, "-n", "5", "-o", str(out)]
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "imgharvest", *args], env={**os.environ, **env},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    return done.returncode, done.stdout + done.stderr, time.monotonic() - started
+
+
+def assert_one_line_block(output: str, says: str) -> None:
+    """The block is told on a line of its own naming google, and nothing of Playwright shows."""
+    assert any("google: blocked (" in line and says in line for line in output.splitlines())
+    for noise in ("Traceback", "Playwright", "Page.goto", "Call log", "❱"):
+        assert noise not in output, output
+
+
+@pytest.mark.browser
+def test_google_challenge_is_a_block_told_in_one_line_within_20_seconds(
+    cli_env: dict[str, str], fakeweb: FakeWeb, tmp_path: Path
+) -> None:
+    """Both routes answer the challenge; in Chromium it reloads itself for ever."""
+    reloads_before = fakeweb.hits["/search"]
+    out = tmp_path / "o.zip"
+    code, output, seconds = get_5(cli_env, fake_google.CHALLENGE, "google", out)
+    assert code == EXIT_FAILED, output
+    assert seconds < QUICK_SECONDS, (seconds, output)
+    assert_one_line_block(output, "JavaScript challenge")
+    assert "every source failed: google: blocked (JavaScript challenge)" in output
+    assert fakeweb.hits["/search"] > reloads_before  # the browser was tried, and answered
+    assert not out.exists()
+
+
+@pytest.mark.browser
+def test_google_challenge_falls_through_to_the_next_source(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "o.zip"
+    code, output, seconds = get_5(cli_env, fake_google.CHALLENGE, "google,bing", out)
+    assert code == EXIT_OK, output
+    assert {r["source"] for r in manifest(out)} == {"bing"} and len(manifest(out)) == 5
+    assert seconds < QUICK_SECONDS + 10, (seconds, output)  # the block, then 5 downloads
+    assert_one_line_block(output, "JavaScript challenge")
+
+
+@pytest.mark.browser
+def test_a_browser_timeout_on_google_is_a_block_within_20_seconds(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The Images page never answers in time: the browser's own wait limit ends it."""
+    env = {**cli_env, "IMGHARVEST_BROWSER_WAIT_SECONDS": "3", "IMGHARVEST_TOTAL_TIMEOUT": "60"}
+    out = tmp_path / "o.zip"
+    code, output, seconds = get_5(env, fake_google.STALL, "google", out)
+    assert code == EXIT_FAILED, output
+    assert seconds < QUICK_SECONDS, (seconds, output)
+    assert_one_line_block(output, "the Images page did not load in the browser")
+    assert "no answer within 3 s" in output  # the wait limit, not the request's 60 s, ended it

@@ -9,7 +9,13 @@ normally (fall-through tests):
 - ``SORRY``: every Google route redirects (302) to the ``/sorry/`` captcha;
 - ``RECAPTCHA``: HTTP 503 with the reCAPTCHA page;
 - ``JSWALL``: ``/wml/search`` answers with the wall; the Images page works in a browser;
-- ``JSWALL_ALL``: both answer with the wall.
+- ``JSWALL_ALL``: both answer with the wall;
+- ``CHALLENGE``: Google's 2026 answer to a client it does not trust, on every route: a
+  JavaScript challenge whose ``<noscript>`` refreshes to ``/httpservice/retry/enablejs`` and
+  whose script, run in a browser, sets an ``SG_SS`` cookie and reloads at once; the fake never
+  accepts the answer, so a browser reloads it again and again (``page.goto`` never settles);
+- ``STALL``: the WML route walled, and the Images page answers only after ``STALL_SECONDS``
+  (or never, if the client hangs up first).
 
 Full-size URLs are the catalog's; thumbnails are ``/thumb/`` (counted by the fake's hits) and
 ``encrypted-tbn0.gstatic.com`` (never reachable here).
@@ -17,8 +23,11 @@ Full-size URLs are the catalog's; thumbnails are ``/thumb/`` (counted by the fak
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
+import secrets
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
@@ -42,6 +51,9 @@ SORRY = "__google_sorry__"
 RECAPTCHA = "__google_recaptcha__"
 JSWALL = "__google_jswall__"
 JSWALL_ALL = "__google_jswall_all__"
+CHALLENGE = "__google_challenge__"
+STALL = "__google_stall__"
+STALL_SECONDS = 40.0
 WML_PAGE = 10
 GRID_BATCH = 20
 OLD_PHONES = ("Nokia", "MIDP", "SonyEricsson", "SAMSUNG-SGH", "BlackBerry")
@@ -55,6 +67,28 @@ JS_WALL = (
     "<div>If you're having trouble accessing Google Search, please "
     '<a href="/search?q=x&amp;emsg=SG_REL">click here</a>, or send feedback.</div>'
     "<script>(function(){var q='x';})();</script></body></html>"
+)
+# Shaped like the answer Google gave non-browser clients in 2026: everything but the refresh
+# hidden without script; with script, a token is worked out, kept in the SG_SS cookie, and the
+# same URL is loaded again (synchronously, before the document is parsed to its end).
+CHALLENGE_PAGE = (
+    '<!DOCTYPE html><html lang="en"><head><title>Google Search</title>'
+    "<style>body{{background-color:#fff}}</style></head><body><noscript>"
+    "<style>table,div,span,p{{display:none}}</style>"
+    '<meta content="0;url=/httpservice/retry/enablejs?sei={sei}" http-equiv="refresh">'
+    '<div style="display:block">Please click <a href="/httpservice/retry/enablejs?sei={sei}">'
+    "here</a> if you are not redirected within a few seconds.</div></noscript>"
+    '<script nonce="{sei}">(function(){{var sei="{sei}",t=0;'
+    "for(var i=0;i<2e5;i++){{t=(t*31+sei.charCodeAt(i%sei.length))|0;}}"
+    'document.cookie="SG_SS=*"+(t>>>0).toString(36)+";path=/";'
+    "location.replace(location.href);}})();</script>"
+    "<div>If you're having trouble accessing Google Search, please "
+    '<a href="/search?q={q}&amp;emsg=SG_REL&amp;sei={sei}">click here</a>, or send '
+    '<a href="#" data-bucket="feedback">feedback</a>.</div></body></html>'
+)
+ENABLEJS_PAGE = (
+    "<!DOCTYPE html><html><head><title>Google Search</title></head><body>"
+    "<p>Turn on JavaScript to keep searching</p></body></html>"
 )
 SORRY_PAGE = (
     "<html><head><title>https://www.google.com/search</title></head><body>"
@@ -80,7 +114,7 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
         return wml(fw, request)
 
     async def images_route(request: web.Request) -> web.Response:
-        return images_page(fw, request)
+        return await images_page(fw, request)
 
     async def more_route(request: web.Request) -> web.Response:
         return more(fw, request)
@@ -98,6 +132,10 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
         response.set_cookie("CONSENT", "YES+", path="/")
         raise response
 
+    async def enablejs(request: web.Request) -> web.Response:
+        return web.Response(text=ENABLEJS_PAGE, content_type="text/html")
+
+    app.router.add_get("/httpservice/retry/enablejs", enablejs)
     app.router.add_get("/wml/search", wml_route)
     app.router.add_get("/search", images_route)
     app.router.add_get("/search/more", more_route)
@@ -114,6 +152,13 @@ def _wall() -> web.Response:
     return web.Response(text=JS_WALL, content_type="text/html")
 
 
+def challenge(request: web.Request) -> web.Response:
+    """The JavaScript challenge, a new ``sei`` each time (its solution is never accepted)."""
+    sei = secrets.token_urlsafe(12)
+    query = quote(request.query.get("q", ""))
+    return web.Response(text=CHALLENGE_PAGE.format(sei=sei, q=query), content_type="text/html")
+
+
 # -- /wml/search ----------------------------------------------------------------
 def wml(fw: FakeWeb, request: web.Request) -> web.Response:
     """Ten ``/imgres`` links a page after an ``<?xml ...?>`` prefix; the wall for modern UAs."""
@@ -122,6 +167,8 @@ def wml(fw: FakeWeb, request: web.Request) -> web.Response:
         return _sorry(request)
     if query == RECAPTCHA:
         return web.Response(status=503, text=SORRY_PAGE, content_type="text/html")
+    if query == CHALLENGE:
+        return challenge(request)
     blocked = trouble(query)
     if blocked is not None:
         return blocked
@@ -129,7 +176,7 @@ def wml(fw: FakeWeb, request: web.Request) -> web.Response:
         return web.Response(text="<html><body><div class=new>results</div></body></html>",
                             content_type="text/html")  # fmt: skip
     user_agent = request.headers.get("User-Agent", "")
-    if query in (JSWALL, JSWALL_ALL) or not any(p in user_agent for p in OLD_PHONES):
+    if query in (JSWALL, JSWALL_ALL, STALL) or not any(p in user_agent for p in OLD_PHONES):
         return _wall()
     start = max(0, as_int(request.query.get("start"), 0))
     chunk = items_for(fw, query)[start : start + WML_PAGE]
@@ -161,17 +208,30 @@ def wml_result(fw: FakeWeb, item: FakeImage) -> str:
 
 
 # -- /search (the Images page, for a real browser) -------------------------------------
-def images_page(fw: FakeWeb, request: web.Request) -> web.Response:
+async def images_page(fw: FakeWeb, request: web.Request) -> web.Response:
     """Consent first; then a page whose grid and data are built by script."""
     query = request.query.get("q", "")
     if query in (SORRY, RECAPTCHA):
         return _sorry(request)
     if query == JSWALL_ALL:
         return _wall()
+    if query == CHALLENGE:
+        return challenge(request)
+    if query == STALL:
+        await _stall(request)
     if "CONSENT=YES" not in request.headers.get("Cookie", ""):
         raise web.HTTPFound("/consent?" + urlencode({"continue": str(request.rel_url)}))
     first = grid_data(fw, query, 0)
     return web.Response(text=IMAGES_PAGE % (json.dumps(query), first), content_type="text/html")
+
+
+async def _stall(request: web.Request) -> None:
+    """Answer nothing for ``STALL_SECONDS``, or until the client hangs up."""
+    deadline = time.monotonic() + STALL_SECONDS
+    while time.monotonic() < deadline:
+        if request.transport is None or request.transport.is_closing():
+            return
+        await asyncio.sleep(0.2)
 
 
 def grid_data(fw: FakeWeb, query: str, start: int) -> str:

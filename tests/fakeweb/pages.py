@@ -118,8 +118,20 @@ def page_html(path: str, other: str) -> str:
     return (ROOT / path).read_text(encoding="utf-8").replace("{{OTHER}}", other)
 
 
+HUGE_MAX = 400_000
+
+
+def huge_page(count: int) -> bytes:
+    """A hostile page (issue 16): ``count`` distinct ``<img>`` tags of about 21 bytes each
+    (``<img src=N.jpg>``, so 386,348 of them fit in 8 MiB), nothing else."""
+    head = b"<!doctype html><html><head><title>Many pictures</title></head><body>"
+    tags = b"".join(b"<img src=%d.jpg>" % i for i in range(count))
+    return head + tags + b"</body></html>"
+
+
 def add_routes(app: web.Application, fw: FakeWeb) -> None:
-    """Register ``/robots.txt``, the redirect and ``/site/...`` static pages."""
+    """Register ``/robots.txt``, the redirect, ``/site/...`` static pages and ``/huge/...``
+    (``images-N.html``: N distinct pictures, at most ``HUGE_MAX``)."""
 
     async def robots(request: web.Request) -> web.Response:
         return _file_response("robots.txt", fw)
@@ -130,9 +142,17 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
     async def site(request: web.Request) -> web.Response:
         return _file_response(request.match_info["path"], fw)
 
+    async def huge(request: web.Request) -> web.Response:
+        count = min(int(request.match_info["count"]), HUGE_MAX)
+        body = fw.state.get(("huge", count))
+        if body is None:
+            body = fw.state[("huge", count)] = huge_page(count)
+        return web.Response(body=body, content_type="text/html", charset="utf-8")
+
     from tests.fakeweb import hub
 
     hub.add_routes(app)
+    app.router.add_get(r"/huge/images-{count:\d+}.html", huge)
     app.router.add_get("/img/pg/{name:.+}", pg_image)
     app.router.add_get("/robots.txt", robots)
     app.router.add_get(REDIRECT_FROM, moved)

@@ -59,9 +59,10 @@ async def test_no_results_ends_quietly(make_settings: Any, source_http: Any) -> 
         (search.CAPTCHA, "captcha"),
         (search.BLOCKED, "HTTP 403"),
         (search.THROTTLED, "HTTP 429"),
-        (fake_google.SORRY, "captcha (redirected to /sorry/)"),
-        (fake_google.RECAPTCHA, "reCAPTCHA page (HTTP 503)"),
-        (fake_google.JSWALL, "'enable JavaScript' page"),
+        (fake_google.SORRY, "blocked (captcha: redirected to /sorry/, page 1)"),
+        (fake_google.RECAPTCHA, "blocked (reCAPTCHA page, HTTP 503, page 1)"),
+        (fake_google.JSWALL, "blocked (JavaScript challenge)"),
+        (fake_google.CHALLENGE, "blocked (JavaScript challenge)"),
     ],
 )
 async def test_blocks_raise_source_blocked_never_an_empty_result(

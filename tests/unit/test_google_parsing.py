@@ -68,7 +68,7 @@ WML_URL = "https://www.google.com/wml/search"
         (answer("https://www.google.com/wml/search", 302, ""), "captcha"),
         (answer("https://www.google.com/wml/search", 200, "<a href='/sorry/x'>"), "captcha"),
         (answer(WML_URL, 503, RECAPTCHA), "reCAPTCHA"),
-        (answer(WML_URL, 200, WALL), "enable JavaScript"),
+        (answer(WML_URL, 200, WALL), r"blocked \(JavaScript challenge\)"),
     ],
 )
 def test_blocks_detected(response: HttpResponse, says: str) -> None:
