@@ -10,6 +10,7 @@ Only failures that end a source, a job or a request raise::
     │   └── OutputError      the CLI's output path cannot be used (exists, not writable...)
     ├── FetchError           a page/API request failed after its retries
     │   └── GuardError       the network guard refused an address (SSRF)
+    ├── StoreUnavailable     the archive store (S3) cannot be reached or refused a write
     ├── SourceError          a source cannot go on; the job falls through to the next one
     │   ├── SourceBlocked    403/429/captcha page: the source refused us
     │   └── LayoutChanged    the answer no longer has the shape we parse
@@ -56,6 +57,10 @@ class FetchError(ImgHarvestError):
 
 class GuardError(FetchError):
     """The network guard refused to connect to an address."""
+
+
+class StoreUnavailable(ImgHarvestError):
+    """The archive store cannot be reached (or refused a write); waiting may mend it."""
 
 
 class SourceError(ImgHarvestError):

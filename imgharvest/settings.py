@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     queue_name: str = "imgharvest"
     housekeeping_seconds: float = Field(60.0, gt=0)
+    store_retry_seconds: float = Field(180.0, ge=0)
 
     bing_url: str = "https://www.bing.com"
     duckduckgo_url: str = "https://duckduckgo.com"

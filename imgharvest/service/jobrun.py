@@ -5,32 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import io
 import logging
 import shutil
 import threading
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from imgharvest import licences, redact
+from imgharvest import redact
 from imgharvest.dataset import build
 from imgharvest.dataset.deliver import job_spec, pack, plain_zip
 from imgharvest.dataset.spec import DatasetSpec, QueryClass
-from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
+from imgharvest.errors import ImgHarvestError, JobCancelled, JobError, StoreUnavailable
 from imgharvest.naming import file_stem
 from imgharvest.pipeline.hop import OneHop
 from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
-from imgharvest.service import reasons
+from imgharvest.service.delivery import Delivery
 from imgharvest.service.fleet import worker_id
-from imgharvest.service.jobdata import DONE, SHORT
+from imgharvest.service.jobdata import DONE
 from imgharvest.service.jobs import JobService
 from imgharvest.service.lifecycle import Claim, Outcome
 from imgharvest.settings import Settings
@@ -41,6 +39,10 @@ from imgharvest.store.storage import Store
 log = logging.getLogger("imgharvest.tasks")
 
 HEARTBEAT_SECONDS = 1.0
+# A job whose archive the store would not take is queued again this much later, up to
+# ``STORE_ATTEMPTS`` attempts in all; only then does it fail.
+AGAIN_AFTER = timedelta(seconds=60)
+STORE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class JobRun:
         self.found: list[dict[str, Any]] = []
         self.stored = 0
         self._store_lock = threading.Lock()
+        window = parts.settings.store_retry_seconds
+        self.delivery = Delivery(parts.jobs, parts.store, claim, self.events, window)
 
     def events(self, level: str, message: str) -> None:
         """The engine's event sink: one row and one log line (without the query) per event,
@@ -85,6 +89,8 @@ class JobRun:
             self._record(asyncio.run(self._main()))
         except JobCancelled:
             self.events("warning", "run stopped: the job was cancelled")
+        except StoreUnavailable as exc:
+            self._stored_later(str(exc))
         except JobError as exc:
             self._fail(str(exc))
         except Exception as exc:
@@ -108,7 +114,17 @@ class JobRun:
             self.svc.mail(self.claim.job_id, "finished")
         elif outcome.archive_key:
             # This run lost the job while packing: its own archive is nobody's.
-            self.svc.store.delete(outcome.archive_key)
+            self.delivery.drop(outcome.archive_key)
+
+    def _stored_later(self, error: str) -> None:
+        """The store would not take the archive for the whole window: the job runs again
+        later (a store outage fails a job only after ``STORE_ATTEMPTS`` attempts)."""
+        if self.claim.attempt >= STORE_ATTEMPTS:
+            self._fail(f"the archive could not be stored in {self.claim.attempt} attempts: {error}")
+            return
+        at = self.svc.jobs.clock.now() + AGAIN_AFTER
+        self._save_progress()
+        self.svc.jobs.release(self.claim, at, f"the archive could not be stored ({error})")
 
     def _fail(self, error: str) -> None:
         self._save_progress()  # the counts say why, next to the reason
@@ -174,12 +190,12 @@ class JobRun:
         )  # fmt: skip
         dataset = job_spec(req)
         if dataset is not None:
-            return self._delivered(await self._dataset(spec, dataset, cancel))
+            return await self._delivered(await self._dataset(spec, dataset, cancel))
         result = await harvest(
             spec, self.svc.settings, self.workdir, events=self.events,
             progress=self._on_progress, cancel=cancel,
         )  # fmt: skip
-        return self._delivered(self._zipped(result, spec.query))
+        return await self._delivered(await self._zipped(result, spec.query))
 
     async def _dataset(
         self, spec: HarvestSpec, dataset: DatasetSpec, cancel: asyncio.Event
@@ -191,7 +207,8 @@ class JobRun:
             progress=self._on_progress, cancel=cancel, command=f"job {self.claim.job_id}",
         )  # fmt: skip
         result = built.classes[0].result
-        result.archive = pack(built, self._archive(spec.query), self.workdir)
+        archive = self._archive(spec.query)
+        result.archive = await asyncio.to_thread(pack, built, archive, self.workdir)
         return result
 
     async def _crawl(self, cancel: asyncio.Event) -> Outcome:
@@ -210,10 +227,10 @@ class JobRun:
             found, count, self.svc.settings, self.workdir, events=self.events,
             progress=self._on_progress, cancel=cancel,
         )  # fmt: skip
-        result = self._zipped(result, "crawl")
+        result = await self._zipped(result, "crawl")
         if int(req.get("count") or 0):
-            return self._delivered(result)
-        return self._delivered(result, every=(len(found), len(found) > limit))
+            return await self._delivered(result)
+        return await self._delivered(result, every=(len(found), len(found) > limit))
 
     async def _links_outcome(self) -> Outcome:
         # Links were stored while crawling; only the rest is saved now.
@@ -269,54 +286,22 @@ class JobRun:
     def _archive(self, text: str) -> Path:
         return self.workdir / f"{file_stem(text)}.zip"
 
-    def _zipped(self, result: HarvestResult, text: str) -> HarvestResult:
-        result.archive = plain_zip(result, self._archive(text), text, f"job {self.claim.job_id}")
+    async def _zipped(self, result: HarvestResult, text: str) -> HarvestResult:
+        archive, command = self._archive(text), f"job {self.claim.job_id}"
+        result.archive = await asyncio.to_thread(plain_zip, result, archive, text, command)
         return result
 
-    def _delivered(self, result: HarvestResult, every: tuple[int, bool] | None = None) -> Outcome:
-        """The outcome of a harvest; no image at all is a failure with its reason in words."""
-        kept = len(result.records)
-        if not kept:
-            why = reasons.nothing_kept(result.tried, result.source_errors)
-            raise JobError(why)
-        key, size = None, None
-        rows: list[dict[str, Any]] = []
-        if result.archive is not None:
-            rows = _manifest(result.archive)
-            size = result.archive.stat().st_size
-            # The attempt is part of the key: a stale run can never overwrite the archive of
-            # the run that replaced it, and it stores nothing once it knows it was replaced.
-            key = f"{self.claim.job_id}/{self.claim.attempt}/{result.archive.name}"
-            if not self.svc.jobs.heartbeat(self.claim):
-                raise JobCancelled("the job was taken over before its archive was stored")
-            self.svc.store.put(key, result.archive)
-        if every is not None:
-            status, summary = DONE, reasons.all_summary(kept, every[0], result.tried, every[1])
-        else:
-            status = SHORT if result.short else DONE
-            summary = reasons.kept_summary(kept, result.wanted, result.tried, result.source_errors)
-        licence_line = licences.summary_line(r.licence for r in result.records)
-        summary = f"{summary}; {licence_line}" if licence_line else summary
-        return Outcome(
-            status, summary, result.tried, kept, dict(result.rejected), key, rows,
-            self.pages_done, size,
-        )  # fmt: skip
+    async def _delivered(
+        self, result: HarvestResult, every: tuple[int, bool] | None = None
+    ) -> Outcome:
+        """Store the archive off the event loop (heartbeats go on while the store is retried)."""
+        return await asyncio.to_thread(self.delivery.outcome, result, self.pages_done, every)
 
 
 def _remove_if_empty(folder: Path) -> None:
     # Other attempts' folders may still be there, or it is gone already.
     with contextlib.suppress(OSError):
         folder.rmdir()
-
-
-def _manifest(archive: Path) -> list[dict[str, Any]]:
-    """The rows of ``manifest.csv`` inside an archive (what the user gets is what we list)."""
-    with zipfile.ZipFile(archive) as zf, zf.open("manifest.csv") as raw:
-        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
-    for row in rows:
-        for name in ("width", "height", "bytes", "rank"):
-            row[name] = int(row.get(name) or 0)
-    return rows
 
 
 def _link_row(cand: Candidate) -> dict[str, Any]:

@@ -190,6 +190,19 @@ class RunLifecycle(JobData):
             self.event(claim.job_id, "error", f"job failed: {error}")
         return owned
 
+    @retrying
+    def release(self, claim: Claim, at: datetime, why: str) -> bool:
+        """Give the job back to the queue for another attempt at ``at`` (its work could not be
+        kept now); False if the run no longer owned the job."""
+        back = update(Job).where(self._fenced(claim))
+        back = back.values(status=SCHEDULED, run_at=at, heartbeat_at=None, pages_active=0)
+        owned = self.writes.one(back) == 1
+        if owned:
+            self.event(claim.job_id, "warning", f"{why}; the job runs again at {at:%H:%M:%S} UTC")
+            if self.dispatcher is not None:
+                self.dispatcher.run_job(claim.job_id, at)
+        return owned
+
     def due(self) -> list[tuple[str, datetime, bool]]:
         """Active jobs: id, when a run should (re)start, and whether one is running now."""
         with self.sessions() as session:

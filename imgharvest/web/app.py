@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from imgharvest.errors import StoreUnavailable
 from imgharvest.service.schemas import ValidationFailed
 from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
@@ -24,7 +25,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The web app; builds ``Services`` from ``settings`` unless given, on ``app.state``."""
     from imgharvest.web import api, compat, docs, health, myjobs, openapi, pages, resubmit
     from imgharvest.web.assets import mount_static
-    from imgharvest.web.unavailable import database_error
+    from imgharvest.web.unavailable import database_error, store_error
 
     app = FastAPI(title="imgharvest", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services or build_services(settings)
@@ -40,6 +41,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_exception_handler(ValidationFailed, _validation_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(SQLAlchemyError, database_error)
+    app.add_exception_handler(StoreUnavailable, store_error)
     app.add_exception_handler(Exception, _crash)
     protect(app, settings)
     openapi.install(app)

@@ -1,0 +1,68 @@
+"""Issue 18 acceptance: faults of a fleet's parts throw no finished work away (a web tier and
+two workers on PostgreSQL, Redis and moto's S3, all real, on loopback)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.cluster import Cluster
+from tests.fakeweb import FakeWeb
+from tests.fakeweb import catalog as cat
+from tests.services import TcpProxy
+from tests.waiting import wait_for
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+
+@pytest.fixture
+def s3_proxy(cluster: Cluster) -> Iterator[TcpProxy]:
+    """Every process reaches S3 through this proxy (S3_ENDPOINT_URL must agree fleet-wide)."""
+    proxy = TcpProxy(cluster.s3.port)
+    proxy.start()
+    cluster.env["IMGHARVEST_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{proxy.port}"
+    yield proxy
+    proxy.stop()
+
+
+def ended(cluster: Cluster, job_id: str) -> dict[str, Any] | None:
+    body = cluster.job(job_id)
+    return None if body["status"] in ("scheduled", "running") else body
+
+
+def test_s3_refusing_connections_for_15_s_while_jobs_finish_fails_none(
+    cluster: Cluster, s3_proxy: TcpProxy
+) -> None:
+    with FakeWeb(latency=0.2) as web:
+        for i in range(6):
+            web.add_catalog(
+                f"store stoat {i}", cat.good(14, start=72_000 + 20 * i, prefix=f"s{i}_")
+            )
+        env = {"IMGHARVEST_BING_URL": web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2"}
+        procs = [cluster.web_only(**env), cluster.worker("w1", **env), cluster.worker("w2", **env)]
+        for proc in procs:
+            proc.start()
+        cluster.wait_ready(workers=2)
+        jobs = [cluster.submit(f"store stoat {i}", 12, f"s{i}@example.org") for i in range(6)]
+        wait_for(lambda: any(int(cluster.job(j)["kept"]) > 0 for j in jobs), timeout=60)
+        s3_proxy.cut()
+        time.sleep(15)
+        during = {j: cluster.job(j)["status"] for j in jobs}
+        s3_proxy.restore()
+        bodies = {j: wait_for(lambda j=j: ended(cluster, j), timeout=120) for j in jobs}
+    assert all(b["status"] == "done" and b["kept"] == 12 for b in bodies.values()), bodies
+    assert "failed" not in during.values()
+    waited = [j for j in jobs if any("archive store unavailable" in e["message"]
+                                     for e in cluster.events(j))]  # fmt: skip
+    print(f"jobs that waited for the store: {len(waited)} of {len(jobs)}")
+    assert waited, "no job met the outage while storing its archive"
+    assert all(cluster.row(j)["attempts"] == 1 for j in jobs)  # heartbeats went on meanwhile
+    wait_for(lambda: all(len(cluster.mails_to(f"s{i}@example.org")) == 2 for i in range(6)), 30)
+    for i in range(6):
+        assert cluster.mails_to(f"s{i}@example.org") == ["are being collected", "are ready"]
+    assert len(cluster.s3.object_keys()) == 6 and cluster.local_zips() == []
+    assert all(p.alive() for p in procs), cluster.logs()
+    assert not [p.name for p in procs if "Traceback" in p.log.read_text(errors="replace")]
