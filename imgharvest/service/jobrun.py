@@ -39,9 +39,9 @@ from imgharvest.store.storage import Store
 log = logging.getLogger("imgharvest.tasks")
 
 HEARTBEAT_SECONDS = 1.0
-# A job whose archive the store would not take is queued again this much later, up to
-# ``STORE_ATTEMPTS`` attempts in all; only then does it fail.
-AGAIN_AFTER = timedelta(seconds=60)
+# A job whose archive the store would not take is queued again a while later (the retry
+# window, between 5 and 60 s), up to ``STORE_ATTEMPTS`` attempts in all; only then does it fail.
+AGAIN_AFTER = (5.0, 60.0)
 STORE_ATTEMPTS = 5
 
 
@@ -122,7 +122,9 @@ class JobRun:
         if self.claim.attempt >= STORE_ATTEMPTS:
             self._fail(f"the archive could not be stored in {self.claim.attempt} attempts: {error}")
             return
-        at = self.svc.jobs.clock.now() + AGAIN_AFTER
+        low, high = AGAIN_AFTER
+        pause = min(high, max(low, self.svc.settings.store_retry_seconds))
+        at = self.svc.jobs.clock.now() + timedelta(seconds=pause)
         self._save_progress()
         self.svc.jobs.release(self.claim, at, f"the archive could not be stored ({error})")
 

@@ -96,3 +96,28 @@ def test_thumbnails_and_images_answer_503_while_the_store_is_away(
     assert not [r for r in caplog.records if r.exc_info]
     s3_proxy.restore()
     assert httpx.get(f"{base}/jobs/{job_id}/thumbs/1").status_code == 200
+
+
+def test_a_job_whose_archive_the_store_never_took_runs_again_instead_of_failing(
+    run_service: Any, moto_s3: MotoS3, s3_proxy: TcpProxy, aws_env: dict[str, str], fakeweb: Any
+) -> None:
+    fakeweb.add_catalog("patient panda", cat.good(4, start=71_100, prefix="pp"))
+    url = f"http://127.0.0.1:{s3_proxy.port}"
+    services = run_service(storage_url=f"s3://{moto_s3.bucket}/a", s3_endpoint_url=url,
+                           sources=["bing"], store_retry_seconds=2)  # fmt: skip
+    base = services.settings.public_url
+    s3_proxy.cut()
+    job_id = httpx.post(f"{base}/api/v1/jobs/search", json={"query": "patient panda", "count": 3},
+                        ).json()["id"]  # fmt: skip
+
+    def said(words: str) -> bool:
+        body = httpx.get(f"{base}/api/v1/jobs/{job_id}").json()
+        return any(words in e["message"] for e in body["events"])
+
+    wait_for(lambda: said("the job runs again at"), 60)
+    assert httpx.get(f"{base}/api/v1/jobs/{job_id}").json()["status"] in ("scheduled", "running")
+    s3_proxy.restore()
+    body = wait_for(lambda: (b := httpx.get(f"{base}/api/v1/jobs/{job_id}").json())["status"]
+                    in ("done", "failed") and b, 60)  # fmt: skip
+    assert body["status"] == "done" and body["kept"] == 3
+    assert [k.split("/")[2] for k in moto_s3.object_keys()] == ["2"]  # the second attempt's
