@@ -4,7 +4,6 @@ outcome and its email; a failure of the job is data, never a crash."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 import threading
@@ -31,6 +30,7 @@ from imgharvest.service.fleet import worker_id
 from imgharvest.service.jobdata import DONE
 from imgharvest.service.jobs import JobService
 from imgharvest.service.lifecycle import Claim, Outcome
+from imgharvest.service.scratch import remove_if_empty
 from imgharvest.settings import Settings
 from imgharvest.sources.base import Candidate, SourceOptions
 from imgharvest.store import faults
@@ -97,7 +97,7 @@ class JobRun:
             self._crashed(exc)
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
-            _remove_if_empty(self.workdir.parent)
+            remove_if_empty(self.workdir.parent)
 
     def _crashed(self, exc: Exception) -> None:
         if not faults.is_disk_full(exc):
@@ -298,12 +298,6 @@ class JobRun:
     ) -> Outcome:
         """Store the archive off the event loop (heartbeats go on while the store is retried)."""
         return await asyncio.to_thread(self.delivery.outcome, result, self.pages_done, every)
-
-
-def _remove_if_empty(folder: Path) -> None:
-    # Other attempts' folders may still be there, or it is gone already.
-    with contextlib.suppress(OSError):
-        folder.rmdir()
 
 
 def _link_row(cand: Candidate) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from imgharvest.service.jobdata import (
     image_rows,
     table,
 )
+from imgharvest.service.scratch import attempt_folder
 from imgharvest.store.models import Job, JobEvent, JobImage
 from imgharvest.store.retry import retrying
 
@@ -224,4 +225,4 @@ class RunLifecycle(JobData):
     def workdir(self, job_id: str, attempt: int | None = None) -> Path:
         """The scratch folder of a job, or of one attempt (a stale attempt never shares one)."""
         folder = self.settings.data_dir / "jobs" / job_id
-        return folder if attempt is None else folder / f"attempt-{attempt}"
+        return folder if attempt is None else folder / attempt_folder(attempt)

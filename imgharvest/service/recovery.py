@@ -5,7 +5,9 @@
   made while the queue was down) and running jobs whose heartbeat went stale (a dead or
   frozen worker) are queued again;
 - unsent emails that are due are handed to the mail threads;
-- one process at a time, under a lease, keeps house (expiry, forgotten processes).
+- one process at a time, under a lease, keeps house (expiry, forgotten processes);
+- every worker, at its start and then every ``HOUSEKEEPING_SECONDS``, removes what dead runs
+  left on its own disk (``Scratch``).
 
 It is independent of the queue: nothing here needs Redis to be up, and nothing breaks when
 the database is briefly away (the next tick tries again).
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from imgharvest.service.fleet import Fleet
 from imgharvest.service.leases import Leases
+from imgharvest.service.scratch import Scratch
 
 if TYPE_CHECKING:
     from imgharvest.service.mailpump import MailPump
@@ -45,13 +48,18 @@ class Upkeep:
         self.fleet = Fleet(services.sessions, services.clock, role)
         self.leases = Leases(services.sessions, services.clock)
         self.queued: dict[str, float] = {}
-        self._next_house = 0.0
+        self._next_house = self._next_sweep = 0.0
+        stale = services.jobs.stale_after.total_seconds()
+        self.scratch = Scratch(services.sessions, services.settings, services.clock, stale)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"upkeep-{role}", daemon=True)
 
     def start(self) -> None:
-        """Start the loop thread (after one immediate heartbeat)."""
+        """Start the loop thread (after one immediate heartbeat and, on a worker, a sweep of
+        the scratch dead runs left)."""
         self._safely(self.fleet.beat)
+        if self.fleet.role != "web":
+            self._safely(self.sweep_scratch)
         self._thread.start()
 
     def stop(self) -> None:
@@ -74,6 +82,7 @@ class Upkeep:
         self._safely(self.requeue_lost)
         self._safely(self.feed_mail)
         self._safely(self.keep_house)
+        self._safely(self.sweep_scratch)
 
     def _safely(self, step: object) -> None:
         try:
@@ -105,6 +114,14 @@ class Upkeep:
             return
         for email_id in self.svc.outbox.unsent():
             self.pump.put(email_id)
+
+    def sweep_scratch(self) -> bool:
+        """This machine's scratch sweep, every ``HOUSEKEEPING_SECONDS``; True if it ran."""
+        if time.monotonic() < self._next_sweep:
+            return False
+        self._next_sweep = time.monotonic() + self.svc.settings.housekeeping_seconds
+        self.scratch.sweep()
+        return True
 
     def keep_house(self) -> bool:
         """Housekeeping every ``HOUSEKEEPING_SECONDS`` by the lease holder; True if it ran."""

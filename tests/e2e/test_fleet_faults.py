@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.cluster import Cluster
+from tests.e2e.cluster import Cluster, Proc
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.services import TcpProxy
@@ -66,3 +67,31 @@ def test_s3_refusing_connections_for_15_s_while_jobs_finish_fails_none(
     assert len(cluster.s3.object_keys()) == 6 and cluster.local_zips() == []
     assert all(p.alive() for p in procs), cluster.logs()
     assert not [p.name for p in procs if "Traceback" in p.log.read_text(errors="replace")]
+
+
+def scratch_files(proc: Proc, job_id: str, run: str) -> list[Path]:
+    folder = proc.data_dir / "jobs" / job_id / run
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_a_restarted_worker_leaves_no_scratch_of_its_dead_attempt(cluster: Cluster) -> None:
+    with FakeWeb(latency=0.4) as web:
+        web.add_catalog("scratch shrew", cat.good(40, start=73_000, prefix="sh"))
+        env = {"IMGHARVEST_BING_URL": web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2",
+               "IMGHARVEST_WORKERS": "1", "IMGHARVEST_LINK_TTL_SECONDS": "4"}  # fmt: skip
+        procs = [cluster.web_only(**env), cluster.worker("w1", **env), cluster.worker("w2", **env)]
+        for proc in procs:
+            proc.start()
+        cluster.wait_ready(workers=2)
+        job_id = cluster.submit("scratch shrew", 30, "")
+        wait_for(lambda: int(cluster.job(job_id)["kept"]) >= 3, timeout=60)
+        pid = str(cluster.row(job_id)["worker"]).rsplit(":", 1)[-1]
+        victim = next(p for p in procs[1:] if str(p.pid) == pid)
+        assert scratch_files(victim, job_id, "attempt-1")  # images of the run on its disk
+        victim.kill9()
+        victim.start()  # the same DATA_DIR
+        wait_for(lambda: not scratch_files(victim, job_id, "attempt-1"), timeout=15)
+        wait_for(lambda: cluster.job(job_id)["status"] == "expired", timeout=120)
+    leftovers = [p for proc in procs for p in (proc.data_dir / "jobs").rglob("*")]
+    assert leftovers == []  # nothing of the job in any DATA_DIR past its expiry
+    assert all(p.alive() for p in procs), cluster.logs()
