@@ -21,15 +21,16 @@ from tests.integration.test_jobs import search
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def svc(make_settings: Any) -> Iterator[Services]:
+    services = build_services(make_settings(), clock=ManualClock(), stale_after=10)
+    yield services
+    services.close()
 
 
 @pytest.fixture
-def svc(make_settings: Any, clock: ManualClock) -> Iterator[Services]:
-    services = build_services(make_settings(), clock=clock, stale_after=10)
-    yield services
-    services.close()
+def clock(svc: Services) -> ManualClock:
+    assert isinstance(svc.clock, ManualClock)
+    return svc.clock
 
 
 def dead_pid() -> int:
@@ -97,8 +98,9 @@ def test_outbox_files_of_expired_jobs_go_and_the_rest_stay(
     active = svc.jobs.create_search(search(clock)).id
     expired = svc.jobs.create_search(search(clock)).id
     svc.jobs.writes.one(update(Job).where(Job.id == expired).values(status="expired"))
-    names = [f"{active}-20261201T000000000000-a1.eml", f"{expired}-20261201T000000000000-b2.eml",
-             "purged-job-id-xx-20261201T000000000000-c3.eml", "nojob-20261201T000000-d4.eml"]  # fmt: skip
+    stamp = "20261201T000000000000"
+    names = [f"{active}-{stamp}-a1.eml", f"{expired}-{stamp}-b2.eml",
+             f"purged-job-id-xx-{stamp}-c3.eml", f"nojob-{stamp}-d4.eml"]  # fmt: skip
     for name in names:
         (outbox / name).write_text("mail")
     gone = Upkeep(svc, None, "worker").scratch.sweep()
