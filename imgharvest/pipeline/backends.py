@@ -15,7 +15,7 @@ from imgharvest.settings import Settings
 
 
 def curl_available() -> bool:
-    """Whether ``pycurl`` can be imported (a dependency; a platform without its wheel may lack it)."""
+    """Whether ``pycurl`` imports (a dependency, but a platform without its wheel may lack it)."""
     return importlib.util.find_spec("pycurl") is not None
 
 
