@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from imgharvest.service.mailpump import MailPump
 
 log = logging.getLogger("imgharvest.tasks")
+RUN_JOB = "run_job"
 
 
 class Dispatch:
@@ -24,7 +25,7 @@ class Dispatch:
         self.huey = huey
         self.pump: MailPump | None = None
         self.runner: Callable[[str], None] | None = None
-        self._run = huey.task(name="run_job")(self._run_job)
+        self._run = huey.task(name=RUN_JOB)(self._run_job)
 
     def serve(self, runner: Callable[[str], None]) -> None:
         """What a queued ``run_job`` task calls in this process (``Tasks.run``)."""
@@ -59,6 +60,16 @@ class Dispatch:
             self.huey.add_schedule(task)
         else:
             self.huey.enqueue(task)
+
+    def queued_runs(self) -> set[str] | None:
+        """Ids of the jobs with a run on the queue, due or later: those are waiting, not lost.
+        None when the queue cannot be read (it is away: jobs wait in the database)."""
+        try:
+            tasks = [*self.huey.pending(), *self.huey.scheduled()]
+        except Exception as exc:  # any queue backend's connection error
+            log.debug("queue unreadable: %s", exc)
+            return None
+        return {str(t.args[0]) for t in tasks if t.name == RUN_JOB and t.args}
 
     def send_email(self, email_id: int, at: datetime | None = None) -> None:
         """Hand a message to this process's mail threads now; a later one (``at``) or one

@@ -91,19 +91,20 @@ class Upkeep:
             log.warning("upkeep step %s failed: %s", getattr(step, "__name__", step), exc)
 
     def requeue_lost(self) -> list[str]:
-        """Queue due jobs nobody runs; returns their ids."""
+        """Queue due jobs nobody runs and the queue does not hold; returns their ids."""
         now = self.svc.clock.now()
         again = time.monotonic() - AGAIN
         due = self.svc.jobs.due()
         self.queued = {j: t for j, t in self.queued.items() if any(j == d[0] for d in due)}
-        sent = []
-        for job_id, when, running in due:
-            late = timedelta(0) if running else timedelta(seconds=GRACE)
-            if when > now - late or self.queued.get(job_id, -math.inf) > again:
-                continue
-            if self.svc.tasks.try_run_job(job_id, now):
-                self.queued[job_id] = time.monotonic()
-                sent.append(job_id)
+        overdue = [job_id for job_id, when, running in due
+                   if when <= now - (timedelta(0) if running else timedelta(seconds=GRACE))
+                   and self.queued.get(job_id, -math.inf) <= again]  # fmt: skip
+        # A job waiting on the queue behind busy workers is late, not lost: only what the
+        # queue does not hold is queued again (and nothing while the queue is away).
+        held = self.svc.tasks.dispatch.queued_runs() if overdue else set()
+        lost = [job_id for job_id in overdue if held is not None and job_id not in held]
+        sent = [job_id for job_id in lost if self.svc.tasks.try_run_job(job_id, now)]
+        self.queued.update({job_id: time.monotonic() for job_id in sent})
         if sent:
             log.info("queued %d job(s) the queue had lost: %s", len(sent), ", ".join(sent))
         return sent

@@ -69,9 +69,14 @@ class Tasks:
         self.recover(startup=False)
 
     def recover(self, startup: bool) -> None:
-        """Re-queue jobs and emails from the database (at start: every active job)."""
+        """Re-queue jobs and emails from the database (at start: every active job the queue
+        does not hold)."""
         now = self.clock.now()
-        for job_id, when, running in self.jobs.due():
+        due = self.jobs.due()
+        held = self.dispatch.queued_runs() if due else set()
+        for job_id, when, running in due:
+            if held is None or job_id in held:
+                continue  # the queue is away, or the job waits on it (late, not lost)
             # A scheduled job is normally on the queue already; only a long-overdue one was lost.
             if startup or when <= now - (timedelta(0) if running else OVERDUE):
                 self.dispatch.try_run_job(job_id, when)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.cluster import Cluster, Proc
@@ -94,4 +95,38 @@ def test_a_restarted_worker_leaves_no_scratch_of_its_dead_attempt(cluster: Clust
         wait_for(lambda: cluster.job(job_id)["status"] == "expired", timeout=120)
     leftovers = [p for proc in procs for p in (proc.data_dir / "jobs").rglob("*")]
     assert leftovers == []  # nothing of the job in any DATA_DIR past its expiry
+    assert all(p.alive() for p in procs), cluster.logs()
+
+
+def test_logs_stay_quiet_while_jobs_wait_and_while_redis_is_away(cluster: Cluster) -> None:
+    with FakeWeb(latency=0.3) as web:
+        for i in range(6):
+            web.add_catalog(
+                f"quiet quokka {i}", cat.good(10, start=75_000 + 20 * i, prefix=f"q{i}_")
+            )
+        env = {"IMGHARVEST_BING_URL": web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2",
+               "IMGHARVEST_WORKERS": "1"}  # fmt: skip
+        procs = [cluster.web_only(**env), cluster.worker("w1", **env)]
+        for proc in procs:
+            proc.start()
+        cluster.wait_ready(workers=1)
+        # one worker thread: four of five jobs wait on the queue, longer than GRACE
+        jobs = [cluster.submit(f"quiet quokka {i}", 8, "") for i in range(5)]
+        for job_id in jobs:
+            wait_for(lambda j=job_id: cluster.job(j)["status"] == "done", timeout=120)
+        worker_log = procs[1].log.read_text(errors="replace")
+        assert "the queue had lost" not in worker_log  # they were waiting, not lost
+        assert all(cluster.row(j)["attempts"] == 1 for j in jobs)
+        cluster.redis.kill()
+        time.sleep(8)
+        late = httpx.post(f"{cluster.web}/api/v1/jobs/search", json={"query": "quiet quokka 5",
+                          "count": 8}, timeout=30)  # fmt: skip
+        assert late.status_code == 201, late.text  # stored; it waits in the database
+        cluster.redis.start()  # empty
+        wait_for(lambda: cluster.job(late.json()["id"])["status"] == "done", timeout=60)
+    for proc in procs:
+        text = proc.log.read_text(errors="replace")
+        assert "Traceback" not in text and "Error reading" not in text, proc.name
+    worker_log = procs[1].log.read_text(errors="replace")
+    assert worker_log.count("queue unreachable") == 1, worker_log[-3000:]
     assert all(p.alive() for p in procs), cluster.logs()
