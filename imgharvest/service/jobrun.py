@@ -7,8 +7,9 @@ import asyncio
 import logging
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,14 @@ from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError, StoreUnavailable
 from imgharvest.naming import file_stem
 from imgharvest.pipeline.hop import OneHop
-from imgharvest.pipeline.records import Filters
+from imgharvest.pipeline.records import Filters, ImageRecord
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
 from imgharvest.service.delivery import Delivery
 from imgharvest.service.fleet import worker_id
 from imgharvest.service.jobdata import DONE
 from imgharvest.service.jobs import JobService
+from imgharvest.service.keptbatches import BATCH_SECONDS, KeptBatches, discard, seed_of
 from imgharvest.service.lifecycle import Claim, Outcome
 from imgharvest.service.scratch import remove_if_empty
 from imgharvest.settings import Settings
@@ -70,6 +72,7 @@ class JobRun:
         self.links_only = claim.kind == "crawl" and not claim.request.get("download")
         self.found: list[dict[str, Any]] = []
         self.stored = 0
+        self.seeded = 0  # images an earlier attempt kept and stored (the takeover's start)
         self._store_lock = threading.Lock()
         window = parts.settings.store_retry_seconds
         self.delivery = Delivery(parts.jobs, parts.store, claim, self.events, window)
@@ -112,6 +115,7 @@ class JobRun:
     def _record(self, outcome: Outcome) -> None:
         if self.svc.jobs.finish(self.claim, outcome):
             self.svc.mail(self.claim.job_id, "finished")
+            discard(self.svc.store, self.claim.job_id)
         elif outcome.archive_key:
             # This run lost the job while packing: its own archive is nobody's.
             self.delivery.drop(outcome.archive_key)
@@ -160,8 +164,9 @@ class JobRun:
                 return
 
     def _save_progress(self) -> None:
-        p = self.snapshot
+        p, seeded = self.snapshot, self.seeded
         tried, kept, rejected = (p.tried, p.kept, dict(p.rejected)) if p else (0, 0, {})
+        tried, kept = tried + seeded, kept + seeded
         if p is None and self.found:
             kept = self._store_links()
         jobs = self.svc.jobs
@@ -193,11 +198,42 @@ class JobRun:
         dataset = job_spec(req)
         if dataset is not None:
             return await self._delivered(await self._dataset(spec, dataset, cancel))
+        kept = KeptBatches(self.svc.jobs, self.svc.store, self.claim, self.workdir)
+        seed = await asyncio.to_thread(kept.load)
+        self.seeded = len(seed)
+        if seed:
+            self.events("info", f"resuming from {len(seed)} images an earlier attempt kept")
+        keeper = asyncio.create_task(self._keep(kept))
+        try:
+            result = await self._rest(replace(spec, count=spec.count - len(seed)), seed, kept,
+                                      cancel)  # fmt: skip
+        finally:
+            keeper.cancel()
+        outcome = await self._delivered(await self._zipped(result, spec.query))
+        return outcome
+
+    async def _rest(
+        self, spec: HarvestSpec, seed: list[ImageRecord], kept: KeptBatches, cancel: asyncio.Event
+    ) -> HarvestResult:
+        """What is still missing after ``seed``, harvested, with the seed in front."""
+        if spec.count <= 0:
+            return HarvestResult(len(seed), seed, Counter(), len(seed), {})
         result = await harvest(
             spec, self.svc.settings, self.workdir, events=self.events,
-            progress=self._on_progress, cancel=cancel,
+            progress=self._on_progress, cancel=cancel, seed=seed_of(seed), post=kept.post(),
         )  # fmt: skip
-        return await self._delivered(await self._zipped(result, spec.query))
+        result.records[:0] = seed
+        result.wanted, result.tried = result.wanted + len(seed), result.tried + len(seed)
+        return result
+
+    async def _keep(self, kept: KeptBatches) -> None:
+        """Store what was kept every ``BATCH_SECONDS``, off the event loop."""
+        while True:
+            await asyncio.sleep(BATCH_SECONDS)
+            try:
+                await asyncio.to_thread(kept.flush)
+            except SQLAlchemyError as exc:  # an outage longer than the retries: next time
+                log.warning("job %s: kept images not recorded (%s)", self.claim.job_id, exc)
 
     async def _dataset(
         self, spec: HarvestSpec, dataset: DatasetSpec, cancel: asyncio.Event

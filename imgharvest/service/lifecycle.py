@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, literal, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
 
 from imgharvest.redact import mask_credentials, redact
 from imgharvest.service import links
@@ -24,7 +24,7 @@ from imgharvest.service.jobdata import (
     table,
 )
 from imgharvest.service.scratch import attempt_folder
-from imgharvest.store.models import Job, JobEvent, JobImage
+from imgharvest.store.models import Job, JobEvent, JobImage, JobPart
 from imgharvest.store.retry import retrying
 
 log = logging.getLogger("imgharvest.jobs")
@@ -79,16 +79,23 @@ class RunLifecycle(JobData):
             Job.status == SCHEDULED,
             and_(Job.status == RUNNING, or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale)),
         )
+        # A new attempt starts from what earlier ones stored (their kept batches), not zero.
+        stored = (
+            select(func.count())
+            .select_from(JobImage)
+            .where(JobImage.job_id == job_id, JobImage.part.is_not(None))
+            .scalar_subquery()
+        )
         take = update(Job).where(Job.id == job_id, Job.run_at <= now, runnable).values(
             status=RUNNING, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1,
-            worker=worker, tried=0, kept=0, rejected={}, pages_done=0,
+            worker=worker, tried=stored, kept=stored, rejected={}, pages_done=0,
         )  # fmt: skip
         taken = select(Job.attempts, Job.kind, Job.request, Job.email).where(Job.id == job_id)
         with self.writes.transaction() as conn:
             if getattr(conn.execute(take), "rowcount", 0) != 1:
                 return None
-            # A new attempt starts from nothing: the rows of an earlier one go.
-            conn.execute(delete(JobImage).where(JobImage.job_id == job_id))
+            # The other rows of an earlier attempt (found links, a lost archive's) go.
+            conn.execute(delete(JobImage).where(JobImage.job_id == job_id, JobImage.part.is_(None)))
             row = conn.execute(taken).one()
         claim = Claim(job_id, row.attempts, row.kind, dict(row.request), row.email)
         note = "" if claim.attempt == 1 else f" (attempt {claim.attempt}, after a lost worker)"
@@ -168,7 +175,13 @@ class RunLifecycle(JobData):
         rows = image_rows(claim.job_id, outcome.images)
         with self.writes.transaction() as conn:
             # The rows first, prepared above and sent as one statement: SQLite's write lock is
-            # taken there and held for two statements, not for a flush of one INSERT per row.
+            # taken there and held for a few statements, not for a flush of one INSERT per row.
+            # The kept batches' rows and parts give way to the archive's.
+            conn.execute(
+                delete(JobImage).where(JobImage.job_id == claim.job_id, JobImage.part.is_not(None))
+            )
+            conn.execute(delete(JobPart).where(JobPart.job_id == claim.job_id,
+                                               JobPart.kind == "kept"))  # fmt: skip
             if rows:
                 conn.execute(insert(table(JobImage)), rows)
             if getattr(conn.execute(done), "rowcount", 0) != 1:

@@ -3,7 +3,9 @@
 - the process says it is alive (``workers`` table);
 - due jobs nobody claimed within ``GRACE`` (a queue entry lost with Redis, or a submission
   made while the queue was down) and running jobs whose heartbeat went stale (a dead or
-  frozen worker) are queued again;
+  frozen worker) are queued again, unless the queue holds them (waiting is not lost);
+  after this process lost the database, a stale heartbeat proves nothing until the live
+  workers had ``stale_after`` seconds to beat again (their writes are retried meanwhile);
 - unsent emails that are due are handed to the mail threads;
 - one process at a time, under a lease, keeps house (expiry, forgotten processes);
 - every worker, at its start and then every ``HOUSEKEEPING_SECONDS``, removes what dead runs
@@ -35,6 +37,7 @@ log = logging.getLogger("imgharvest.recovery")
 INTERVAL = 2.0
 GRACE = 5.0  # a due job normally starts within a second or two of its time
 AGAIN = 10.0  # do not queue the same job again sooner than this
+MARGIN = 2.0  # seconds beyond stale_after for a live run's retried heartbeat to land
 HOUSEKEEPER = "housekeeping"
 
 
@@ -49,6 +52,7 @@ class Upkeep:
         self.leases = Leases(services.sessions, services.clock)
         self.queued: dict[str, float] = {}
         self._next_house = self._next_sweep = 0.0
+        self._lost_db, self._db_back = False, self.svc.clock.now() - timedelta(days=1)
         stale = services.jobs.stale_after.total_seconds()
         self.scratch = Scratch(services.sessions, services.settings, services.clock, stale)
         self._stop = threading.Event()
@@ -76,7 +80,7 @@ class Upkeep:
 
     def tick(self) -> None:
         """One pass; each part fails alone (e.g. while the database is away)."""
-        self._safely(self.fleet.beat)
+        self._reached(self._safely(self.fleet.beat))
         if self.fleet.role == "web":
             return
         self._safely(self.requeue_lost)
@@ -84,11 +88,25 @@ class Upkeep:
         self._safely(self.keep_house)
         self._safely(self.sweep_scratch)
 
-    def _safely(self, step: object) -> None:
+    def _safely(self, step: object) -> bool:
         try:
             step()  # type: ignore[operator]
         except Exception as exc:
             log.warning("upkeep step %s failed: %s", getattr(step, "__name__", step), exc)
+            return False
+        return True
+
+    def _reached(self, ok: bool) -> None:
+        """Note when the database comes back after this process lost it."""
+        if ok and self._lost_db:
+            self._db_back = self.svc.clock.now()
+        self._lost_db = not ok
+
+    def _beats_proven(self) -> bool:
+        """Whether a stale heartbeat means a lost run: the database has been reachable long
+        enough for a live worker to have beaten again."""
+        quiet = self.svc.jobs.stale_after + timedelta(seconds=MARGIN)
+        return not self._lost_db and self.svc.clock.now() - self._db_back >= quiet
 
     def requeue_lost(self) -> list[str]:
         """Queue due jobs nobody runs and the queue does not hold; returns their ids."""
@@ -96,8 +114,10 @@ class Upkeep:
         again = time.monotonic() - AGAIN
         due = self.svc.jobs.due()
         self.queued = {j: t for j, t in self.queued.items() if any(j == d[0] for d in due)}
+        proven = self._beats_proven()
         overdue = [job_id for job_id, when, running in due
                    if when <= now - (timedelta(0) if running else timedelta(seconds=GRACE))
+                   and (proven or not running)
                    and self.queued.get(job_id, -math.inf) <= again]  # fmt: skip
         # A job waiting on the queue behind busy workers is late, not lost: only what the
         # queue does not hold is queued again (and nothing while the queue is away).

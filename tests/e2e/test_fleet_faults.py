@@ -3,7 +3,10 @@ two workers on PostgreSQL, Redis and moto's S3, all real, on loopback)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.cluster import Cluster, Proc
+from tests.e2e.cluster import Cluster, Proc, runner_of, slow_fleet
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.services import TcpProxy
@@ -43,11 +46,7 @@ def test_s3_refusing_connections_for_15_s_while_jobs_finish_fails_none(
             web.add_catalog(
                 f"store stoat {i}", cat.good(14, start=72_000 + 20 * i, prefix=f"s{i}_")
             )
-        env = {"IMGHARVEST_BING_URL": web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2"}
-        procs = [cluster.web_only(**env), cluster.worker("w1", **env), cluster.worker("w2", **env)]
-        for proc in procs:
-            proc.start()
-        cluster.wait_ready(workers=2)
+        procs = slow_fleet(cluster, web, IMGHARVEST_WORKERS="2")
         jobs = [cluster.submit(f"store stoat {i}", 12, f"s{i}@example.org") for i in range(6)]
         wait_for(lambda: any(int(cluster.job(j)["kept"]) > 0 for j in jobs), timeout=60)
         s3_proxy.cut()
@@ -78,16 +77,10 @@ def scratch_files(proc: Proc, job_id: str, run: str) -> list[Path]:
 def test_a_restarted_worker_leaves_no_scratch_of_its_dead_attempt(cluster: Cluster) -> None:
     with FakeWeb(latency=0.4) as web:
         web.add_catalog("scratch shrew", cat.good(40, start=73_000, prefix="sh"))
-        env = {"IMGHARVEST_BING_URL": web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2",
-               "IMGHARVEST_WORKERS": "1", "IMGHARVEST_LINK_TTL_SECONDS": "4"}  # fmt: skip
-        procs = [cluster.web_only(**env), cluster.worker("w1", **env), cluster.worker("w2", **env)]
-        for proc in procs:
-            proc.start()
-        cluster.wait_ready(workers=2)
+        procs = slow_fleet(cluster, web, IMGHARVEST_LINK_TTL_SECONDS="4")
         job_id = cluster.submit("scratch shrew", 30, "")
         wait_for(lambda: int(cluster.job(job_id)["kept"]) >= 3, timeout=60)
-        pid = str(cluster.row(job_id)["worker"]).rsplit(":", 1)[-1]
-        victim = next(p for p in procs[1:] if str(p.pid) == pid)
+        victim = runner_of(cluster, procs, job_id)
         assert scratch_files(victim, job_id, "attempt-1")  # images of the run on its disk
         victim.kill9()
         victim.start()  # the same DATA_DIR
@@ -104,12 +97,7 @@ def test_logs_stay_quiet_while_jobs_wait_and_while_redis_is_away(cluster: Cluste
             web.add_catalog(
                 f"quiet quokka {i}", cat.good(10, start=75_000 + 20 * i, prefix=f"q{i}_")
             )
-        env = {"IMGHARVEST_BING_URL": web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2",
-               "IMGHARVEST_WORKERS": "1"}  # fmt: skip
-        procs = [cluster.web_only(**env), cluster.worker("w1", **env)]
-        for proc in procs:
-            proc.start()
-        cluster.wait_ready(workers=1)
+        procs = slow_fleet(cluster, web, workers=1)
         # one worker thread: four of five jobs wait on the queue, longer than GRACE
         jobs = [cluster.submit(f"quiet quokka {i}", 8, "") for i in range(5)]
         for job_id in jobs:
@@ -130,3 +118,44 @@ def test_logs_stay_quiet_while_jobs_wait_and_while_redis_is_away(cluster: Cluste
     worker_log = procs[1].log.read_text(errors="replace")
     assert worker_log.count("queue unreachable") == 1, worker_log[-3000:]
     assert all(p.alive() for p in procs), cluster.logs()
+
+
+def small(count: int, start: int, prefix: str) -> list[cat.FakeImage]:
+    """Distinct small images (quick to serve, fetch and verify)."""
+    return [cat.FakeImage(f"{prefix}{start + i}", start + i, width=64, height=48)
+            for i in range(count)]  # fmt: skip
+
+
+def image_requests(web: FakeWeb) -> int:
+    return sum(n for path, n in web.hits.items() if path.startswith("/img/"))
+
+
+def test_a_takeover_resumes_a_search_job_from_what_was_kept(cluster: Cluster) -> None:
+    with FakeWeb(latency=0.1) as web:
+        web.add_catalog("half hare", small(1100, 76_000, "hh"))
+        procs = slow_fleet(cluster, web, IMGHARVEST_FETCH_CONCURRENCY="4",
+                           IMGHARVEST_MAX_IMAGES="1000")  # fmt: skip
+        job_id = cluster.submit("half hare", 1000, "h@example.org")
+        wait_for(lambda: int(cluster.job(job_id)["kept"]) >= 480, timeout=120)
+        runner_of(cluster, procs, job_id).kill9()
+        stored = cluster.sql("SELECT count(*) AS n FROM job_images WHERE job_id = %s "
+                             "AND part IS NOT NULL", job_id)[0]["n"]  # fmt: skip
+        first = wait_for(lambda: (r := cluster.row(job_id))["attempts"] == 2 and r, timeout=60)
+        body = wait_for(lambda: (b := cluster.job(job_id))["status"] == "done" and b, timeout=120)
+        requests = image_requests(web)
+    print(
+        f"stored at the kill: {stored}; attempt 2's first progress: {first['kept']} of 1000; "
+        f"image requests in all: {requests}"
+    )
+    assert first["kept"] >= 400 and first["kept"] == stored  # its first progress is the kept set
+    assert body["kept"] == 1000 and requests < 1300  # the kept half was not fetched again
+    assert any("resuming from" in e["message"] for e in body["events"])
+    key = cluster.s3.object_keys()
+    assert len(key) == 1 and "/2/" in key[0]  # only attempt 2's archive; the batches are gone
+    got = cluster.s3.client().get_object(Bucket=cluster.s3.bucket, Key=key[0])["Body"].read()
+    with zipfile.ZipFile(io.BytesIO(got)) as zf:
+        images = [n for n in zf.namelist() if n.startswith("images/")]
+        digests = {hashlib.sha256(zf.read(n)).hexdigest() for n in images}
+    assert len(images) == 1000 and len(digests) == 1000
+    wait_for(lambda: len(cluster.mails_to("h@example.org")) == 2, timeout=30)
+    assert cluster.mails_to("h@example.org") == ["are being collected", "are ready"]

@@ -10,12 +10,11 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.cluster import Cluster, Proc, now
+from tests.e2e.cluster import Cluster, now, runner_of, slow_fleet
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.services import TcpProxy
@@ -93,27 +92,6 @@ def slow_web() -> Iterator[FakeWeb]:
     """A fake web that answers every request late, so a job surely runs for a while."""
     with FakeWeb(latency=0.4) as fw:
         yield fw
-
-
-def slow_fleet(
-    cluster: Cluster, slow_web: FakeWeb, workers: int = 2, only_workers: Any = None, **env: str
-) -> list[Proc]:
-    """A web tier and ``workers`` one-thread workers fetching slowly from ``slow_web``."""
-    env = {"IMGHARVEST_BING_URL": slow_web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2",
-           "IMGHARVEST_WORKERS": "1", **env}  # fmt: skip
-    worker_env = {**env, **(only_workers or {})}
-    procs = [cluster.web_only(**env)]
-    procs += [cluster.worker(f"w{i}", **worker_env) for i in range(workers)]
-    for proc in procs:
-        proc.start()
-    cluster.wait_ready(workers=workers)
-    return procs
-
-
-def runner_of(cluster: Cluster, procs: list[Proc], job_id: str) -> Proc:
-    """The worker process whose run holds the job now."""
-    pid = str(cluster.row(job_id)["worker"]).rsplit(":", 1)[-1]
-    return next(p for p in procs if str(p.pid) == pid)
 
 
 def running_with_images(cluster: Cluster, job_id: str) -> bool:

@@ -99,6 +99,23 @@ class S3Store:
         with _reachable(f"deleting {key}"):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under ``prefix`` (a folder: it must end with ``/``)."""
+        if not prefix.endswith("/"):
+            raise ValueError(f"bad storage prefix {prefix!r}")
+        start = self._key(prefix.rstrip("/")) + "/"
+        gone = 0
+        with _reachable(f"deleting {prefix}"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=start
+            )
+            for page in pages:  # at most 1,000 keys a page, as delete_objects takes them
+                keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+                if keys:
+                    self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
+                    gone += len(keys)
+        return gone
+
     def open(self, key: str) -> BinaryIO | None:
         """A buffered, seekable reader doing ranged GETs (a zip member costs a few requests)."""
         size = self._size(key)
