@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     submit_rate_per_minute: int = Field(30, ge=1)
     max_request_bytes: int = Field(1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    max_list_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    max_list_items: int = Field(1_000_000, ge=1)
     trusted_proxies: CsvList = Field(default_factory=list)
     min_free_bytes: int = Field(64 * 1024 * 1024, ge=0)
     mail_max_attempts: int = Field(12, ge=1)

@@ -86,7 +86,8 @@ class RunLifecycle(JobData):
             .where(JobImage.job_id == job_id, JobImage.part.is_not(None))
             .scalar_subquery()
         )
-        take = update(Job).where(Job.id == job_id, Job.run_at <= now, runnable).values(
+        take = update(Job).where(Job.id == job_id, Job.run_at <= now, runnable, Job.kind != "fetch")
+        take = take.values(
             status=RUNNING, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1,
             worker=worker, tried=stored, kept=stored, rejected={}, pages_done=0,
         )  # fmt: skip
@@ -222,7 +223,8 @@ class RunLifecycle(JobData):
         with self.sessions() as session:
             rows = session.execute(
                 select(Job.id, Job.run_at, Job.status, Job.heartbeat_at).where(
-                    Job.status.in_(ACTIVE)
+                    Job.status.in_(ACTIVE),
+                    Job.kind != "fetch",  # its parts run, not the job
                 )
             ).all()
         return [

@@ -21,8 +21,8 @@ import logging
 import math
 import threading
 import time
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from imgharvest.service.fleet import Fleet
 from imgharvest.service.leases import Leases
@@ -50,7 +50,7 @@ class Upkeep:
         self.svc, self.pump, self.interval = services, pump, interval
         self.fleet = Fleet(services.sessions, services.clock, role)
         self.leases = Leases(services.sessions, services.clock)
-        self.queued: dict[str, float] = {}
+        self.queued: dict[Any, float] = {}  # job id, or (job id, kind, number) of a part
         self._next_house = self._next_sweep = 0.0
         self._lost_db, self._db_back = False, self.svc.clock.now() - timedelta(days=1)
         stale = services.jobs.stale_after.total_seconds()
@@ -109,25 +109,41 @@ class Upkeep:
         return not self._lost_db and self.svc.clock.now() - self._db_back >= quiet
 
     def requeue_lost(self) -> list[str]:
-        """Queue due jobs nobody runs and the queue does not hold; returns their ids."""
+        """Queue due jobs and parts nobody runs and the queue does not hold; returns the ids
+        of their jobs."""
         now = self.svc.clock.now()
-        again = time.monotonic() - AGAIN
-        due = self.svc.jobs.due()
-        self.queued = {j: t for j, t in self.queued.items() if any(j == d[0] for d in due)}
-        proven = self._beats_proven()
-        overdue = [job_id for job_id, when, running in due
-                   if when <= now - (timedelta(0) if running else timedelta(seconds=GRACE))
-                   and (proven or not running)
-                   and self.queued.get(job_id, -math.inf) <= again]  # fmt: skip
+        jobs = [(job_id, when, running) for job_id, when, running in self.svc.jobs.due()]
+        parts = [((j, k, n), when, running) for j, k, n, when, running in self.svc.jobs.parts_due()]
+        overdue = self._overdue([*jobs, *parts], now)
         # A job waiting on the queue behind busy workers is late, not lost: only what the
         # queue does not hold is queued again (and nothing while the queue is away).
-        held = self.svc.tasks.dispatch.queued_runs() if overdue else set()
-        lost = [job_id for job_id in overdue if held is not None and job_id not in held]
-        sent = [job_id for job_id in lost if self.svc.tasks.try_run_job(job_id, now)]
-        self.queued.update({job_id: time.monotonic() for job_id in sent})
+        held = self.svc.tasks.dispatch.queued() if overdue else None
+        if held is None:
+            return []
+        dispatch, sent = self.svc.tasks.dispatch, []
+        for key in overdue:
+            if isinstance(key, str) and key not in held.runs:
+                queued = dispatch.try_run_job(key, now)
+            elif isinstance(key, tuple) and key not in held.parts:
+                job_id, kind, number = key
+                queued = dispatch.try_run_part(job_id, kind, number, now)
+            else:
+                continue
+            if queued:
+                self.queued[key] = time.monotonic()
+                sent.append(key if isinstance(key, str) else key[0])
         if sent:
-            log.info("queued %d job(s) the queue had lost: %s", len(sent), ", ".join(sent))
+            log.info("queued %d run(s) the queue had lost: %s", len(sent), ", ".join(sent))
         return sent
+
+    def _overdue(self, due: list[tuple[Any, datetime, bool]], now: datetime) -> list[Any]:
+        """What is due and late (a stale run only once beats are proven), not queued lately."""
+        again, proven = time.monotonic() - AGAIN, self._beats_proven()
+        self.queued = {k: t for k, t in self.queued.items() if any(k == d[0] for d in due)}
+        return [key for key, when, running in due
+                if when <= now - (timedelta(0) if running else timedelta(seconds=GRACE))
+                and (proven or not running)
+                and self.queued.get(key, -math.inf) <= again]  # fmt: skip
 
     def feed_mail(self) -> None:
         """Hand unsent, due messages to this process's mail threads."""

@@ -217,15 +217,17 @@ def _iso(data: Mapping[str, Any], key: str, parse: Callable[[str], T], shape: st
         raise InputError(key, f"{key} is not a valid {key} ({shape})") from None
 
 
-def _not_past(run_at: datetime, now: datetime) -> datetime:
+def not_past(run_at: datetime, now: datetime, field: str = "date") -> datetime:
+    """``run_at`` in UTC if it is neither past nor more than a year ahead (else ``field``'s
+    error)."""
     try:
         at = run_at.astimezone(UTC)
     except OverflowError:
-        raise InputError("date", "date/time is out of range") from None
+        raise InputError(field, "date/time is out of range") from None
     if at < now - PAST_GRACE:
-        raise InputError("date", "date/time is in the past")
+        raise InputError(field, "date/time is in the past")
     if at > now + MAX_AHEAD:
-        raise InputError("date", "date/time is more than a year ahead")
+        raise InputError(field, "date/time is more than a year ahead")
     return at
 
 
@@ -244,7 +246,7 @@ def parse_run_at(
     if day is None or at is None or zone is None:
         return None
     local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
-    return errors.check("date", lambda: _not_past(local, now))
+    return errors.check("date", lambda: not_past(local, now))
 
 
 def parse_sources(data: Mapping[str, Any]) -> tuple[str, ...]:

@@ -1,9 +1,10 @@
 """Scratch never outlives its run: what dead runs left under ``DATA_DIR/jobs`` (and the outbox
 files of jobs gone) is removed when a worker starts and in its upkeep.
 
-A run's folder is ``jobs/<job id>/<run>``; it stays only while the database says that run is
-the job's (or shard's) live one: running, with its attempt number, on a process that is alive
-(on this machine: its pid exists; elsewhere: its heartbeat is fresh).
+A run's folder is ``jobs/<job id>/<run>`` (``attempt-N``, or ``shard-K.N`` for a part); it
+stays only while the database says that run is the job's (or part's) live one: running,
+with its attempt number, on a process that is alive (on this machine: its pid exists;
+elsewhere: its heartbeat is fresh).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from imgharvest.clock import Clock
 from imgharvest.service.expiry import outbox_files
+from imgharvest.service.fetchjob import part_folder
 from imgharvest.settings import Settings
-from imgharvest.store.models import Job
+from imgharvest.store.models import Job, JobPart
 
 log = logging.getLogger("imgharvest.scratch")
 
@@ -70,19 +72,23 @@ class Scratch:
         return gone
 
     def live(self, job_ids: set[str]) -> set[tuple[str, str]]:
-        """``(job id, run folder)`` of the runs that are alive now."""
+        """``(job id, run folder)`` of the runs that are alive now (jobs' and parts')."""
         if not job_ids:
             return set()
-        query = select(Job.id, Job.attempts, Job.worker, Job.heartbeat_at).where(
+        jobs = select(Job.id, Job.attempts, Job.worker, Job.heartbeat_at).where(
             Job.id.in_(job_ids), Job.status == RUNNING
         )
+        parts = select(JobPart.job_id, JobPart.kind, JobPart.number, JobPart.attempts,
+                       JobPart.worker, JobPart.heartbeat_at).where(
+            JobPart.job_id.in_(job_ids), JobPart.status == RUNNING
+        )  # fmt: skip
         with self.sessions() as session:
-            rows = session.execute(query).all()
-        return {
-            (r.id, attempt_folder(r.attempts))
-            for r in rows
-            if self.alive(Holder(r.worker, r.heartbeat_at))
-        }
+            runs = [(r.id, attempt_folder(r.attempts), Holder(r.worker, r.heartbeat_at))
+                    for r in session.execute(jobs)]  # fmt: skip
+            runs += [(r.job_id, part_folder(r.kind, r.number, r.attempts),
+                      Holder(r.worker, r.heartbeat_at))
+                     for r in session.execute(parts)]  # fmt: skip
+        return {(job, run) for job, run, holder in runs if self.alive(holder)}
 
     def alive(self, holder: Holder) -> bool:
         """Whether the holding process still lives (its own pid here; a fresh beat elsewhere)."""

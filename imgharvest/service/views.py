@@ -12,12 +12,13 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from imgharvest.dataset.partout import part_name
 from imgharvest.extract.page import is_image_path
 from imgharvest.pipeline.records import MANIFEST_FIELDS
 from imgharvest.service import links
 from imgharvest.service.jobdata import ACTIVE, DELIVERED, EXPIRED, JobData
 from imgharvest.service.resubmit import make_token
-from imgharvest.store.models import Job, JobEvent, JobImage
+from imgharvest.store.models import Job, JobEvent, JobImage, JobPart
 
 EVENTS_SHOWN = 500
 
@@ -62,6 +63,8 @@ class JobView:
     images: list[dict[str, str | int]] = field(default_factory=list)
     pages_active: int = 0
     archive_bytes: int | None = None
+    shards_total: int = 0
+    shards_done: int = 0
 
     @property
     def links_only(self) -> bool:
@@ -81,9 +84,10 @@ class JobView:
 
 @dataclass(frozen=True, slots=True)
 class LinkTarget:
-    """What ``/d/<token>`` leads to: a file to send, an expired link, or nothing."""
+    """What ``/d/<token>`` leads to: a file to send, several files (``files``: a URL-list
+    job's shards and their manifest), an expired link, or nothing."""
 
-    kind: Literal["ok", "expired", "unknown"]
+    kind: Literal["ok", "files", "expired", "unknown"]
     path: Path | None = None
     filename: str | None = None
     job_id: str | None = None
@@ -159,12 +163,44 @@ class JobViews(JobData):
             return LinkTarget("unknown")
         if self.expired(job) or not job.archive_key:
             return LinkTarget("expired", job_id=job.id)
-        name = Path(job.archive_key).name
+        if job.archive_key.endswith("/"):
+            return LinkTarget("files", job_id=job.id)
+        return self._target(job, job.archive_key, Path(job.archive_key).name)
+
+    def resolve_file(self, token: str, name: str) -> LinkTarget:
+        """One file of a delivered URL-list job in several files (``name`` as listed)."""
+        found = self.resolve_link(token)
+        if found.kind != "files" or found.job_id is None:
+            return found if found.kind != "ok" else LinkTarget("unknown")
+        keys = {f.name: f.key for f in self.files(found.job_id)}
+        with self.sessions() as session:
+            job = session.get(Job, found.job_id)
+        if job is None or name not in keys:
+            return LinkTarget("unknown")
+        return self._target(job, keys[name], name)
+
+    def files(self, job_id: str) -> list[OutputFile]:
+        """What a URL-list job in several files delivers: its shards, manifest and dataset.json."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None or not (job.archive_key or "").endswith("/"):
+                return []
+            parts = session.scalars(
+                select(JobPart)
+                .where(JobPart.job_id == job_id, JobPart.kind == "shard")
+                .order_by(JobPart.number)
+            ).all()
+        fmt = str(job.request.get("format", ""))
+        found = [OutputFile(part_name(fmt, p.number), str(p.key), p.bytes) for p in parts]
+        return found + [OutputFile(n, f"{job.archive_key}{n}", None) for n in SIDECARS]
+
+    def _target(self, job: Job, key: str, name: str) -> LinkTarget:
+        """A stored file of ``job`` as a download: a pre-signed URL, or a local file."""
         left = job.expires_at - self.clock.now() if job.expires_at else timedelta(0)
-        url = self.store.presign(job.archive_key, max(1, int(left.total_seconds())), name)
+        url = self.store.presign(key, max(1, int(left.total_seconds())), name)
         if url is not None:
             return LinkTarget("ok", filename=name, job_id=job.id, url=url)
-        path = self.store.local_path(job.archive_key)
+        path = self.store.local_path(key)
         if path is None:
             return LinkTarget("expired", job_id=job.id)
         return LinkTarget("ok", path=path, filename=name, job_id=job.id)
@@ -184,6 +220,7 @@ class JobViews(JobData):
             resubmit_url=resubmit_url(base, job, self.secret()),
             request=dict(job.request), events=events, images=images,
             pages_active=job.pages_active or 0, archive_bytes=job.archive_bytes,
+            shards_total=job.shards_total or 0, shards_done=job.shards_done or 0,
         )  # fmt: skip
 
     def _download_url(self, job: Job) -> str | None:
@@ -191,6 +228,18 @@ class JobViews(JobData):
             return None
         token = links.derive(self.secret(), job.link_nonce)
         return self.settings.public_url + links.path(token)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    """One delivered file: the name it is listed and downloaded as, its key, its size."""
+
+    name: str
+    key: str
+    bytes: int | None
+
+
+SIDECARS = ("manifest.csv", "dataset.json")
 
 
 def in_archive(file: str) -> bool:
@@ -202,6 +251,6 @@ def in_archive(file: str) -> bool:
 def resubmit_url(base: str, job: Job, secret: str) -> str | None:
     """A link that opens the right form pre-filled with this job's request: a signed token,
     no personal data (the address is typed again)."""
-    if job.status == EXPIRED or not job.request:
-        return None  # an expired job's request is deleted
+    if job.status == EXPIRED or not job.request or job.kind == "fetch":
+        return None  # an expired job's request is deleted; a URL list is not kept to resend
     return f"{base}/resubmit/{make_token(secret, job.kind, job.id, dict(job.request))}"

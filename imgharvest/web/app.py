@@ -23,13 +23,26 @@ log = logging.getLogger("imgharvest.web")
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The web app; builds ``Services`` from ``settings`` unless given, on ``app.state``."""
-    from imgharvest.web import api, compat, docs, health, myjobs, openapi, pages, resubmit
+    from imgharvest.web import (
+        api,
+        compat,
+        docs,
+        fetchapi,
+        health,
+        myjobs,
+        openapi,
+        outputs,
+        pages,
+        resubmit,
+    )
     from imgharvest.web.assets import mount_static
     from imgharvest.web.unavailable import database_error, store_error
 
     app = FastAPI(title="imgharvest", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services or build_services(settings)
     app.include_router(api.router)
+    app.include_router(fetchapi.router)
+    app.include_router(outputs.router)
     app.include_router(compat.router)
     app.include_router(pages.router)
     app.include_router(myjobs.router)
@@ -55,7 +68,7 @@ def protect(app: FastAPI, settings: Settings) -> None:
     from imgharvest.web.limits import BodyLimit, Limits
     from imgharvest.web.origin import SameOrigin
 
-    limits = Limits(settings.max_request_bytes, settings.max_upload_bytes)
+    limits = Limits(settings.max_request_bytes, settings.max_upload_bytes, settings.max_list_bytes)
     app.add_middleware(BodyLimit, limits=limits)
     app.add_middleware(SameOrigin, public_url=settings.public_url)
     app.add_middleware(SecurityHeaders)

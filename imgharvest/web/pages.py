@@ -16,7 +16,7 @@ from imgharvest.service.schemas import (
     validate_search,
 )
 from imgharvest.service.views import JobView
-from imgharvest.web import files, jobview, myjobs, security
+from imgharvest.web import files, jobview, myjobs, outputs, security
 from imgharvest.web.render import FORM_KEYS, error_page, jobs_of, render
 from imgharvest.web.thumbs import thumbnail
 
@@ -237,6 +237,8 @@ def download(request: Request, token: str) -> Response:
     if target is not None and target.kind == "ok" and target.url is not None:
         # A remote store: the browser fetches the archive itself, for the link's remaining life.
         return RedirectResponse(target.url, status_code=307, headers={"Cache-Control": "no-store"})
+    if target is not None and target.kind == "files":
+        return outputs.listing(request, token, target)
     if target is not None and target.kind == "ok" and target.path is not None:
         name = target.filename or "images.zip"
         return FileResponse(target.path, media_type="application/zip", filename=name)
