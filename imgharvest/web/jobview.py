@@ -49,6 +49,8 @@ def title_of(view: JobView) -> str:
         return f"Expired {view.kind} job"
     if view.kind == "crawl":
         return f"Images on {view.query}"
+    if view.kind == "fetch":
+        return f"A list of {view.query}"
     return f"{view.wanted} images of “{view.query}”"
 
 
@@ -157,4 +159,6 @@ def context(view: JobView, page: int = 1) -> dict[str, Any]:
         "licence_warning": licences.warning_of(view.images) if shown else "",
         "links_csv": f"/jobs/{view.id}/links.csv", "links_json": f"/api/v1/jobs/{view.id}/images",
         "expired_note": view.summary if view.status == "expired" else None,
+        "shards_total": view.shards_total, "shards_done": view.shards_done,
+        "several_files": bool(view.shards_total) and view.request.get("format") != "zip",
     }  # fmt: skip

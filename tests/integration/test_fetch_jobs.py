@@ -84,3 +84,57 @@ def test_a_list_runs_in_shards_and_delivers_every_distinct_image_with_its_captio
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             images = [n for n in zf.namelist() if n.startswith("images/")]
             assert len(images) == len(good) and "manifest.csv" in zf.namelist()
+
+
+def test_the_job_page_shows_shards_and_the_files(run_service: Any, fakeweb: FakeWeb) -> None:
+    items = cat.good(8, start=81_000, prefix="page")
+    fakeweb.add_catalog("fetch page", items)
+    services = run_service()
+    base = services.settings.public_url
+    job = submit(base, listed(fakeweb, items).encode(), format="parquet", shard_size="3").json()
+    body = wait_for(lambda: finished(base, job["id"]), timeout=60)
+    assert body["status"] == "done" and body["kept"] == 8
+    page = httpx.get(f"{base}/jobs/{job['id']}", timeout=30).text
+    assert "Shards done" in page and "3 of 3" in page and "The files" in page
+    listing = httpx.get(body["download_url"], timeout=30)
+    assert listing.status_code == 200 and "part-00002.parquet" in listing.text
+    part = httpx.get(f"{body['download_url']}/part-00000.parquet", timeout=30)
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(part.content))
+    assert table.num_rows == 3 and set(table.column_names) >= {"url", "caption", "image", "extra"}
+    assert httpx.get(f"{body['download_url']}/nothing.tar", timeout=30).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "files", "field"),
+    [
+        ({}, None, "file"),
+        ({"format": "dir"}, ("l.txt", b"http://a.test/1.jpg\n"), "format"),
+        ({"shard_size": "0"}, ("l.txt", b"http://a.test/1.jpg\n"), "shard_size"),
+        ({"max_side": "-4"}, ("l.txt", b"http://a.test/1.jpg\n"), "max_side"),
+        ({"licence": "mine"}, ("l.txt", b"http://a.test/1.jpg\n"), "licence"),
+        ({"run_at": "yesterday"}, ("l.txt", b"http://a.test/1.jpg\n"), "run_at"),
+        ({"colour": "red"}, ("l.txt", b"http://a.test/1.jpg\n"), "body"),
+        ({}, ("l.csv", b"caption\nno urls\n"), "file"),
+        ({}, ("l.txt", b"\n\n"), "file"),
+        ({}, ("l.parquet", b"PAR1 broken"), "file"),
+    ],
+)
+def test_bad_uploads_are_400s_naming_the_field(
+    run_service: Any, fields: dict[str, str], files: tuple[str, bytes] | None, field: str
+) -> None:
+    services = run_service()
+    base = services.settings.public_url
+    upload = {"file": files} if files else {"other": ("a.txt", b"not the list")}
+    got = httpx.post(f"{base}/api/v1/jobs/fetch", files=upload, data=fields, timeout=30)
+    assert got.status_code == 400, got.text
+    assert field in got.json()["errors"], got.json()
+
+
+def test_a_list_larger_than_max_list_bytes_is_a_413(run_service: Any) -> None:
+    services = run_service(max_list_bytes=4096)
+    base = services.settings.public_url
+    big = b"http://a.test/x.jpg\n" * 400
+    got = httpx.post(f"{base}/api/v1/jobs/fetch", files={"file": ("l.txt", big)}, timeout=30)
+    assert got.status_code == 413 and "body" in got.json()["errors"]
