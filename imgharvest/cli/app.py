@@ -22,6 +22,7 @@ from imgharvest.cli import dataset as dscommand
 from imgharvest.cli import exit as cli_exit
 from imgharvest.cli import jsonout as cli_json
 from imgharvest.cli import options as cli_options
+from imgharvest.cli import urlinput
 from imgharvest.cli.harvest import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -190,9 +191,8 @@ def fetch_cmd(
 ) -> None:
     """Download image URLs: verified, de-duplicated, with a manifest."""
     with _guarded() as settings:
-        urls = _read_targets(targets)
+        links = urlinput.read_targets(targets)
         output = plan(out, overwrite=overwrite, resume=resume)
-        links = [Candidate(url=u, source="links") for u in urls]
         job = Job(output, "images", len(links), as_json, timeout)
         raise typer.Exit(_download(links, job, settings))
 
