@@ -74,6 +74,10 @@ class MotoS3:
         listed = self.client().list_objects_v2(Bucket=self.bucket)
         return [obj["Key"] for obj in listed.get("Contents", [])]
 
+    def archive_keys(self) -> list[str]:
+        """The stored archives (each has its thumbnails beside it, ``thumbs.bin``)."""
+        return [key for key in self.object_keys() if key.endswith(".zip")]
+
     def stop(self) -> None:
         _stop(self.proc)
 

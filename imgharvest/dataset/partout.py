@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from imgharvest.dataset.formats.parquet import require_pyarrow, schema
 from imgharvest.dataset.formats.webdataset import add_bytes, anonymous
@@ -131,6 +131,25 @@ def manifest(rows: Iterable[Mapping[str, Any]]) -> str:
     for row in rows:
         writer.writerow({k: safe_cell(row.get(k) or "") for k in FIELDS})
     return out.getvalue()
+
+
+def read_member(reader: BinaryIO, fmt: str, member: str) -> bytes | None:
+    """One sample's image from a stored part (``member``: after the ``#`` of its file)."""
+    if fmt == "webdataset":
+        with tarfile.open(fileobj=reader) as tar:
+            try:
+                found = tar.extractfile(member)
+            except KeyError:
+                return None
+            return found.read() if found is not None else None
+    if fmt == "parquet":
+        pa = require_pyarrow()
+        table = pa.parquet.read_table(reader, columns=["file", "image"])
+        for file, image in zip(table.column("file").to_pylist(),
+                               table.column("image").to_pylist(), strict=True):  # fmt: skip
+            if file.rpartition("#")[2] == member:
+                return bytes(image["bytes"])
+    return None
 
 
 def assemble_zip(

@@ -36,7 +36,8 @@ class Delivery:
         self.window = window
 
     def store_archive(self, archive: Path) -> str:
-        """Put ``archive`` in the store (retried for ``window`` seconds); its key.
+        """Put ``archive`` (or its thumbnails) in the store (retried for ``window`` seconds);
+        its key.
 
         The attempt is part of the key: a stale run can never overwrite the archive of the
         run that replaced it, and it stores nothing once it knows it was replaced."""
@@ -54,9 +55,14 @@ class Delivery:
         return key
 
     def outcome(
-        self, result: HarvestResult, pages: int, every: tuple[int, bool] | None = None
+        self,
+        result: HarvestResult,
+        pages: int,
+        every: tuple[int, bool] | None = None,
+        thumbs: Path | None = None,
     ) -> Outcome:
-        """The outcome of a harvest; no image at all is a failure with its reason in words."""
+        """The outcome of a harvest (``thumbs``: its thumbnail pack, stored beside the
+        archive); no image at all is a failure with its reason in words."""
         kept = len(result.records)
         if not kept:
             raise JobError(reasons.nothing_kept(result.tried, result.source_errors))
@@ -66,6 +72,7 @@ class Delivery:
             rows = manifest(result.archive)
             size = result.archive.stat().st_size
             key = self.store_archive(result.archive)
+        thumbs_key = self.store_archive(thumbs) if thumbs is not None and key else None
         if every is not None:
             status, summary = DONE, reasons.all_summary(kept, every[0], result.tried, every[1])
         else:
@@ -74,8 +81,9 @@ class Delivery:
         licence_line = licences.summary_line(r.licence for r in result.records)
         summary = f"{summary}; {licence_line}" if licence_line else summary
         return Outcome(
-            status, summary, result.tried, kept, dict(result.rejected), key, rows, pages, size
-        )
+            status, summary, result.tried, kept, dict(result.rejected), key, rows, pages, size,
+            thumbs_key,
+        )  # fmt: skip
 
     def drop(self, key: str) -> None:
         """Remove an archive nobody will get (its run lost the job); a store outage leaves it

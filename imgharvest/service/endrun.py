@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from imgharvest import licences
+from imgharvest.dataset import thumbpack
 from imgharvest.dataset.info import manifest_info
 from imgharvest.dataset.partout import assemble_zip, manifest, part_name, without
 from imgharvest.errors import JobCancelled, StoreUnavailable
@@ -49,8 +50,7 @@ class EndRun(PartRun):
         near = near_copies(rows, self.svc.settings.near_duplicate_distance)
         fmt = str(self.claim.request["format"])
         if near:
-            if fmt != "zip":
-                self._rewrite(near, shards, fmt)
+            self._rewrite(near, rows, shards, fmt)
             per_part = Counter(int(r["part"]) for r in near)
             if not jobs.drop_rows(self.claim, [int(r["id"]) for r in near], per_part):
                 raise JobCancelled("the end step was taken over")
@@ -71,16 +71,25 @@ class EndRun(PartRun):
                 self._drop(str(part.key))
         return True
 
-    def _rewrite(self, near: list[Row], shards: list[JobPart], fmt: str) -> None:
-        """Each part holding a near copy, stored again without it (same key: idempotent)."""
-        keys: dict[int, set[str]] = {}
-        for row in near:
-            keys.setdefault(int(row["part"]), set()).add(f"{int(row['rank']):08d}")
+    def _rewrite(self, near: list[Row], rows: list[Row], shards: list[JobPart], fmt: str) -> None:
+        """Each part holding a near copy, and its thumbnails, stored again without it (same
+        keys: doing it twice changes nothing); a zip part is left out when assembled."""
+        gone = {int(r["id"]) for r in near}
         for part in shards:
-            if part.number in keys:
+            mine = [r for r in rows if int(r["part"]) == part.number]
+            drop = {i for i, r in enumerate(mine) if int(r["id"]) in gone}
+            if not drop:
+                continue
+            if fmt != "zip":
                 src = download(self.svc.store, str(part.key), self.workdir / "old")
-                without(src, fmt, keys[part.number], self.workdir / "new")
+                keys = {f"{int(mine[i]['rank']):08d}" for i in drop}
+                without(src, fmt, keys, self.workdir / "new")
                 self._put(str(part.key), self.workdir / "new")
+            if part.thumbs_key:
+                packed = download(self.svc.store, part.thumbs_key, self.workdir / "thumbs")
+                with packed.open("rb") as src_pack:
+                    thumbpack.without(src_pack, drop, self.workdir / "thumbs.new")
+                self._put(part.thumbs_key, self.workdir / "thumbs.new")
 
     def _deliver(
         self, rows: list[Row], shards: list[JobPart], fmt: str, skip: frozenset[str]

@@ -33,6 +33,7 @@ from imgharvest.service.jobs import JobService
 from imgharvest.service.keptbatches import BATCH_SECONDS, KeptBatches, discard, seed_of
 from imgharvest.service.lifecycle import Claim, Outcome
 from imgharvest.service.scratch import remove_if_empty
+from imgharvest.service.thumbmaker import PACK_NAME, Thumbs
 from imgharvest.settings import Settings
 from imgharvest.sources.base import Candidate, SourceOptions
 from imgharvest.store import faults
@@ -74,6 +75,7 @@ class JobRun:
         self.stored = 0
         self.seeded = 0  # images an earlier attempt kept and stored (the takeover's start)
         self._store_lock = threading.Lock()
+        self.thumbs, self.thumb_pack = Thumbs(), self.workdir / PACK_NAME
         window = parts.settings.store_retry_seconds
         self.delivery = Delivery(parts.jobs, parts.store, claim, self.events, window)
 
@@ -220,7 +222,8 @@ class JobRun:
             return HarvestResult(len(seed), seed, Counter(), len(seed), {})
         result = await harvest(
             spec, self.svc.settings, self.workdir, events=self.events,
-            progress=self._on_progress, cancel=cancel, seed=seed_of(seed), post=kept.post(),
+            progress=self._on_progress, cancel=cancel, seed=seed_of(seed),
+            post=self.thumbs.post(kept.post()),
         )  # fmt: skip
         result.records[:0] = seed
         result.wanted, result.tried = result.wanted + len(seed), result.tried + len(seed)
@@ -245,6 +248,7 @@ class JobRun:
             progress=self._on_progress, cancel=cancel, command=f"job {self.claim.job_id}",
         )  # fmt: skip
         result = built.classes[0].result
+        await self._thumbed(result)  # before the dataset's writer moves the files
         archive = self._archive(spec.query)
         result.archive = await asyncio.to_thread(pack, built, archive, self.workdir)
         return result
@@ -263,7 +267,7 @@ class JobRun:
         count = int(req.get("count") or 0) or min(len(found), limit)
         result = await harvest_links(
             found, count, self.svc.settings, self.workdir, events=self.events,
-            progress=self._on_progress, cancel=cancel,
+            progress=self._on_progress, cancel=cancel, post=self.thumbs.post(),
         )  # fmt: skip
         result = await self._zipped(result, "crawl")
         if int(req.get("count") or 0):
@@ -324,7 +328,13 @@ class JobRun:
     def _archive(self, text: str) -> Path:
         return self.workdir / f"{file_stem(text)}.zip"
 
+    async def _thumbed(self, result: HarvestResult) -> None:
+        """The thumbnails of what the archive holds, packed in its order."""
+        dest = self.workdir / PACK_NAME
+        self.thumb_pack = await asyncio.to_thread(self.thumbs.pack, result.records, dest)
+
     async def _zipped(self, result: HarvestResult, text: str) -> HarvestResult:
+        await self._thumbed(result)
         archive, command = self._archive(text), f"job {self.claim.job_id}"
         result.archive = await asyncio.to_thread(plain_zip, result, archive, text, command)
         return result
@@ -333,7 +343,10 @@ class JobRun:
         self, result: HarvestResult, every: tuple[int, bool] | None = None
     ) -> Outcome:
         """Store the archive off the event loop (heartbeats go on while the store is retried)."""
-        return await asyncio.to_thread(self.delivery.outcome, result, self.pages_done, every)
+        thumbs = self.thumb_pack if result.records else None
+        return await asyncio.to_thread(
+            self.delivery.outcome, result, self.pages_done, every, thumbs
+        )
 
 
 def _link_row(cand: Candidate) -> dict[str, Any]:

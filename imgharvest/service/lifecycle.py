@@ -54,6 +54,7 @@ class Outcome:
     images: Sequence[Mapping[str, Any]] = ()
     pages_done: int = 0
     archive_bytes: int | None = None
+    thumbs_key: str | None = None
 
     def values(self, now: datetime, link: links.Link | None) -> dict[str, Any]:
         """Column values of the finished job."""
@@ -61,7 +62,7 @@ class Outcome:
             "status": self.status, "summary": self.summary, "tried": self.tried,
             "kept": self.kept, "rejected": dict(self.rejected), "archive_key": self.archive_key,
             "pages_done": self.pages_done, "heartbeat_at": now, "pages_active": 0,
-            "archive_bytes": self.archive_bytes,
+            "archive_bytes": self.archive_bytes, "thumbs_key": self.thumbs_key,
             "link_nonce": link.nonce if link else None,
             "link_digest": link.digest if link else None,
         }  # fmt: skip

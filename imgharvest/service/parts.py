@@ -101,19 +101,21 @@ class PartLifecycle(JobData):
     def finish_shard(
         self,
         claim: PartClaim,
-        stored: tuple[str, int],
+        stored: tuple[str, int, str],
         rows: Sequence[Mapping[str, Any]],
         counts: tuple[int, int, Mapping[str, int]],
     ) -> bool | None:
-        """Record a finished shard: its object (key, size), rows, hashes (an ``IntegrityError``
+        """Record a finished shard: its objects (key, size, thumbnails' key), rows, hashes (an
+        ``IntegrityError``
         if another shard kept one of them meanwhile) and counts; True when it was the last
         (the end step is due now), None if the run lost the shard."""
         tried, kept, rejected = counts
-        key, size = stored
+        key, size, thumbs = stored
         now = self.clock.now()
         done = update(JobPart).where(self._fenced_part(claim), self._running(claim.job_id))
-        done = done.values(status=DONE, key=key, bytes=size, tried=tried, kept=kept,
-                           rejected=dict(rejected), finished_at=now, heartbeat_at=now)  # fmt: skip
+        done = done.values(status=DONE, key=key, bytes=size, thumbs_key=thumbs, tried=tried,
+                           kept=kept, rejected=dict(rejected), finished_at=now,
+                           heartbeat_at=now)  # fmt: skip
         counted = update(Job).where(Job.id == claim.job_id).values(
             shards_done=Job.shards_done + 1, tried=Job.tried + tried, kept=Job.kept + kept,
             heartbeat_at=now,

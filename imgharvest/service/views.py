@@ -12,7 +12,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from imgharvest.dataset.partout import part_name
+from imgharvest.dataset.partout import part_name, read_member
+from imgharvest.dataset.thumbpack import read_pack
 from imgharvest.extract.page import is_image_path
 from imgharvest.pipeline.records import MANIFEST_FIELDS
 from imgharvest.service import links
@@ -65,6 +66,7 @@ class JobView:
     archive_bytes: int | None = None
     shards_total: int = 0
     shards_done: int = 0
+    thumbs: bool = False  # its thumbnails are packed: every image has a tile
 
     @property
     def links_only(self) -> bool:
@@ -142,10 +144,12 @@ class JobViews(JobData):
         return [self.view(job, [], []) for job in jobs]
 
     def image_bytes(self, job_id: str, file: str) -> bytes | None:
-        """One image of a delivered job, read from its archive (for thumbnails)."""
+        """One image of a delivered job, read from its archive (or from the shard holding it)."""
         with self.sessions() as session:
             job = session.get(Job, job_id)
             key = job.archive_key if job is not None and job.status in DELIVERED else None
+        if job is not None and key and key.endswith("/") and "#" in file:
+            return self._shard_member(job, file)
         reader = self.store.open(key) if key and in_archive(file) else None
         if reader is None:
             return None
@@ -154,6 +158,51 @@ class JobViews(JobData):
                 return archive.read(file)
             except KeyError:
                 return None
+
+    def _shard_member(self, job: Job, file: str) -> bytes | None:
+        name, _, member = file.partition("#")
+        keys = {f.name: f.key for f in self.files(job.id)}
+        reader = self.store.open(keys[name]) if name in keys else None
+        if reader is None:
+            return None
+        with reader:
+            return read_member(reader, str(job.request.get("format")), member)
+
+    def thumb_page(self, job_id: str, first: int, count: int) -> ThumbPage | None:
+        """Thumbnails ``first`` to ``first + count`` of a delivered job from its packs (two
+        ranged reads a pack; a page spans one or two), or None without packs."""
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status not in DELIVERED or self.expired(job):
+                return None
+            spans: list[tuple[str | None, int]] = [(job.thumbs_key, 0)] if job.thumbs_key else []
+            if not spans and job.shards_total:
+                parts = session.scalars(
+                    select(JobPart)
+                    .where(JobPart.job_id == job_id, JobPart.kind == "shard")
+                    .order_by(JobPart.number)
+                )
+                spans = _spans([(p.thumbs_key, p.kept) for p in parts])
+            until = job.expires_at
+        if not spans or any(key is None for key, _ in spans):
+            return None
+        thumbs = self._thumbs(spans, first, count)
+        return ThumbPage(thumbs, until) if thumbs is not None else None
+
+    def _thumbs(
+        self, spans: list[tuple[str | None, int]], first: int, count: int
+    ) -> list[bytes] | None:
+        found: list[bytes] = []
+        for (key, start), (_, end) in zip(spans, [*spans[1:], (None, 1 << 62)], strict=True):
+            lo, hi = max(first, start), min(first + count, end)
+            if lo >= hi or key is None:
+                continue
+            reader = self.store.open(key)
+            if reader is None:
+                return None
+            with reader:
+                found += read_pack(reader, lo - start, hi - lo)
+        return found
 
     def resolve_link(self, token: str) -> LinkTarget:
         """What a download token points to right now."""
@@ -221,6 +270,7 @@ class JobViews(JobData):
             request=dict(job.request), events=events, images=images,
             pages_active=job.pages_active or 0, archive_bytes=job.archive_bytes,
             shards_total=job.shards_total or 0, shards_done=job.shards_done or 0,
+            thumbs=bool(job.thumbs_key or job.shards_total),
         )  # fmt: skip
 
     def _download_url(self, job: Job) -> str | None:
@@ -240,6 +290,23 @@ class OutputFile:
 
 
 SIDECARS = ("manifest.csv", "dataset.json")
+
+
+@dataclass(frozen=True, slots=True)
+class ThumbPage:
+    """A page of thumbnails and until when they may be shown (the job's expiry)."""
+
+    thumbs: list[bytes]
+    until: datetime | None
+
+
+def _spans(parts: list[tuple[str | None, int]]) -> list[tuple[str | None, int]]:
+    """Each part's thumbnail pack with the job position of its first image."""
+    spans, at = [], 0
+    for key, kept in parts:
+        spans.append((key, at))
+        at += kept
+    return spans
 
 
 def in_archive(file: str) -> bool:

@@ -36,10 +36,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         resubmit,
     )
     from imgharvest.web.assets import mount_static
+    from imgharvest.web.thumbs import ThumbCache
     from imgharvest.web.unavailable import database_error, store_error
 
     app = FastAPI(title="imgharvest", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services or build_services(settings)
+    app.state.thumbs = ThumbCache()
     app.include_router(api.router)
     app.include_router(fetchapi.router)
     app.include_router(outputs.router)

@@ -101,10 +101,18 @@ def tile(view: JobView, position: int, row: dict[str, str | int]) -> dict[str, A
     }  # fmt: skip
 
 
+def has_tile(view: JobView, row: dict[str, Any]) -> bool:
+    """Whether an image row shows as a tile (a file in the zip, or any file with packed
+    thumbnails)."""
+    file = str(row.get("file") or "")
+    return in_archive(file) or (view.thumbs and bool(file))
+
+
 def gallery(view: JobView, page: int) -> dict[str, Any]:
     """One page of tiles (``GALLERY_PAGE`` each) and the links to every page."""
-    # found links (no file) and samples inside tar shards or parquet have no tile
-    kept = [(i, row) for i, row in enumerate(view.images) if in_archive(str(row.get("file") or ""))]
+    # found links (no file) have no tile, nor samples inside tar shards or parquet unless
+    # their thumbnails were packed
+    kept = [(i, row) for i, row in enumerate(view.images) if has_tile(view, row)]
     pages = max(1, -(-len(kept) // GALLERY_PAGE))
     page = min(max(1, page), pages)
     start = (page - 1) * GALLERY_PAGE

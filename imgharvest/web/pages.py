@@ -18,9 +18,10 @@ from imgharvest.service.schemas import (
 from imgharvest.service.views import JobView
 from imgharvest.web import files, jobview, myjobs, outputs, security
 from imgharvest.web.render import FORM_KEYS, error_page, jobs_of, render
-from imgharvest.web.thumbs import thumbnail
+from imgharvest.web.thumbs import THUMB_BOX, thumbnail
 
 router = APIRouter(include_in_schema=False)
+THUMB_HEADERS = {"Cache-Control": "private, max-age=3600"}
 
 
 def form_page(
@@ -196,15 +197,18 @@ def job_live(request: Request, job_id: str) -> HTMLResponse:
 
 @router.get("/jobs/{job_id}/thumbs/{position}", response_model=None)
 def job_thumb(request: Request, job_id: str, position: int) -> Response:
-    """A gallery thumbnail, made from the image in the job's archive."""
+    """A gallery thumbnail: from the job's thumbnail packs (a page read once), else made
+    from the image in the job's archive."""
     service = jobs_of(request)
+    packed = request.app.state.thumbs.tile(service, job_id, position) if len(job_id) <= 64 else None
+    if packed is not None:
+        return Response(packed, media_type="image/jpeg", headers=THUMB_HEADERS)
     rows = service.images(job_id) if len(job_id) <= 64 else None
     row = rows[position] if rows and 0 <= position < len(rows) else None
     data = service.image_bytes(job_id, str(row["file"])) if row else None
     if data is None:
         return Response(status_code=404)
-    headers = {"Cache-Control": "private, max-age=3600"}
-    return Response(thumbnail(data), media_type="image/jpeg", headers=headers)
+    return Response(thumbnail(data, THUMB_BOX), media_type="image/jpeg", headers=THUMB_HEADERS)
 
 
 @router.get("/jobs/{job_id}/images/{position}", response_model=None)

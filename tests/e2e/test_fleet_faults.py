@@ -64,7 +64,7 @@ def test_s3_refusing_connections_for_15_s_while_jobs_finish_fails_none(
     wait_for(lambda: all(len(cluster.mails_to(f"s{i}@example.org")) == 2 for i in range(6)), 30)
     for i in range(6):
         assert cluster.mails_to(f"s{i}@example.org") == ["are being collected", "are ready"]
-    assert len(cluster.s3.object_keys()) == 6 and cluster.local_zips() == []
+    assert len(cluster.s3.archive_keys()) == 6 and cluster.local_zips() == []
     assert all(p.alive() for p in procs), cluster.logs()
     assert not [p.name for p in procs if "Traceback" in p.log.read_text(errors="replace")]
 
@@ -150,8 +150,9 @@ def test_a_takeover_resumes_a_search_job_from_what_was_kept(cluster: Cluster) ->
     assert first["kept"] >= 400 and first["kept"] == stored  # its first progress is the kept set
     assert body["kept"] == 1000 and requests < 1300  # the kept half was not fetched again
     assert any("resuming from" in e["message"] for e in body["events"])
-    key = cluster.s3.object_keys()
-    assert len(key) == 1 and "/2/" in key[0]  # only attempt 2's archive; the batches are gone
+    key = cluster.s3.archive_keys()
+    assert len(key) == 1 and "/2/" in key[0]  # only attempt 2's archive
+    assert not [k for k in cluster.s3.object_keys() if "/kept/" in k]  # the batches are gone
     got = cluster.s3.client().get_object(Bucket=cluster.s3.bucket, Key=key[0])["Body"].read()
     with zipfile.ZipFile(io.BytesIO(got)) as zf:
         images = [n for n in zf.namelist() if n.startswith("images/")]
