@@ -16,10 +16,10 @@ import argparse
 import csv
 import dataclasses
 import io
+import multiprocessing
 import os
 import statistics
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -117,19 +117,34 @@ def fetch_scenario(runs: int, count: int, tmp: Path, shared: dict[str, Any]) -> 
     return "\n".join(lines)
 
 
-class Poller(threading.Thread):
-    """An API client reading the job every 20 ms until stopped: its latencies."""
+def _poll(url: str, stop: Any, out: Any) -> None:
+    """The API client's loop (in a process of its own: no GIL shared with the page loads)."""
+    seconds = []
+    with httpx.Client(timeout=30) as client:
+        while not stop.wait(0.02):
+            started = time.perf_counter()
+            client.get(url).raise_for_status()
+            seconds.append(time.perf_counter() - started)
+    out.put(seconds)
+
+
+class Poller:
+    """An API client reading the job every 20 ms from another process until stopped."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(daemon=True)
-        self.url, self.seconds, self.stop = url, [], threading.Event()
+        spawn = multiprocessing.get_context("spawn")
+        self.stop, self.out = spawn.Event(), spawn.Queue()
+        self.proc = spawn.Process(target=_poll, args=(url, self.stop, self.out), daemon=True)
+        self.seconds: list[float] = []
 
-    def run(self) -> None:
-        with httpx.Client(timeout=30) as client:
-            while not self.stop.wait(0.02):
-                started = time.perf_counter()
-                client.get(self.url).raise_for_status()
-                self.seconds.append(time.perf_counter() - started)
+    def start(self) -> None:
+        self.proc.start()
+        time.sleep(1.0)  # its interpreter starts before the pages load
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.seconds = self.out.get(timeout=60)
+        self.proc.join(10)
 
     def summary(self) -> str:
         qs = statistics.quantiles(self.seconds, n=100)
@@ -158,8 +173,7 @@ def gallery_pages(cluster: Cluster, job_id: str, pages: range) -> str:
     limits = httpx.Limits(max_connections=BROWSER)
     with httpx.Client(timeout=60, limits=limits) as client:
         loads = [page_load(cluster.web, job_id, p, client) for p in pages]
-    poller.stop.set()
-    poller.join()
+    poller.finish()
     times = ", ".join(f"{s:.2f}" for s in loads)
     return (f"pages {pages.start}-{pages.stop - 1}: {times} s (median "
             f"{statistics.median(loads):.2f} s, max {max(loads):.2f} s); API meanwhile: "
@@ -188,8 +202,7 @@ def gallery_scenario(tmp: Path, shared: dict[str, Any]) -> str:
         idle = Poller(f"{cluster.web}/api/v1/jobs/{job_id}")
         idle.start()
         time.sleep(15)
-        idle.stop.set()
-        idle.join()
+        idle.finish()
         lines.append(f"API idle: {idle.summary()}")
         lines.append("from the thumbnail packs: " + gallery_pages(cluster, job_id, range(1, 21)))
         s3 = cluster.s3.client()

@@ -196,13 +196,20 @@ def job_live(request: Request, job_id: str) -> HTMLResponse:
 
 
 @router.get("/jobs/{job_id}/thumbs/{position}", response_model=None)
-def job_thumb(request: Request, job_id: str, position: int) -> Response:
-    """A gallery thumbnail: from the job's thumbnail packs (a page read once), else made
-    from the image in the job's archive."""
-    service = jobs_of(request)
-    packed = request.app.state.thumbs.tile(service, job_id, position) if len(job_id) <= 64 else None
+async def job_thumb(request: Request, job_id: str, position: int) -> Response:
+    """A gallery thumbnail: from the job's thumbnail packs (a page read once, then served from
+    memory on the event loop), else made from the image in the job's archive."""
+    cache = request.app.state.thumbs
+    packed = cache.peek(job_id, position) if len(job_id) <= 64 else None
+    if packed is None and len(job_id) <= 64:
+        packed = await run_in_threadpool(cache.tile, jobs_of(request), job_id, position)
     if packed is not None:
         return Response(packed, media_type="image/jpeg", headers=THUMB_HEADERS)
+    return await run_in_threadpool(_archive_thumb, request, job_id, position)
+
+
+def _archive_thumb(request: Request, job_id: str, position: int) -> Response:
+    service = jobs_of(request)
     rows = service.images(job_id) if len(job_id) <= 64 else None
     row = rows[position] if rows and 0 <= position < len(rows) else None
     data = service.image_bytes(job_id, str(row["file"])) if row else None

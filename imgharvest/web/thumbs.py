@@ -44,6 +44,13 @@ class ThumbCache:
         offset = position - key[1] * self.page
         return thumbs[offset] or None if offset < len(thumbs) else None
 
+    def peek(self, job_id: str, position: int) -> bytes | None:
+        """The tile if its page is in memory now (no read, no thread: the event loop serves
+        a cached page's tiles itself); None otherwise."""
+        thumbs = self._cached((job_id, position // self.page)) if position >= 0 else None
+        offset = position - (position // self.page) * self.page
+        return thumbs[offset] or None if thumbs and offset < len(thumbs) else None
+
     def _cached(self, key: tuple[str, int]) -> list[bytes] | None:
         with self._lock:
             found = self._kept.get(key)
