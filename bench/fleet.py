@@ -204,12 +204,12 @@ def gallery_scenario(tmp: Path, shared: dict[str, Any]) -> str:
         time.sleep(15)
         idle.finish()
         lines.append(f"API idle: {idle.summary()}")
-        lines.append("from the thumbnail packs: " + gallery_pages(cluster, job_id, range(1, 21)))
+        lines.append("from the thumbnail packs: " + gallery_pages(cluster, job_id, range(1, 41)))
         s3 = cluster.s3.client()
         for key in [k for k in cluster.s3.object_keys() if k.endswith(".thumbs")]:
             s3.delete_object(Bucket=cluster.s3.bucket, Key=key)
         lines.append("from the archive (packs removed): "
-                     + gallery_pages(cluster, job_id, range(21, 24)))  # fmt: skip
+                     + gallery_pages(cluster, job_id, range(41, 44)))  # fmt: skip
         return "\n".join(lines)
     finally:
         cluster.stop()
