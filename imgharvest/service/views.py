@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from imgharvest.dataset.partout import part_name, read_member
@@ -67,6 +68,11 @@ class JobView:
     shards_total: int = 0
     shards_done: int = 0
     thumbs: bool = False  # its thumbnails are packed: every image has a tile
+    # With a window (the job page): ``images`` are rows ``images_first`` on, of ``images_total``,
+    # and ``licence_rows`` one row per image of the whole job (for its licence summary).
+    images_first: int = 0
+    images_total: int | None = None
+    licence_rows: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def links_only(self) -> bool:
@@ -99,8 +105,11 @@ class LinkTarget:
 class JobViews(JobData):
     """Jobs as pages, the API and emails show them."""
 
-    def get(self, job_id: str, *, with_images: bool = True) -> JobView | None:
-        """The job with its latest events (and images), or None if unknown."""
+    def get(
+        self, job_id: str, *, with_images: bool = True, window: tuple[int, int] | None = None
+    ) -> JobView | None:
+        """The job with its latest events (and images: all, or only ``window``'s rows, from
+        and how many, with the counts the page needs of the rest), or None if unknown."""
         with self.sessions() as session:
             job = session.get(Job, job_id)
             if job is None:
@@ -111,9 +120,27 @@ class JobViews(JobData):
                 .order_by(JobEvent.id.desc())
                 .limit(EVENTS_SHOWN)
             ).all()
-            images = self._image_rows(session, job_id) if with_images else []
+            if window is not None:
+                extra = self._window(session, job_id, *window)
+                images = extra.pop("images")
+            else:
+                extra, images = {}, self._image_rows(session, job_id) if with_images else []
         shown = [EventView(e.at, e.level, e.message, e.worker) for e in reversed(events)]
-        return self.view(job, shown, images)
+        return dataclasses.replace(self.view(job, shown, images), **extra)
+
+    def _window(self, session: Session, job_id: str, first: int, count: int) -> dict[str, Any]:
+        """A page's rows, the total, and the licences of all (a 5,000-image job's page reads
+        100 rows, not 5,000)."""
+        mine = JobImage.job_id == job_id
+        columns = [getattr(JobImage, name) for name in MANIFEST_FIELDS]
+        page = select(*columns).where(mine).order_by(JobImage.position)
+        images = [dict(r) for r in session.execute(page.offset(first).limit(count)).mappings()]
+        total = session.scalar(select(func.count()).select_from(JobImage).where(mine)) or 0
+        tally = session.execute(select(JobImage.licence, func.count()).where(mine)
+                                .group_by(JobImage.licence)).all()  # fmt: skip
+        licence_rows = [{"licence": name} for name, n in tally for _ in range(n)]
+        return {"images": images, "images_first": first, "images_total": total,
+                "licence_rows": licence_rows}  # fmt: skip
 
     def images(self, job_id: str) -> list[dict[str, str | int]] | None:
         """Manifest fields of each kept image (or found link), or None if the job is unknown."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from imgharvest.service.jobs import JobService
 from imgharvest.service.schemas import (
     ValidationFailed,
     validate_crawl,
@@ -173,11 +174,21 @@ def again(view: JobView) -> str:
 
 def job_template(request: Request, job_id: str, name: str, page: int = 1) -> HTMLResponse:
     """``name`` rendered for the job, or the 404 page."""
-    view = jobs_of(request).get(job_id) if len(job_id) <= 64 else None
+    view = _viewed(jobs_of(request), job_id, page) if len(job_id) <= 64 else None
     if view is None:
         message = "No job has this id. Check the link, or submit a new request."
         return error_page(request, 404, "Job not found", message)
     return render(request, name, job=jobview.context(view, page))
+
+
+def _viewed(jobs: JobService, job_id: str, page: int) -> JobView | None:
+    """The job with the image rows its page shows: the gallery page's (the last one past the
+    end), or every found link of a links-only crawl."""
+    view = jobs.get(job_id, window=jobview.window(page))
+    if view is not None and view.links_only:
+        return jobs.get(job_id)
+    last = jobview.last_page(view.images_total or 0) if view is not None else page
+    return jobs.get(job_id, window=jobview.window(last)) if page > last else view
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
