@@ -3,18 +3,26 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: install run test test-fast lint typecheck check bench browser clean wheel-check vendor screenshots
 
+# `make install` (and test, lint, typecheck): the package with the development tools.
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev,s3]"
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
+
+# `make run`: only what serving needs (the dev tools come with `make test`).
+$(RUN_STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --no-compile -e .
+	touch $(RUN_STAMP)
 
 install: $(STAMP)
 
-run: install
+run: $(RUN_STAMP)
 	$(BIN)/imgharvest serve
 
 browser:

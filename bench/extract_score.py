@@ -1,16 +1,23 @@
 """Scores the page extractor against a corpus of real pages with reference answers.
 
-Usage: ``python -m bench.extract_score CORPUS_DIR [-v] [--page SUBSTRING]`` (or set
-``IMGHARVEST_REAL_PAGES`` to the corpus directory). The corpus is a directory of
+Usage: ``python -m bench.extract_score CORPUS_DIR... [-v] [--page SUBSTRING]`` (or set
+``IMGHARVEST_REAL_PAGES`` to the corpus directory). A corpus is a directory of
 ``NAME.html`` pages, each with a ``NAME.images.json`` reference answer (``page_url``;
 ``required`` / ``optional`` / ``excluded`` entries with ``url``, ``equally_large_copies``
-and ``smaller_or_other_copies``). It stays outside the repository.
+and ``smaller_or_other_copies``); pages without an answer are left out. The real pages stay
+outside the repository; the hand-built pattern pages in ``tests/unit/extract_fixtures``
+have answers of the same form and can be scored beside them (one table per directory).
 
 Per page and in total it counts: required pictures found (any copy reported), found as
 their largest copy (the ``url`` or an equally large copy), excluded URLs reported,
 excluded URLs kept as fallbacks, optional pictures reported, pictures reported more than
 once (a smaller copy reported next to another copy), reported URLs the answer does not
-list, and the extraction time per page (best of ``--repeat`` runs).
+list, bogus URLs (reported or fallback URLs that still hold a template placeholder, ``{``,
+``}``, ``%7B``, ``%7D``, or name a page, script, style sheet or other non-image file), distinct
+pictures merged (a reported picture whose URL and fallbacks hold copies of
+two or more ``required`` entries: each entry past the first counts once; ``merged_opt``
+counts the same where an ``optional`` entry is one of them), and the extraction time per
+page (best of ``--repeat`` runs).
 """
 
 from __future__ import annotations
@@ -26,12 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from imgharvest.extract.attrs import OTHER_EXTENSIONS, extension
 from imgharvest.extract.page import extract_images
 
 ENV_CORPUS = "IMGHARVEST_REAL_PAGES"
 COLUMNS = (
     "required", "found", "largest", "excluded", "excl_fallback",
-    "optional", "repeated", "unlisted", "ms",
+    "optional", "repeated", "unlisted", "bogus", "merged", "merged_opt", "ms",
 )  # fmt: skip
 
 
@@ -82,9 +90,24 @@ def score_page(html_path: Path, repeat: int) -> Score:
         best = min(best, time.perf_counter() - start)
     reported = [r.url for r in refs]
     fallbacks = [u for r in refs for u in getattr(r, "fallbacks", ())]
-    score = compare(stem, pictures(answer), reported, fallbacks)
+    pics = pictures(answer)
+    score = compare(stem, pics, reported, fallbacks)
+    groups = [{r.url, *getattr(r, "fallbacks", ())} for r in refs]
+    merges(score, pics, groups)
     score.counts["ms"] = best * 1000
     return score
+
+
+def merges(score: Score, pics: list[Picture], groups: list[set[str]]) -> None:
+    """Count reported pictures that hold copies of several distinct reference entries."""
+    for group in groups:
+        held = [p for p in pics if p.section != "excluded" and p.copies() & group]
+        required = [p for p in held if p.section == "required"]
+        score.counts["merged"] += max(0, len(required) - 1)
+        score.counts["merged_opt"] += max(0, len(held) - 1) - max(0, len(required) - 1)
+        if len(held) > 1:
+            names = sorted(sorted(p.largest)[0] for p in held)
+            score.notes.append(f"merged {len(held)} pictures: {names}")
 
 
 def compare(name: str, pics: list[Picture], reported: list[str], fallbacks: list[str]) -> Score:
@@ -111,11 +134,22 @@ def compare(name: str, pics: list[Picture], reported: list[str], fallbacks: list
             score.notes.append(f"required missing: {sorted(pic.largest)[0]}")
         elif not pic.largest & shown:
             score.notes.append(f"required not largest: {sorted(hit)[0]}")
+    for url in dict.fromkeys([*reported, *fallbacks]):
+        if bogus(url):
+            counts["bogus"] += 1
+            score.notes.append(f"bogus: {url}")
     listed = set().union(*(p.copies() for p in pics)) if pics else set()
     unlisted = [u for u in dict.fromkeys(reported) if u not in listed]
     counts["unlisted"] = len(unlisted)
     score.notes += [f"unlisted: {u}" for u in unlisted]
     return score
+
+
+def bogus(url: str) -> bool:
+    """A URL no picture can be fetched from: an unfilled template, or a non-image file."""
+    if any(mark in url.upper() for mark in ("{", "}", "%7B", "%7D")):
+        return True
+    return extension(url) in OTHER_EXTENSIONS - {"svg", "ico"}
 
 
 def table(scores: Iterable[Score]) -> str:
@@ -128,16 +162,28 @@ def table(scores: Iterable[Score]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("corpus", nargs="?", default=os.environ.get(ENV_CORPUS))
+    parser.add_argument("corpus", nargs="*", help=f"corpus directories (default ${ENV_CORPUS})")
     parser.add_argument("--page", default="", help="only pages whose name contains this")
     parser.add_argument("--repeat", type=int, default=5, help="runs per page (best time kept)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list what was missed")
     args = parser.parse_args(argv)
-    if not args.corpus:
+    corpora = args.corpus or ([os.environ[ENV_CORPUS]] if os.environ.get(ENV_CORPUS) else [])
+    if not corpora:
         parser.error(f"give the corpus directory (or set {ENV_CORPUS})")
-    pages = sorted(p for p in Path(args.corpus).glob("*.html") if args.page in p.name)
-    if not pages:
-        parser.error(f"no *.html pages in {args.corpus}")
+    for corpus in corpora:
+        pages = sorted(
+            p for p in Path(corpus).glob("*.html")
+            if args.page in p.name and p.with_name(p.name[:-5] + ".images.json").exists()
+        )  # fmt: skip
+        if not pages:
+            parser.error(f"no *.html pages with an answer in {corpus}")
+        print(f"## {Path(corpus).name}\n")
+        report(pages, args)
+    return 0
+
+
+def report(pages: list[Path], args: argparse.Namespace) -> None:
+    """The table of one corpus, its time per page and (``-v``) what was missed."""
     scores = [score_page(p, max(1, args.repeat)) for p in pages]
     total = Score("**total**")
     for s in scores:
@@ -153,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in scores:
             for note in s.notes:
                 print(f"{s.name}: {note}")
-    return 0
+    print()
 
 
 if __name__ == "__main__":

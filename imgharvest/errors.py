@@ -8,14 +8,16 @@ Only failures that end a source, a job or a request raise::
     ├── ConfigError          settings that cannot work (bad URL scheme, bad CIDR)
     ├── InputError           a request field is wrong; carries ``field``
     │   └── OutputError      the CLI's output path cannot be used (exists, not writable...)
-    ├── FetchError           a page/API request failed after its retries
+    ├── FetchError           a page/API request failed after its retries (``cause``: dns,
+    │   │                    refused, timeout or unreachable when the network said why)
     │   └── GuardError       the network guard refused an address (SSRF)
     ├── StoreUnavailable     the archive store (S3) cannot be reached or refused a write
     ├── SourceError          a source cannot go on; the job falls through to the next one
     │   ├── SourceBlocked    403/429/captcha page: the source refused us
     │   └── LayoutChanged    the answer no longer has the shape we parse
     └── JobError             a job as a whole cannot run or finish
-        └── JobCancelled     somebody cancelled the job while it ran
+        ├── JobCancelled     somebody cancelled the job while it ran
+        └── NoNetwork        every source failed for one network cause (names do not resolve…)
 """
 
 from __future__ import annotations
@@ -47,12 +49,16 @@ class OutputError(InputError):
 
 
 class FetchError(ImgHarvestError):
-    """A request failed after its retries; ``reason`` is a short machine-friendly cause."""
+    """A request failed after its retries; ``reason`` is a short machine-friendly cause, and
+    ``cause`` the network's reason when it gave one (``dns``, ``refused``, ``timeout``,
+    ``unreachable``) for ``host``."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, *, cause: str = "", host: str = "") -> None:
         super().__init__(f"{reason}: {url}")
         self.url = url
         self.reason = reason
+        self.cause = cause
+        self.host = host
 
 
 class GuardError(FetchError):
@@ -86,3 +92,12 @@ class JobError(ImgHarvestError):
 
 class JobCancelled(JobError):
     """The job was cancelled while it ran."""
+
+
+class NoNetwork(JobError):
+    """Every source failed for the same network cause; ``hosts`` are the ones tried."""
+
+    def __init__(self, message: str, cause: str, hosts: list[str]) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.hosts = hosts

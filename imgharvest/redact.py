@@ -1,8 +1,10 @@
 """Masking what must not be shown or logged: a job's query (every URL spelling) becomes
-``[query]`` in log lines, and secrets inside URLs (``http://user:pass@host``) are hidden.
+``[query]`` in log lines, URLs lose their query strings there, and secrets inside URLs
+(``http://user:pass@host``) are hidden.
 
-Event rows keep the query (they are deleted at expiry); log files are not rewritten, so
-what they get is redacted when written. Addresses are masked by ``logging_setup``.
+Event rows keep the query and whole URLs (they are deleted at expiry); log files are not
+rewritten, so what they get is redacted when written. Addresses are masked by
+``logging_setup``.
 """
 
 from __future__ import annotations
@@ -40,3 +42,25 @@ USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
 def mask_credentials(text: str) -> str:
     """``http://user:pass@host/x`` → ``http://***@host/x`` (anywhere in ``text``)."""
     return USERINFO.sub(r"\1***@", text)
+
+
+TOKEN = re.compile(r"\S+")
+HIDDEN = "[…]"
+CLOSERS = "'\")]>,;."
+
+
+def mask_query_strings(text: str) -> str:
+    """``https://host/page?token=x#top`` → ``https://host/page?[…]`` anywhere in ``text`` (a
+    page's query string or fragment may name its visitor, and log files outlive the job).
+    One pass over the words: linear whatever the text."""
+    return TOKEN.sub(_masked_url, text) if "://" in text else text
+
+
+def _masked_url(word: re.Match[str]) -> str:
+    token = word.group()
+    scheme = token.find("://")
+    cuts = [i for i in (token.find("?", scheme), token.find("#", scheme)) if i >= 0]
+    if scheme <= 0 or not cuts:
+        return token
+    closers = token[len(token.rstrip(CLOSERS)) :]
+    return token[: min(cuts) + 1] + HIDDEN + closers

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     submit_rate_per_minute: int = Field(30, ge=1)
     max_request_bytes: int = Field(1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    max_header_bytes: int = Field(64 * 1024, ge=1024)
     max_list_bytes: int = Field(64 * 1024 * 1024, ge=1024)
     max_list_items: int = Field(1_000_000, ge=1)
     trusted_proxies: CsvList = Field(default_factory=list)
@@ -91,6 +92,7 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(8 * 1024 * 1024, ge=1024)
     max_pixels: int = Field(89_478_485, ge=1)
     max_redirects: int = Field(5, ge=0)
+    probe_budget: int = Field(8, ge=0, le=1000)  # ranged header reads per page (0: none)
     retries: int = Field(3, ge=0)
     retry_max_wait: float = Field(30.0, ge=0)
     browser_path: Path = Path("/usr/bin/chromium")
@@ -118,7 +120,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Environment over ``.env`` over the TOML config file over defaults."""
+        """Environment over ``.env`` over the TOML config files over defaults."""
         file_values = config_file.ConfigFileSource(settings_cls)
         return init_settings, env_settings, dotenv_settings, file_values, file_secret_settings
 
@@ -179,10 +181,10 @@ class Settings(BaseSettings):
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Build settings from the environment and the config file (``config``, else
-    ``./imgharvest.toml`` if present), with explicit overrides; config errors are clear."""
-    path = config_file.find(config)
-    values = config_file.read(path, Settings.model_fields) if path else {}
+    """Build settings from the environment and the config files (``config``, else
+    ``./imgharvest.toml`` if present, over the user's file), with explicit overrides; config
+    errors are clear."""
+    values = config_file.values(config, Settings.model_fields)
     token = config_file.current.set(values)
     try:
         return Settings(**overrides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,32 @@ import pytest
 from imgharvest.settings import Settings
 from tests.fakeweb import FakeWeb
 
-# Fixtures of the real outside services (S3, Redis, PostgreSQL) and of a scale-out fleet.
-pytest_plugins = ["tests.services", "tests.e2e.cluster"]
+# Fixtures of the real outside services (S3, Redis, PostgreSQL), of a scale-out fleet, and the
+# check that no asyncio task exception goes unretrieved in any test.
+pytest_plugins = ["tests.services", "tests.e2e.cluster", "tests.task_check"]
+
+
+@pytest.fixture(autouse=True)
+def user_config_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """An empty XDG config folder of its own for every test: no user's config file applies
+    (processes the test starts inherit it)."""
+    home = tmp_path_factory.mktemp("xdg-config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def _imgharvest_logger_as_it_was() -> Iterator[None]:
+    """An in-process CLI run sets the ``imgharvest`` logger's level, handler and propagation
+    for its verbosity; the next test gets the logger as it was (log files see INFO again)."""
+    logger = logging.getLogger("imgharvest")
+    level, propagate, handlers = logger.level, logger.propagate, list(logger.handlers)
+    yield
+    logger.setLevel(level)
+    logger.propagate = propagate
+    logger.handlers[:] = handlers
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -49,6 +49,22 @@ def build_pages_app(settings: Settings) -> PagesApp:
     services = build_services(settings, clock=clock)
     app = create_app(settings, services)
     return PagesApp(app, services.jobs, clock, settings, services)
+
+
+@contextmanager
+def pages_app(tmp: Path, **overrides: Any) -> Iterator[PagesApp]:
+    """``build_pages_app`` on ``web_settings``, closed after (no submit limit to speak of)."""
+    app = build_pages_app(web_settings(tmp, **{"submit_rate_per_minute": 1000, **overrides}))
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def page_client(pa: PagesApp) -> httpx.AsyncClient:
+    """An in-process client of the app (app errors come back as 500s)."""
+    transport = httpx.ASGITransport(pa.app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
 def search_form(clock: ManualClock, **changes: Any) -> dict[str, str]:

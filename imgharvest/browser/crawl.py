@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from imgharvest.browser.job import BrowserJob
 from imgharvest.browser.render import Rendered, RenderedImage, render_page
 from imgharvest.browser.srcset import largest
+from imgharvest.errors import GuardError
+from imgharvest.extract.junk import placeholder_url
 from imgharvest.extract.page import ImageRef, Page, extract_page
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ class RenderedReader:
         job = await self._open()
         try:
             rendered = await job.visit(render_page, url)
-        except (Error, TimeoutError) as exc:
+        except (Error, TimeoutError, GuardError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.events("warning", f"pages: {url} could not be rendered ({first[:200]})")
             return None
@@ -57,9 +59,12 @@ class RenderedReader:
 
 
 def to_page(rendered: Rendered) -> Page:
-    """The static extractor's answer on the rendered DOM, plus what only the browser knew."""
+    """The static extractor's answer on the rendered DOM, plus what only the browser knew (a
+    copy the static answer already names, such as the ``<picture>`` source a narrow window
+    chose, is that picture's, not another one)."""
     static = extract_page(rendered.html, rendered.url)
-    found = rendered_refs(rendered)
+    known = {url for ref in static.images for url in (ref.url, *ref.fallbacks)}
+    found = [r for r in rendered_refs(rendered) if r.url not in known]
     found += static.images
     return Page(
         url=rendered.url,
@@ -92,7 +97,7 @@ def _img_refs(img: RenderedImage) -> list[ImageRef]:
 
 
 def _usable(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
+    return url.startswith(("http://", "https://")) and not placeholder_url(url)
 
 
 def _unique(refs: list[ImageRef]) -> list[ImageRef]:

@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import importlib.util
 import os
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -40,8 +41,15 @@ FLAGS = (
     "--dns-prefetch-disable",
     # Every request is intercepted and fetched through the guard; should anything escape
     # interception (a preconnect, a prefetch), Chromium itself can resolve no name and
-    # reach no address.
+    # reach no address: its only proxy is a local port where nothing listens, loopback
+    # included (otherwise exempt from proxies).
     "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-bypass-list=<-loopback>",
+    # WebRTC is not HTTP and passes no interception: no UDP at all, and TCP only through
+    # that proxy (so nowhere); nor may a page read the machine's addresses.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--enforce-webrtc-ip-permission-check",
 )
 LAUNCH_TIMEOUT_MS = 30_000
 EXTRA_HINT = "install the 'browser' extra (pip install 'imgharvest[browser]')"
@@ -75,6 +83,7 @@ class BrowserHost:
         self._browser: Browser | None = None
         self._starting: asyncio.Lock | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._dead: socket.socket | None = None
         self.launches = 0
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
@@ -117,10 +126,18 @@ class BrowserHost:
         self.launches += 1
         return await self._playwright.chromium.launch(
             executable_path=str(settings.browser_path),
-            args=list(FLAGS),
+            args=[*FLAGS, f"--proxy-server=http://127.0.0.1:{self._dead_port()}"],
             headless=True,
             timeout=LAUNCH_TIMEOUT_MS,
         )
+
+    def _dead_port(self) -> int:
+        """A loopback port held (bound, never listening) while the host lives: whatever
+        connects to it is refused, and nobody else can take it."""
+        if self._dead is None:
+            self._dead = socket.socket()
+            self._dead.bind(("127.0.0.1", 0))
+        return int(self._dead.getsockname()[1])
 
     async def _close(self) -> None:
         if self._browser is not None:
@@ -129,6 +146,9 @@ class BrowserHost:
         if self._playwright is not None:
             await self._playwright.stop()
             self._playwright = None
+        if self._dead is not None:
+            self._dead.close()
+            self._dead = None
 
     def close(self) -> None:
         """Close the browser and stop its thread (at exit, or in tests)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +22,28 @@ VIEWPORT = {"width": 1366, "height": 900}
 PAGE_BUDGET_SECONDS = 90.0
 # Starting the browser and opening or closing a context.
 CONTEXT_SECONDS = 60.0
+# In every frame before the page's own script, beside the launch flags (``host.FLAGS``): the
+# page finds no WebRTC, as in a browser built without it; ``window.open`` opens nothing, and
+# a click (only ever the page's own: nobody clicks in a render) opens no new window. Windows
+# opened otherwise (a form sent to ``_blank``) are closed at once.
+NO_WEBRTC_NO_POPUPS = """
+(() => {
+  const gone = ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel",
+                "RTCIceCandidate", "RTCSessionDescription", "RTCRtpSender", "RTCRtpReceiver"];
+  const fix = (name, value) => {
+    try {
+      Object.defineProperty(window, name, {value, writable: false, configurable: false});
+    } catch (e) {}
+  };
+  for (const name of gone) fix(name, undefined);
+  fix("open", () => null);
+  const here = ["", "_self", "_top", "_parent"];
+  window.addEventListener("click", (event) => {
+    const link = event.target instanceof Element && event.target.closest("a[target], area[target]");
+    if (link && !here.includes(link.target.toLowerCase())) event.preventDefault();
+  }, true);
+})();
+"""
 
 
 class BrowserJob:
@@ -67,6 +90,7 @@ class BrowserJob:
         timeout_ms = self.settings.total_timeout * 1000
         context.set_default_timeout(timeout_ms)
         context.set_default_navigation_timeout(timeout_ms)
+        await context.add_init_script(NO_WEBRTC_NO_POPUPS)
         await context.route("**/*", self.transport.handle)
         await context.route_web_socket("**/*", _refuse_socket)
         self._context = context
@@ -82,10 +106,19 @@ class BrowserJob:
             raise RuntimeError("BrowserJob used outside 'async with'")
         async with self.host.slots(self.settings):
             page: Page = await self._context.new_page()
+            page.on("popup", _close)
             try:
                 return await asyncio.wait_for(fn(page, self.transport, *args), PAGE_BUDGET_SECONDS)
             finally:
                 await page.close()
+
+
+async def _close(popup: Page) -> None:
+    """A window the page opened itself is not read: closed at once."""
+    from playwright.async_api import Error
+
+    with contextlib.suppress(Error):
+        await popup.close()
 
 
 async def _refuse_socket(socket: WebSocketRoute) -> None:

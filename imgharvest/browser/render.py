@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from imgharvest.errors import GuardError
+
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
@@ -18,6 +20,7 @@ QUIET_SECONDS = 0.3
 FIRST_QUIET_SECONDS = 0.1
 QUIET_BOUND_SECONDS = 5.0
 MAX_ELEMENTS = 20_000
+WEB_SCHEMES = ("http://", "https://")
 
 # One round trip for the whole scroll: step a screen at a time; after each step wait for
 # two rendered frames (intersection observers run in a frame: a page scrolled past faster
@@ -91,11 +94,21 @@ class Rendered:
     settled: bool = True
 
 
+def web_only(url: str) -> str:
+    """``url``, if the browser may show it at the top level: http(s), fetched through the guard
+    (never one of its own pages: ``chrome://``, ``devtools://``, ``view-source:`` …)."""
+    if not url.lower().startswith(WEB_SCHEMES):
+        raise GuardError(url[:200], "not an http(s) page")
+    return url
+
+
 async def load(page: Page, transport: GuardedTransport, url: str) -> int | None:
     """Navigate to ``url`` (every request through the guard); the final document's status."""
-    response = await page.goto(url, wait_until="domcontentloaded")
+    response = await page.goto(web_only(url), wait_until="domcontentloaded")
     status = response.status if response is not None else None
-    return await follow_moves(page, transport, status)
+    status = await follow_moves(page, transport, status)
+    web_only(page.url)
+    return status
 
 
 async def follow_moves(page: Page, transport: GuardedTransport, status: int | None) -> int | None:
@@ -104,7 +117,7 @@ async def follow_moves(page: Page, transport: GuardedTransport, status: int | No
         target = transport.moved.pop(page.url, None)
         if target is None:
             return status
-        response = await page.goto(target, wait_until="domcontentloaded")
+        response = await page.goto(web_only(target), wait_until="domcontentloaded")
         status = response.status if response is not None else None
     raise TimeoutError(f"too many redirects from {page.url}")
 
@@ -122,7 +135,7 @@ async def render_page(page: Page, transport: GuardedTransport, url: str) -> Rend
     settled = await transport.quiet(QUIET_SECONDS, QUIET_BOUND_SECONDS)
     found: dict[str, Any] = await page.evaluate(COLLECT_JS, MAX_ELEMENTS)
     return Rendered(
-        url=page.url,
+        url=web_only(page.url),  # the page may have navigated itself meanwhile
         status=status,
         title=await page.title(),
         html=await page.content(),

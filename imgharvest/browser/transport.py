@@ -91,8 +91,10 @@ class GuardedTransport:
 
     async def handle(self, route: Route) -> None:
         """The route handler: refuse, fetch or block one request, never let Chromium connect."""
+        from playwright.async_api import Error
+
         request = route.request
-        if request.resource_type in self.blocked:
+        if request.resource_type in self.blocked or _popup(request):
             await _abort(route, "blockedbyclient")
             return
         self.inflight += 1
@@ -103,7 +105,8 @@ class GuardedTransport:
             self.events("warning", f"browser: refused {exc.url[:200]} ({exc.reason})")
             await _abort(route, "blockedbyclient")
             return
-        except (FetchError, aiohttp.ClientError, TimeoutError, ValueError):
+        except (FetchError, aiohttp.ClientError, TimeoutError, ValueError, Error):
+            # Error: the request's page or frame went away meanwhile.
             await _abort(route, "failed")
             return
         finally:
@@ -175,6 +178,19 @@ class GuardedTransport:
                 return True
             await asyncio.sleep(min(idle, 0.05))
         return False
+
+
+def _popup(request: Request) -> bool:
+    """Whether this is the first navigation of a window the page opened itself (its frame does
+    not exist yet): popups are not read, and are closed (``BrowserJob``)."""
+    from playwright.async_api import Error
+
+    if not request.is_navigation_request():
+        return False
+    try:
+        return request.frame is None
+    except Error:
+        return True
 
 
 def _with_cookies(answer: Answer, cookies: list[str]) -> Answer:

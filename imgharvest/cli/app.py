@@ -1,7 +1,8 @@
 """The ``imgharvest`` command line: thin commands that parse, call the engine, and report.
 
-Shared options live in ``options``, output checks in ``output``, running a harvest
-in ``harvest``, the ``--json`` summary in ``jsonout``, tables in ``report``.
+Shared options live in ``options``, help texts in ``helptext``; what ``get`` does is
+``imgharvest.oneshot`` (the Python API's code path too); what is said at the end is
+``outcome`` and ``dataset``, the ``--json`` object ``jsonout``, tables ``report``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import sys
 import time
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,55 +18,50 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from imgharvest.cli import dataset as dscommand
 from imgharvest.cli import exit as cli_exit
+from imgharvest.cli import helptext as say
 from imgharvest.cli import jsonout as cli_json
 from imgharvest.cli import options as cli_options
 from imgharvest.cli import urlinput
-from imgharvest.cli.harvest import (
+from imgharvest.cli.exit import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SHORT,
-    Job,
-    RunArgs,
-    run_to,
 )
-from imgharvest.cli.options import Config, Quiet, Verbose, Version
-from imgharvest.cli.output import plan
-from imgharvest.cli.report import print_links
+from imgharvest.cli.helptext import Command, Group, examples
+from imgharvest.cli.options import Config, Quiet, Verbose, Version, command_line
+from imgharvest.cli.outcome import finish
+from imgharvest.cli.report import print_links, progress_bar
 from imgharvest.cli.service import register as register_service_commands
 from imgharvest.cli.sources import register as register_sources_command
-from imgharvest.dataset import help as dshelp
-from imgharvest.dataset import options as dsopts
 from imgharvest.errors import ConfigError, ImgHarvestError, InputError
 from imgharvest.events import EventList
-from imgharvest.naming import file_stem
+from imgharvest.oneshot.get import DEFAULT_COUNT, GetOptions, execute, prepare, wanted
+from imgharvest.oneshot.output import plan
+from imgharvest.oneshot.runner import Job, RunArgs, run_to
+from imgharvest.pipeline.listing import listed
 from imgharvest.pipeline.loop import run_async
-from imgharvest.pipeline.records import Filters
 from imgharvest.pipeline.result import HarvestResult
-from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
-from imgharvest.pipeline.verify import normalise_formats, supported_formats
+from imgharvest.pipeline.run import crawl, harvest_links
 from imgharvest.settings import Settings
 from imgharvest.sources.base import Candidate, SourceOptions
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_SHORT", "app"]
 
-app = typer.Typer(help="Harvest N verified, full-size, de-duplicated images.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, cls=Group, epilog=examples("imgharvest"))
 err = Console(stderr=True)
 
-Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
-Resume = Annotated[
-    bool, typer.Option("--resume", help="Continue an existing folder output, skipping its images.")
-]
+Overwrite = Annotated[bool, typer.Option("--overwrite", help=say.OVERWRITE)]
+Resume = Annotated[bool, typer.Option("--resume", help=say.RESUME)]
 Timeout = Annotated[
-    float | None,
-    typer.Option("--timeout", min=0.1, help="Stop after SECONDS, keeping what was found."),
+    float | None, typer.Option("--timeout", min=0.1, metavar="SECONDS", help=say.TIMEOUT)
 ]
-Json = Annotated[
-    bool, typer.Option("--json", help="One JSON summary on stdout (progress stays on stderr).")
-]
+Json = Annotated[bool, typer.Option("--json", help=say.JSON)]
+Out = Annotated[str | None, typer.Option("-o", "--out", metavar="PATH", help=say.OUT)]
+MinWidth = Annotated[int, typer.Option(metavar="PX", help="Minimum width in pixels (0: any).")]
+MinHeight = Annotated[int, typer.Option(metavar="PX", help="Minimum height in pixels (0: any).")]
 
 
 @app.callback()
@@ -76,112 +71,120 @@ def root(
     quiet: Quiet = False,
     verbose: Verbose = 0,
 ) -> None:
-    """Harvest N verified, full-size, de-duplicated images.
+    """Harvest N verified, full-size, de-duplicated images: from the command line (no server
+    needed), or as a service with a web form and a REST API.
 
-    Settings come from IMGHARVEST_* environment variables, then the TOML config file
-    (--config, or ./imgharvest.toml), then defaults.
+    Settings come from IMGHARVEST_* environment variables, then .env, then a TOML file
+    (--config FILE, else ./imgharvest.toml), then the user's file
+    ($XDG_CONFIG_HOME/imgharvest/config.toml, else ~/.config/imgharvest/config.toml), then
+    the defaults.
     """
     cli_options.reset(config, quiet, verbose)
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples("get"))
 def get(
-    query: Annotated[str | None, typer.Argument(help="What to search for.")] = None,
-    n: Annotated[int, typer.Option("-n", "--count", help="How many images.")] = 20,
-    sources: Annotated[str, typer.Option("-s", "--sources", help="Comma list.")] = "",
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="out.zip or a DIR.")] = None,
-    min_width: Annotated[int, typer.Option(help="Minimum width in pixels.")] = 0,
-    min_height: Annotated[int, typer.Option(help="Minimum height in pixels.")] = 0,
-    formats: Annotated[str, typer.Option(help="Allowed formats, e.g. jpeg,png.")] = "",
+    query: Annotated[
+        str | None, typer.Argument(metavar="QUERY", help="What to search for.")
+    ] = None,
+    n: Annotated[int, typer.Option("-n", "--count", metavar="N", help=say.COUNT)] = DEFAULT_COUNT,
+    sources: Annotated[str, typer.Option("-s", "--sources", metavar="LIST", help=say.SOURCES)] = "",
+    out: Out = None,
+    min_width: MinWidth = 0,
+    min_height: MinHeight = 0,
+    formats: Annotated[str, typer.Option(metavar="LIST", help=say.FORMATS_FILTER)] = "",
     overwrite: Overwrite = False,
     resume: Resume = False,
     timeout: Timeout = None,
     as_json: Json = False,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
-    queries: Annotated[Path | None, typer.Option("-Q", "--queries", help=dshelp.QUERIES)] = None,
-    fmt: Annotated[str, typer.Option("--format", help=dshelp.FORMAT)] = "",
-    shard_size: Annotated[int, typer.Option(help=dshelp.SHARD_SIZE)] = 1000,
-    max_side: Annotated[int, typer.Option(help=dshelp.MAX_SIDE)] = 0,
-    min_side: Annotated[int, typer.Option(help=dshelp.MIN_SIDE)] = 0,
-    max_aspect: Annotated[float, typer.Option(help=dshelp.MAX_ASPECT)] = 0.0,
-    convert: Annotated[str, typer.Option(help=dshelp.CONVERT)] = "",
-    quality: Annotated[int, typer.Option(help=dshelp.QUALITY)] = 90,
-    animated: Annotated[str, typer.Option(help=dshelp.ANIMATED)] = "keep",
-    licence: Annotated[str, typer.Option("--licence", "--license", help=dshelp.LICENCE)] = "any",
-    split: Annotated[str, typer.Option(help=dshelp.SPLIT)] = "",
+    queries: Annotated[
+        Path | None, typer.Option("-Q", "--queries", metavar="FILE", help=say.QUERIES)
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help=say.FORMAT)] = "",
+    shard_size: Annotated[int, typer.Option(metavar="N", help=say.SHARD_SIZE)] = 1000,
+    max_side: Annotated[int, typer.Option(metavar="PX", help=say.MAX_SIDE)] = 0,
+    min_side: Annotated[int, typer.Option(metavar="PX", help=say.MIN_SIDE)] = 0,
+    max_aspect: Annotated[float, typer.Option(metavar="RATIO", help=say.MAX_ASPECT)] = 0.0,
+    convert: Annotated[str, typer.Option(metavar="FORMAT", help=say.CONVERT)] = "",
+    quality: Annotated[int, typer.Option(metavar="1-100", help=say.QUALITY)] = 90,
+    animated: Annotated[str, typer.Option(metavar="HOW", help=say.ANIMATED_HELP)] = "keep",
+    licence: Annotated[
+        str, typer.Option("--licence", "--license", metavar="WHICH", help=say.LICENCE)
+    ] = "any",
+    split: Annotated[str, typer.Option(metavar="PERCENTS", help=say.SPLIT)] = "",
 ) -> None:
-    """Harvest N images of QUERY (or of each query in -Q FILE) into a zip, a directory or a
+    """Harvest N images of QUERY (or of each query in -Q FILE) into a zip, a folder or a
     training dataset (no server needed)."""
-    with _guarded() as settings:
-        dataset = dsopts.build_spec(
-            format=fmt or dsopts.format_for(out), shard_size=shard_size, max_side=max_side,
-            min_side=min_side, max_aspect=max_aspect, convert=convert, quality=quality,
-            animated=animated, licence=licence, split=split,
-        )  # fmt: skip
-        base = HarvestSpec(
-            query=query or "",
-            count=_check_count(n, settings),
-            sources=_split(sources),
-            filters=_filters(min_width, min_height, formats),
-        )
-        if dscommand.wanted(queries, fmt, dataset):
-            dscommand.refuse(resume=resume, as_json=as_json, timeout=timeout)
-            request = dscommand.GetRequest(query, queries, base, out, overwrite)
-            built = dscommand.run_get(request, dataset, settings)
-            raise typer.Exit(EXIT_SHORT if built.short else EXIT_OK)
-        spec = replace(base, query=_require_text("query", query or ""))
-        dest = out or Path(f"{file_stem(spec.query)}.zip")
-        output = plan(dest, overwrite=overwrite, resume=resume)
-        job = Job(output, spec.query, spec.count, as_json, timeout)
-
-        def run(a: RunArgs) -> Awaitable[HarvestResult]:
-            one = replace(spec, count=a.count)  # a resumed run asks only for what is missing
-            return harvest(one, settings, a.workdir, events=a.events, progress=a.progress,
-                           seed=a.seed, on_stop=a.on_stop)  # fmt: skip
-
-        raise typer.Exit(run_to(job, run))
+    with _guarded(as_json, wanted=max(n, 0)) as settings:
+        prepared = prepare(GetOptions(
+            query=query, count=n, output=out, sources=sources, min_width=min_width,
+            min_height=min_height, formats=formats, overwrite=overwrite, resume=resume,
+            timeout=timeout, queries=queries, format=fmt, shard_size=shard_size,
+            max_side=max_side, min_side=min_side, max_aspect=max_aspect, convert=convert,
+            quality=quality, animated=animated, licence=licence, split=split,
+            command=command_line(),
+        ))  # fmt: skip
+        with progress_bar(wanted(prepared)) as bar:
+            finished = execute(prepared, settings, bar.update)
+        raise typer.Exit(finish(finished, as_json))
 
 
-@app.command("crawl")
+@app.command("crawl", cls=Command, epilog=examples("crawl"))
 def crawl_cmd(
-    targets: Annotated[list[str], typer.Argument(help="Page URLs, files of URLs, or - (stdin).")],
-    depth: Annotated[int, typer.Option(help="Follow same-site links this deep.")] = 0,
-    max_pages: Annotated[int, typer.Option(help="Stop after this many pages.")] = 50,
+    targets: Annotated[
+        list[str],
+        typer.Argument(metavar="URL|FILE|-", help="Page URLs, files of URLs, or - (stdin)."),
+    ],
+    depth: Annotated[int, typer.Option(metavar="N", help="Follow same-site links this deep.")] = 0,
+    max_pages: Annotated[int, typer.Option(metavar="N", help="Stop after this many pages.")] = 50,
     download: Annotated[bool, typer.Option(help="Also download the images.")] = False,
     show_links: Annotated[
         bool, typer.Option("--print-links", help="With --download: also print the links.")
     ] = False,
-    n: Annotated[int, typer.Option("-n", "--count", help="With --download: at most N.")] = 0,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="With --download.")] = None,
+    n: Annotated[
+        int, typer.Option("-n", "--count", metavar="N", help="With --download: at most N (0: all).")
+    ] = 0,
+    out: Annotated[
+        str | None,
+        typer.Option("-o", "--out", metavar="PATH", help="With --download. Default: images.zip."),
+    ] = None,
     render: Annotated[bool, typer.Option(help="Load each page in Chromium first.")] = False,
     overwrite: Overwrite = False,
     as_json: Json = False,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
 ) -> None:
-    """List every image link on the given pages; with --download, fetch them too."""
-    with _guarded() as settings:
+    """List every image link on the given pages (a picture's other copies after it, each with
+    a tab and the picture's URL); with --download, fetch one copy of each picture."""
+    with _guarded(as_json) as settings:
         urls = _read_targets(targets)
-        output = plan(out or Path("images.zip"), overwrite=overwrite) if download else None
+        output = plan(out or "images.zip", overwrite=overwrite) if download else None
         options = SourceOptions(depth=max(0, depth), max_pages=max(1, max_pages), render=render)
         started = time.monotonic()
         links = run_async(crawl(urls, settings, events=EventList(), options=options))
         if as_json and output is None:
-            cli_json.emit(cli_json.links(links, time.monotonic() - started))
+            cli_json.emit(cli_json.links(listed(links, set()), time.monotonic() - started))
         elif not as_json and (show_links or output is None):
-            print_links(links)
+            print_links(listed(links, set()))
         if output is not None:
-            job = Job(output, "images", n or len(links), as_json)
-            raise typer.Exit(_download(links, job, settings))
+            wanted = min(n, len(links)) if n > 0 else len(links)  # -n is "at most N"
+            job = Job(output, "images", wanted, command_line())
+            raise typer.Exit(_download(links, job, settings, as_json))
 
 
-@app.command("fetch")
+@app.command("fetch", cls=Command, epilog=examples("fetch"))
 def fetch_cmd(
     targets: Annotated[
-        list[str], typer.Argument(help="Image URLs, files of URLs (one a line), or - (stdin).")
+        list[str],
+        typer.Argument(
+            metavar="URL|FILE|-", help="Image URLs, files of URLs (one a line), or - (stdin)."
+        ),
     ],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Directory or .zip.")] = Path("images"),
+    out: Annotated[
+        str, typer.Option("-o", "--out", metavar="PATH", help="A folder or a .zip.")
+    ] = "images",
     overwrite: Overwrite = False,
     resume: Resume = False,
     timeout: Timeout = None,
@@ -190,78 +193,57 @@ def fetch_cmd(
     _verbose: Verbose = 0,
 ) -> None:
     """Download image URLs: verified, de-duplicated, with a manifest."""
-    with _guarded() as settings:
+    with _guarded(as_json) as settings:
         links = urlinput.read_targets(targets)
         output = plan(out, overwrite=overwrite, resume=resume)
-        job = Job(output, "images", len(links), as_json, timeout)
-        raise typer.Exit(_download(links, job, settings))
+        job = Job(output, "images", len(links), command_line(), timeout)
+        raise typer.Exit(_download(links, job, settings, as_json))
 
 
-def _download(links: list[Candidate], job: Job, settings: Settings) -> int:
+def _download(links: list[Candidate], job: Job, settings: Settings, as_json: bool) -> int:
     if not links:
-        err.print("[yellow]no image links to download[/]")
+        err.print("[yellow]no image links to download: nothing written[/]")
+        if as_json:
+            cli_json.emit(cli_json.summary(None, None, 0.0, status="short"))
         return EXIT_SHORT
 
     def run(a: RunArgs) -> Awaitable[HarvestResult]:
         return harvest_links(links, a.count, settings, a.workdir, events=a.events,
                              progress=a.progress, seed=a.seed, on_stop=a.on_stop)  # fmt: skip
 
-    return run_to(job, run)
+    with progress_bar(job.wanted - job.earlier) as bar:
+        finished = run_to(job, run, bar.update)
+    return finish(finished, as_json)
 
 
 @contextmanager
-def _guarded() -> Iterator[Settings]:
-    """Settings for a command; turns bad input, job failures and Ctrl-C into clear exits."""
-    cli_options.show_cli_logs()
+def _guarded(as_json: bool = False, wanted: int = 0) -> Iterator[Settings]:
+    """Settings for a command; turns bad input, job failures and Ctrl-C into one line and an
+    exit code (with ``--json``, the one object says it too)."""
     cli_options.state.ends_fast = True  # every exit below comes after the output is closed
     try:
-        yield cli_options.settings()
+        with cli_options.cli_logs():
+            yield cli_options.settings()
     except (InputError, ConfigError) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _fail("error", str(exc), "invalid", as_json, wanted)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ImgHarvestError as exc:  # JobError and the rest
-        err.print(f"[red]failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _fail("failed", str(exc), "failed", as_json, wanted)
         raise typer.Exit(EXIT_FAILED) from None
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        why = escape(f"{where}{exc.strerror or exc}")
-        err.print(f"[red]error:[/] {why}", highlight=False, soft_wrap=True)
+        _fail("error", f"{where}{exc.strerror or exc}", "invalid", as_json, wanted)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
+        if as_json:
+            cli_json.emit(cli_json.failure("interrupted", "interrupted", wanted))
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _check_count(n: int, settings: Settings) -> int:
-    if n < 1:
-        raise InputError("count", "must be greater than 0")
-    if n > settings.max_images:
-        raise InputError("count", f"cannot be greater than {settings.max_images}")
-    return n
-
-
-def _require_text(field: str, value: str) -> str:
-    if not value.strip():
-        raise InputError(field, "is required")
-    return value.strip()
-
-
-def _split(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in text.split(",") if s.strip())
-
-
-def _filters(min_width: int, min_height: int, formats: str) -> Filters:
-    if min_width < 0 or min_height < 0:
-        raise InputError("min-width/min-height", "must not be negative")
-    return Filters(min_width, min_height, _check_formats(_split(formats)))
-
-
-def _check_formats(names: tuple[str, ...]) -> frozenset[str]:
-    wanted, known = normalise_formats(set(names)), supported_formats()
-    unknown = sorted(wanted - known)
-    if unknown:
-        choices = ", ".join(sorted(f.lower() for f in known))
-        raise InputError("formats", f"unknown format {', '.join(unknown)} (choose from {choices})")
-    return wanted
+def _fail(label: str, message: str, status: str, as_json: bool, wanted: int) -> None:
+    err.print(f"[red]{label}:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    if as_json:
+        cli_json.emit(cli_json.failure(status, message, wanted))
 
 
 def _read_targets(targets: list[str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""How the ``imgharvest`` script ends after a harvest command: without interpreter teardown.
+"""How the ``imgharvest`` script ends: its exit codes, and after a harvest command, without
+interpreter teardown.
 
 A harvest command has written and closed its output (files, manifest, ``dataset.json``, the
 zip) before it raises its exit code. What normal interpreter shutdown still does then is
@@ -17,6 +18,10 @@ import os
 import sys
 
 from imgharvest.cli.options import state
+
+# The exit codes the README's table lists.
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_SHORT = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def leave(exc: SystemExit) -> None:

@@ -1,4 +1,5 @@
-"""Logging of the service: stderr and an optional file, the job id on each line, emails masked."""
+"""Logging of the service: stderr and an optional file, the job id on each line, emails and
+URL query strings masked."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from imgharvest.redact import mask_credentials
+from imgharvest.redact import mask_credentials, mask_query_strings
 
 EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s [job %(job_id)s] %(message)s"
@@ -18,16 +19,24 @@ def mask_emails(text: str) -> str:
     return EMAIL.sub(r"\1***@\2", text)
 
 
+def masked(text: str) -> str:
+    """``text`` without addresses, URL credentials and URL query strings."""
+    return mask_query_strings(mask_credentials(mask_emails(text)))
+
+
 class JobContext(logging.Filter):
-    """Gives every record a ``job_id`` (``-`` when none); masks addresses and URL credentials."""
+    """Gives every record a ``job_id`` (``-`` when none); masks addresses, URL credentials and
+    URL query strings, in the message and in the traceback of an exception."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "job_id"):
             record.job_id = "-"
         message = record.getMessage()
-        masked = mask_credentials(mask_emails(message))
-        if masked != message:
-            record.msg, record.args = masked, None
+        if (text := masked(message)) != message:
+            record.msg, record.args = text, None
+        if record.exc_info and not record.exc_text:
+            # Formatted here so that the handlers' formatters print the masked text.
+            record.exc_text = masked(logging.Formatter().formatException(record.exc_info))
         return True
 
 

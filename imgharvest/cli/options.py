@@ -4,7 +4,10 @@ settings built from them (environment over config file over defaults)."""
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +25,7 @@ class CliState:
     config: Path | None = None
     verbosity: int = 0  # -1 quiet, 0 normal, 1 and more verbose
     ends_fast: bool = False  # a harvest command ran: the script may skip teardown (cli_exit)
+    json_sent: bool = False  # the one ``--json`` object of this invocation is out
 
     @property
     def quiet(self) -> bool:
@@ -36,13 +40,18 @@ def reset(config: Path | None, quiet: bool, verbose: int) -> None:
     """Start an invocation afresh from the options given before the command's name (the
     CLI may be invoked many times in one process); the command's own options come after."""
     state.config, state.verbosity = config, -1 if quiet else (verbose or 0)
-    state.ends_fast = False
+    state.ends_fast = state.json_sent = False
 
 
 def settings(**overrides: Any) -> Settings:
     """Settings for a command: explicit ``overrides``, ``IMGHARVEST_*`` variables, then the
     config file, then defaults."""
     return load_settings(state.config, **overrides)
+
+
+def command_line() -> str:
+    """The command line as typed, its quoting kept (it goes into ``dataset.json``)."""
+    return shlex.join(["imgharvest", *sys.argv[1:]])
 
 
 def log_level() -> int:
@@ -64,15 +73,21 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def show_cli_logs() -> None:
-    """Job events and logs on stderr, as much as the verbosity asks for."""
+@contextmanager
+def cli_logs() -> Iterator[None]:
+    """Job events and logs on stderr, as much as the verbosity asks for, while a command runs;
+    the logger is as it was afterwards (the CLI may run in a process that logs elsewhere)."""
     logger = logging.getLogger("imgharvest")
+    saved = logger.level, logger.propagate, list(logger.handlers)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     logger.setLevel(log_level())
-    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
+    logger.handlers, logger.propagate = [handler], False
+    try:
+        yield
+    finally:
+        logger.setLevel(saved[0])
+        logger.propagate, logger.handlers = saved[1], saved[2]
 
 
 def _set_quiet(value: bool) -> bool:
@@ -113,7 +128,8 @@ Config = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="TOML file of settings (default: ./imgharvest.toml if present).",
+        metavar="FILE",
+        help="A TOML file of settings. Default: ./imgharvest.toml if present.",
         envvar="IMGHARVEST_CONFIG",
     ),
 ]

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from imgharvest.cli import options as cli_options
+from imgharvest.cli.helptext import Command, Group, examples
+from imgharvest.cli.listen import open_listener
 from imgharvest.cli.logging_setup import setup_logging
 from imgharvest.cli.options import Quiet, Verbose
 from imgharvest.cli.startup import where_lines
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from imgharvest.service.services import Services
 
 __all__ = ["register"]
+
+_STATUSES = "scheduled, running, done, short, failed, cancelled, expired"
 
 # The service stack (SQLAlchemy, Huey, the web app) is imported inside each command,
 # so one-shot commands such as ``get`` and ``fetch`` start without paying for it.
@@ -73,6 +77,19 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
 
 
+def _existing_database() -> Settings:
+    """Settings of a ``jobs`` command, whose database must already exist."""
+    from imgharvest.cli import served
+
+    settings = _settings()
+    try:
+        served.require_database(settings)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    return settings
+
+
 def _refuse_damaged(settings: Settings, exc: Exception) -> None:
     """A damaged database at start: one line naming the file and the fix, exit 1."""
     from imgharvest.store import faults
@@ -109,7 +126,8 @@ def _listen(host: str | None, port: int | None) -> dict[str, object]:
 
 def serve(
     web_only: Annotated[
-        bool, typer.Option("--web-only", help="Web app and API only; `worker`s run the jobs.")
+        bool,
+        typer.Option("--web-only", help="Web app and API only; worker processes run the jobs."),
     ] = False,
     in_process: Annotated[
         bool,
@@ -117,8 +135,16 @@ def serve(
             "--in-process", help="Run the job workers as threads of this process (no child)."
         ),
     ] = False,
-    host: Annotated[str | None, typer.Option(help="Bind address, e.g. 0.0.0.0 (HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (PORT, or $PORT).")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS", help="Bind address, e.g. 0.0.0.0. Default: HOST (127.0.0.1)."
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(metavar="PORT", help="Port. Default: PORT (8000), or $PORT when set."),
+    ] = None,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
 ) -> None:
@@ -127,20 +153,27 @@ def serve(
     import uvicorn
 
     from imgharvest.web.app import create_app
+    from imgharvest.web.headlimit import head_limited
 
     settings = _settings(**_listen(host, port))
+    listener = open_listener(settings.host, settings.port)  # a busy port stops nothing started
     runs_jobs = not web_only and settings.workers > 0
     services = _start(settings, runs_jobs and in_process)
+    from imgharvest.cli import served
+
+    served.remember(settings)
     parts, what = _serve_parts(services, runs_jobs, in_process)
     parts.start()
     if isinstance(parts, _WebWithChild):
         what += f" (pid {parts.child.pid})"
     log.info("serving on %s:%d with %s", settings.host, settings.port, what)
     try:
-        uvicorn.run(
+        config = uvicorn.Config(
             create_app(settings, services), host=settings.host, port=settings.port,
             log_config=None, access_log=False, proxy_headers=False,
+            http=head_limited(settings.max_header_bytes),
         )  # fmt: skip
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         # Unfinished runs are picked up elsewhere or at the next start (their heartbeat stops).
         parts.stop()
@@ -189,7 +222,7 @@ def worker(
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
 ) -> None:
-    """Run jobs, the scheduler, mail and housekeeping (WORKERS threads), next to ``serve``."""
+    """Run jobs, the scheduler, mail and housekeeping (WORKERS threads), next to serve."""
     from imgharvest.service.runtime import Runtime
 
     if parent_pid is not None:  # started by ``serve``: it ends with its parent
@@ -207,18 +240,20 @@ def worker(
 
 
 def jobs_list(
-    status: Annotated[str | None, typer.Option(help="Only jobs with this status.")] = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    status: Annotated[
+        str | None, typer.Option(metavar="STATUS", help=f"Only jobs with this status: {_STATUSES}.")
+    ] = None,
+    limit: Annotated[int, typer.Option(metavar="N", help="How many, newest first.")] = 50,
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
 ) -> None:
-    """List recent jobs."""
+    """List recent jobs, one a line (-q: without the header)."""
     from imgharvest.service.jobdata import STATUSES
 
     if status is not None and status not in STATUSES:
         typer.echo(f"error: --status: {status!r} is not one of {', '.join(STATUSES)}", err=True)
         raise typer.Exit(2)
-    services = _build(_settings())
+    services = _build(_existing_database())
     # One job per line, never wrapped: scripts grep this (-q leaves out the header).
     if not cli_options.state.quiet:
         typer.echo("id\tstatus\tkind\tkept/wanted\trun_at_utc\tquery")
@@ -231,12 +266,17 @@ def jobs_list(
 
 
 def jobs_inspect(
-    job_id: Annotated[str, typer.Argument(help="The job id.")],
+    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="The job id.")],
     _quiet: Quiet = False,
     _verbose: Verbose = 0,
 ) -> None:
-    """Show one job with its events (-q: without them)."""
-    services = _build(_settings())
+    """Show one job with its events (-q: without them); its links use PUBLIC_URL, else
+    where the local serve answers."""
+    from imgharvest.cli import served
+
+    settings = _existing_database()
+    url = served.public_url(settings)
+    services = _build(settings.model_copy(update={"public_url": url}) if url else settings)
     view = services.jobs.get(job_id, with_images=False)
     services.close()
     if view is None:
@@ -252,7 +292,7 @@ def jobs_inspect(
 
 
 def db_upgrade(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
-    """Apply the database migrations (``serve`` and ``worker`` also do it on start)."""
+    """Apply the database migrations (serve and worker also do it on start)."""
     from imgharvest.store.db import make_engine, upgrade
 
     settings = _settings()
@@ -262,7 +302,7 @@ def db_upgrade(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
 
 
 def db_check(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
-    """Check the SQLite files (database and queue) with ``PRAGMA integrity_check``; exit 1 if
+    """Check the SQLite files (database and queue) with SQLite's integrity check; exit 1 if
     one is damaged."""
     from imgharvest.store import faults
 
@@ -286,13 +326,15 @@ def db_check(_quiet: Quiet = False, _verbose: Verbose = 0) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the service commands to the ``imgharvest`` CLI."""
-    app.command()(serve)
-    app.command()(worker)
-    jobs = typer.Typer(help="List and inspect jobs.", no_args_is_help=True)
-    jobs.command("list")(jobs_list)
-    jobs.command("inspect")(jobs_inspect)
+    app.command(cls=Command, epilog=examples("serve"))(serve)
+    app.command(cls=Command, epilog=examples("worker"))(worker)
+    jobs = typer.Typer(help="List and inspect jobs.", no_args_is_help=True, cls=Group,
+                       epilog=examples("jobs"))  # fmt: skip
+    jobs.command("list", cls=Command, epilog=examples("list"))(jobs_list)
+    jobs.command("inspect", cls=Command, epilog=examples("inspect"))(jobs_inspect)
     app.add_typer(jobs, name="jobs")
-    db = typer.Typer(help="Database schema.", no_args_is_help=True)
-    db.command("upgrade")(db_upgrade)
-    db.command("check")(db_check)
+    db = typer.Typer(help="Check the database, apply its migrations.", no_args_is_help=True,
+                     cls=Group, epilog=examples("db"))  # fmt: skip
+    db.command("upgrade", cls=Command, epilog=examples("upgrade"))(db_upgrade)
+    db.command("check", cls=Command, epilog=examples("check"))(db_check)
     app.add_typer(db, name="db")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -35,11 +34,6 @@ def manifest_info(rows: Sequence[Row], *, command: str, wanted: int, fmt: str) -
     queries = Counter(str(r.get("query") or "") for r in rows)  # fetch and crawl have none
     classes = [{"query": q, "kept": n} for q, n in queries.most_common()]
     return _info(rows, command, fmt, {}) | {"wanted": wanted, "classes": classes}
-
-
-def command_line() -> str:
-    """The command line, as typed (it goes into ``dataset.json``)."""
-    return " ".join(["imgharvest", *sys.argv[1:]])
 
 
 def _info(rows: Sequence[Row], command: str, fmt: str, options: dict[str, Any]) -> dict[str, Any]:

@@ -6,8 +6,11 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
+
+import chompjs
 
 from imgharvest.extract.css import url_tokens
 
@@ -54,14 +57,23 @@ IMAGE_PLACES = frozenset(
     }
 )  # fmt: skip
 TIER_WORDS = {3: ORIGINAL_WORDS, 2: LARGE_WORDS, 0: SMALL_WORDS}
+# Size words long enough to be read at either end of a run-together name
+# ("imageurllarge", "thumbsrc", "fullimage"); shorter ones only as whole words.
+_JOINED = tuple(
+    (t, w) for t in (3, 2, 0) for w in sorted(TIER_WORDS[t], key=len, reverse=True) if len(w) >= 4
+)
 WIDTH_FIELDS = ("width", "w", "size", "maxwidth")
 HTML_SPACE = " \t\n\f\r"
 _WORD = re.compile(r"[a-z0-9]+")
 _DESCRIPTOR = re.compile(r"\S\s+\d+(?:\.\d+)?[wx]\s*(?:,|$)")
 _BRACKETED = re.compile(r"\[\s*([^,\[\]\s]+)\s*,\s*\(?\s*([^)\]]*?)\s*\)?\s*\]")
+_BARE_LIST = re.compile(r"\[\s*[^\s\[\]{}'\"0-9.-]")  # "[a.jpg, (small)]": no JS
 _TAG = re.compile(r"<\s*[a-z][a-z0-9]*[\s/>]", re.I)
+_LIST_SPLIT = re.compile(r"[\s,;|]+")
+SIZE_RANGE = (16, 20_000)  # pixels a listed size may take; others are not sizes
 MAX_VALUE = 200_000  # characters: bigger attribute values are not read
 MAX_DEPTH = 32  # JSON nesting read inside an attribute
+_UNREAD = object()  # what ``loose_data`` answers for a value that is no data
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +88,18 @@ class Found:
     css: bool = False
 
 
+@lru_cache(maxsize=4096)
 def tier(name: str) -> int:
     """How large a copy an attribute or key name promises: 3 original ... 0 thumbnail."""
     words = set(_WORD.findall(name.lower()))
-    return next((t for t in (3, 2, 0) if words & TIER_WORDS[t]), 1)
+    whole = next((t for t in (3, 2, 0) if words & TIER_WORDS[t]), None)
+    if whole is not None:
+        return whole
+    joined = [w for w in words if len(w) > 4 and not w.isdigit()]
+    return next(
+        (t for t, w in _JOINED for j in joined if j != w and (j.endswith(w) or j.startswith(w))),
+        1,
+    )
 
 
 def names_image(name: str) -> bool:
@@ -129,8 +149,9 @@ def holds_html(value: str) -> bool:
     return "<" in value and bool(_TAG.search(value))
 
 
-def judge(name: str, value: str) -> Iterator[Found]:
-    """Every image URL an attribute value holds, whatever its form."""
+def judge(name: str, value: str, image: bool = False) -> Iterator[Found]:
+    """Every image URL an attribute value holds, whatever its form (``image``: the attribute
+    is known to name a picture, so an address without a file extension may be one)."""
     text = value.strip(HTML_SPACE)
     if not text or len(text) > MAX_VALUE:
         return
@@ -140,7 +161,7 @@ def judge(name: str, value: str) -> Iterator[Found]:
         yield from (Found(u, css=True) for u in url_tokens(text) if looks_like_image_url(u, "src"))
     elif _has_space(text) and _DESCRIPTOR.search(text):
         yield from srcset_found(text, tier(name))
-    elif looks_like_image_url(text, name):
+    elif looks_like_image_url(text, "src" if image else name):
         yield Found(text, tier=tier(name))
 
 
@@ -204,15 +225,30 @@ def measure(descriptors: list[str]) -> tuple[int | None, float]:
 
 
 def _structured(name: str, text: str) -> Iterator[Found]:
-    """JSON, else a bracketed list such as ``[a.jpg, (small)], [b.jpg, (large)]``."""
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
+    """JSON, else a bracketed list such as ``[a.jpg, (small)], [b.jpg, (large)]``, else
+    JavaScript-ish data (single quotes, unquoted keys, trailing commas)."""
+    data = loose_data(text)
+    if data is _UNREAD:
         for url, label in _BRACKETED.findall(text):
             if looks_like_image_url(url, "src"):
                 yield Found(url, tier=tier(label), group=0)
         return
     yield from _JsonWalk(name).walk(data, name, -1)
+
+
+def loose_data(text: str) -> Any:
+    """``text`` as JSON, or as a JavaScript object or array literal; ``_UNREAD`` when it is
+    neither, or when it is a bracketed ``[url, (label)]`` list (read by its own rule)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    if _BARE_LIST.match(text) or not any(mark in text for mark in "'\":"):
+        return _UNREAD
+    try:
+        return chompjs.parse_js_object(text)
+    except (ValueError, RecursionError):
+        return _UNREAD
 
 
 class _JsonWalk:
@@ -249,6 +285,28 @@ class _JsonWalk:
     def _new(self) -> int:
         self.groups += 1
         return self.groups
+
+
+def loose_numbers(value: str) -> list[int]:
+    """The sizes a value lists: ``[320, 640]`` (JSON or JavaScript-ish, numbers, numeric
+    strings or objects with a width), ``320,640``, ``320w 640w`` or one ``800``."""
+    text = value.strip(HTML_SPACE)
+    if text and text[0] in "[{" and len(text) <= MAX_VALUE:
+        data = loose_data(text)
+        items = data if isinstance(data, list) else [data]
+        numbers = [_number(i) or _width_of(i) for i in items[:1000]]
+    else:
+        tokens = [t.removesuffix("px").removesuffix("w") for t in _LIST_SPLIT.split(text) if t]
+        numbers = [int(t) if t.isdigit() and len(t) <= 5 else None for t in tokens[:1000]]
+    if not numbers or None in numbers:
+        return []
+    return [n for n in numbers if n is not None and SIZE_RANGE[0] <= n <= SIZE_RANGE[1]]
+
+
+def _width_of(item: Any) -> int | None:
+    if not isinstance(item, dict):
+        return None
+    return next((_number(item.get(k)) for k in WIDTH_FIELDS if _number(item.get(k))), None)
 
 
 def _is_size_list(items: list[Any]) -> bool:

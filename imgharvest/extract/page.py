@@ -23,10 +23,13 @@ from imgharvest.extract.attrs import (
     parse_srcset,
 )
 from imgharvest.extract.captions import figure_captions
-from imgharvest.extract.group import Copy, pictures
+from imgharvest.extract.group import Copy, Picture, pictures
 from imgharvest.extract.junk import ICON_MAX, placeholder_url
+from imgharvest.extract.original import original_srcs
+from imgharvest.extract.raw import Raw
 from imgharvest.extract.sizes import picture_key
-from imgharvest.extract.walk import Raw, Walk
+from imgharvest.extract.template import unfilled
+from imgharvest.extract.walk import Walk
 
 __all__ = [
     "ImageRef", "Page", "base_url", "extract_images", "extract_page", "is_image_path",
@@ -54,17 +57,21 @@ class ImageRef:
     alt: str | None = None
     fallbacks: tuple[str, ...] = ()
     figcaption: str | None = None
+    chosen: str = ""  # what made ``url`` the largest copy ("" for a single copy)
+    unsized: bool = False  # no size told the copies apart: measure them before choosing
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """What one parse of a page yields: title, image references and links to follow."""
+    """What one parse of a page yields: title, image references and links to follow; when
+    asked, ``img_srcs``: what the original crawler listed (``original.original_srcs``)."""
 
     url: str
     base: str
     title: str | None
     images: list[ImageRef] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    img_srcs: list[str] = field(default_factory=list)
 
 
 def extract_images(html: str, page_url: str) -> list[ImageRef]:
@@ -72,8 +79,9 @@ def extract_images(html: str, page_url: str) -> list[ImageRef]:
     return extract_page(html, page_url).images
 
 
-def extract_page(html: str, page_url: str) -> Page:
-    """Parse ``html`` once (``page_url`` is the final URL after redirects)."""
+def extract_page(html: str, page_url: str, *, img_srcs: bool = False) -> Page:
+    """Parse ``html`` once (``page_url`` is the final URL after redirects); ``img_srcs``
+    also lists the page's ``<img src>`` as the original crawler did."""
     tree = LexborHTMLParser(html)
     base = base_url(tree, page_url)
     nodes = list(tree.root.traverse()) if tree.root is not None else []
@@ -87,6 +95,7 @@ def extract_page(html: str, page_url: str) -> Page:
         title=_title(tree),
         images=_captioned(_images(raws, base), figure_captions(tree, base, resolve)),
         links=_unique(u for u in links if u),
+        img_srcs=original_srcs(nodes, base, resolve) if img_srcs else [],
     )
 
 
@@ -157,9 +166,11 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     by_src: dict[int, Copy] = {}
     for raw in raws:
         if raw.value not in resolved:
-            resolved[raw.value] = _resolve_value(raw.value, base)
+            resolved[raw.value] = _usable(_resolve_value(raw.value, base))
         url = resolved[raw.value]
-        if url is None or placeholder_url(url) or (raw.width or ICON_MAX + 1) <= ICON_MAX:
+        if url is None:
+            continue
+        if (raw.width or ICON_MAX + 1) <= ICON_MAX:
             continue  # a stated width of 32 px or less (``1w``) is a stand-in or an icon
         if raw.src_of is not None:
             srcs.append((url, raw.src_of))
@@ -170,10 +181,20 @@ def _images(raws: list[Raw], base: str) -> list[ImageRef]:
     shared = _shared_lazy_srcs(srcs, copies, raws)
     stand_ins = {id(by_src[e]) for e in _stand_in_srcs(raws, resolved) if e in by_src}
     kept = [c for c in copies if c.url not in shared and id(c) not in stand_ins]
-    return [
-        ImageRef(p.best.url, p.best.kind, p.best.width, p.best.height, p.alt, p.fallbacks)
-        for p in pictures(kept)
-    ]
+    return [_ref(p) for p in pictures(kept)]
+
+
+def _ref(picture: Picture) -> ImageRef:
+    best = picture.best
+    return ImageRef(
+        best.url, best.kind, best.width, best.height, picture.alt, picture.fallbacks,
+        chosen=picture.chosen, unsized=picture.unsized,
+    )  # fmt: skip
+
+
+def _usable(url: str | None) -> str | None:
+    """The URL, unless it still holds a template placeholder or names a stand-in."""
+    return None if url is None or unfilled(url) or placeholder_url(url) else url
 
 
 def _resolve_value(value: str, base: str) -> str | None:
@@ -186,8 +207,9 @@ def _resolve_value(value: str, base: str) -> str | None:
 
 def _copy(raw: Raw, url: str) -> Copy:
     return Copy(
-        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown
-    )
+        url, raw.kind, raw.width, raw.height, raw.alt, raw.slot, raw.density, raw.tier, raw.shown,
+        raw.media, raw.hint, raw.preview,
+    )  # fmt: skip
 
 
 def _shared_lazy_srcs(srcs: list[tuple[str, int]], copies: list[Copy], raws: list[Raw]) -> set[str]:

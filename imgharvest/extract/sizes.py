@@ -1,4 +1,5 @@
-"""Sizes written in image URLs (``-300x200``, ``?w=``, ``/max/800/``); the picture a URL shows."""
+"""Sizes written in image URLs (``-300x200``, ``_800w``, ``?w=``, ``/max/800/``); the picture a
+URL shows. Digits alone are never a size: ``/photos/1234.jpg`` and ``1235.jpg`` are two pictures."""
 
 from __future__ import annotations
 
@@ -33,11 +34,15 @@ ASPECTS = frozenset(
      ("1", "1"), ("2", "1"), ("1", "2"), ("5", "4"), ("4", "5")}
 )  # fmt: skip
 _EMBEDDED = re.compile(r"/https?://", re.I)
-_NUMBERED = re.compile(r"/(\d{2,4})(?=\.[a-z0-9]+$)", re.I)  # ".../940.jpg": a width as name
+# A width written with its unit in a file name: "boat_800w.jpg", "boat-1600w.webp".
+_WIDTH_TOKEN = re.compile(r"(?<=[-_.])(\d{2,5})w(?=[-_.][^/]*$|$)", re.I)
 _PARAM_SEGMENT = re.compile(  # a resizer's folder of options: "w_900,h_600,c_fill", "q_80"
     r"^(?:w|h|c|q|f|g|fl|ar|dpr|e|x|y|b|r|t|o|a|z|ret)_[^,/]+"
     r"(?:,(?:w|h|c|q|f|g|fl|ar|dpr|e|x|y|b|r|t|o|a|z|ret)_[^,/]+)*$"
 )
+# URLs whose size and key are kept: more than a page of the largest size names (a key is
+# asked for several times per URL, and a miss costs as much as the first time).
+URLS_CACHED = 1 << 16
 WIDTH_KEYS = ("w", "width", "mw", "maxwidth", "max-w", "resize", "s", "sz", "size")
 HEIGHT_KEYS = ("h", "height", "mh", "maxheight", "max-h")
 # Query parameters that pick a size, quality, format, crop or signature of one picture.
@@ -50,7 +55,7 @@ COPY_PARAMS = frozenset(
 )  # fmt: skip
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=URLS_CACHED)
 def url_size(url: str) -> tuple[int | None, int | None]:
     """The width and height a URL asks for, as far as its path or query says."""
     parts = urlsplit(url)
@@ -71,15 +76,17 @@ def _path_size(path: str) -> tuple[int | None, int | None]:
     named = _STYLE_WIDTH.search(style.group(1)) if style else None
     if named:
         return _int(named.group(1)), None
-    if numbered := _NUMBERED.search(path):
-        return _int(numbered.group(1)), None
+    if token := _WIDTH_TOKEN.search(path):
+        return _int(token.group(1)), None
     pairs = _NAMED_PAIR.findall(path) or [p for p in _PAIR.findall(path) if p not in ASPECTS]
     if pairs:
         width, height = pairs[-1]
         return _int(width) or None, _int(height) or None
     if match := _MAX.search(path):
         return _int(match.group(1)), _int(match.group(2))
-    sizes = dict(_PARAMS.findall(path.rsplit("/", 2)[-2] if path.count("/") > 1 else ""))
+    folders = path.split("/")[1:-1]
+    options = next((f for f in reversed(folders) if _PARAM_SEGMENT.match(f)), "")
+    sizes = dict(_PARAMS.findall(options))
     return _int(sizes.get("w")), _int(sizes.get("h"))
 
 
@@ -94,7 +101,7 @@ def has_size(url: str) -> bool:
     return url_size(url) != (None, None) or "/styles/" in url
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=URLS_CACHED)
 def picture_key(url: str) -> str:
     """The URL with size, density, format and signature removed: copies of one picture agree."""
     embedded = _EMBEDDED.search(url, 8)
@@ -106,7 +113,7 @@ def picture_key(url: str) -> str:
     if hashes:  # a content id names the picture whatever host, folder or rendition serves it
         return f"#{hashes[-1].lower()}/{_distinct_name(parts.path, hashes[-1])}"
     path = _DRUPAL_STYLE.sub("/", parts.path)
-    path = _NUMBERED.sub("", path)
+    path = _WIDTH_TOKEN.sub("", path)
     path = _GOOGLE.sub("", path)
     path = _MAX.sub("", path)
     path = _DENSITY.sub("", path)

@@ -3,9 +3,8 @@ one picture an element ties together (its slot)."""
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -16,25 +15,21 @@ from imgharvest.extract.attrs import (
     holds_html,
     is_image_path,
     judge,
+    looks_like_image_url,
     srcset_found,
 )
 from imgharvest.extract.css import css_background_urls
+from imgharvest.extract.head import HANDLERS
 from imgharvest.extract.junk import (
+    PREVIEW_MAX,
     beacon,
     declared_size,
     hidden_or_tiny_element,
     narrow_box,
 )
+from imgharvest.extract.raw import Raw, clean
+from imgharvest.extract.template import filled, is_template
 
-META_KINDS = {
-    "og:image": "og:image",
-    "og:image:url": "og:image",
-    "og:image:secure_url": "og:image",
-    "twitter:image": "twitter:image",
-    "twitter:image:src": "twitter:image",
-    "image": "itemprop",
-}
-LD_URL_KEYS = ("image", "contentUrl", "thumbnailUrl")
 # Attributes that never hold an image URL of their own (prose, layout, scripts, identities).
 NOT_URL_ATTRS = frozenset(
     {
@@ -47,6 +42,11 @@ NOT_URL_ATTRS = frozenset(
         "data-title", "data-alt", "data-description",
     }
 )  # fmt: skip
+_MIN_WIDTH = re.compile(r"min-width\s*:\s*(\d{1,5})", re.I)
+_MAX_WIDTH = re.compile(r"max-width\s*:\s*(\d{1,5})", re.I)
+_BACKGROUND = re.compile(r"(?<![a-z])(?:bg|background)", re.I)
+_BLURRED = re.compile(r"(?<![a-z])blur(?:red|ry)?(?![a-z])", re.I)  # not "blurb"
+NARROW = 100_000  # a max-width query ranks below every viewport a default or min-width serves
 # Elements whose own attributes name no picture (their media, frames or code).
 NO_PICTURE_TAGS = frozenset(
     {"script", "iframe", "frame", "embed", "object", "audio", "track", "template", "base",
@@ -54,34 +54,18 @@ NO_PICTURE_TAGS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Raw:
-    """A reference as written in the page, before resolution."""
-
-    value: str
-    kind: str
-    width: int | None = None
-    height: int | None = None
-    alt: str | None = None
-    slot: Hashable | None = None
-    density: float = 1.0
-    tier: float = 1
-    shown: int | None = None
-    src_of: int | None = None  # the element whose plain ``src`` this is
-    lazy_of: int | None = None  # the ``<img>`` whose loader attribute (``data-*``) this is
-
-
 class Walk:
     """Reads elements one by one, giving the copies of one picture a shared slot."""
 
     def __init__(self) -> None:
         self.fragments: list[LexborHTMLParser] = []  # keeps fragment nodes (and ids) alive
+        self.holders: dict[int, bool] = {}  # element -> whether it names its only image
 
     def node(self, node: LexborNode, slot: Hashable | None = None) -> Iterator[Raw]:
         """Every raw reference one element carries."""
         tag = node.tag or ""
-        if tag in _HANDLERS:
-            yield from _HANDLERS[tag](node)
+        if tag in HANDLERS:
+            yield from HANDLERS[tag](node)
         elif tag not in NO_PICTURE_TAGS and not tag.startswith("-"):
             attrs = node.attributes
             if attrs and not _is_media_source(node):
@@ -97,10 +81,12 @@ class Walk:
         lazy = tag == "img" and any(name not in ("src", "style") for name, _, _ in found)
         if tag != "source" and hidden_or_tiny_element(attrs, lazy):
             return
-        slot = slot if slot is not None else _slot(node)
-        alt = _clean(attrs.get("alt")) or _clean(attrs.get("title"))
+        slot = slot if slot is not None else self._slot(node)
+        alt = clean(attrs.get("alt")) or clean(attrs.get("title"))
         shown = declared_size(attrs)[0] if tag == "img" else None
         noscript = _inside(node, "noscript")
+        media = media_rank(attrs.get("media") or attrs.get("data-media") or "")
+        preview = tag == "img" and _preview(attrs)
         for name, item, sub in found:
             if isinstance(item, str):
                 yield from self._fragment(item, slot)
@@ -108,9 +94,10 @@ class Walk:
             kind = "background" if item.css else ("noscript" if noscript else _kind(tag, name))
             yield Raw(
                 item.url, kind, item.width, None, alt, (slot, sub) if sub else slot,
-                item.density, _tier(tag, name, item.tier), shown,
+                item.density, _tier(tag, name, item.tier, noscript), shown,
                 node.mem_id if (name == "src" and tag == "img") else None,
                 node.mem_id if (tag == "img" and name.startswith("data-")) else None,
+                media, preview=preview and name == "src",
             )  # fmt: skip
 
     def _attributes(
@@ -126,6 +113,9 @@ class Walk:
                 continue
             if "/" not in value and "." not in value:
                 continue  # no path, file name, srcset, style or JSON of URLs can hide here
+            if is_template(value):
+                yield from ((name, found, None) for found in filled(value, attrs))
+                continue
             if holds_html(value):
                 yield name, value, None
                 continue
@@ -141,6 +131,35 @@ class Walk:
         if fragment.root is not None:
             for inner in fragment.root.traverse():
                 yield from self.node(inner, slot)
+
+    def _slot(self, node: LexborNode) -> Hashable:
+        """What an element's copies belong to: its ``<picture>`` (or a script's stand-in for
+        one), the link or picture-naming element around its only image, the picture its
+        ``<noscript>`` copy stands beside, or itself."""
+        parent = node.parent
+        if parent is None:
+            return node.mem_id
+        if node.tag in ("img", "source") and parent.tag == "picture":
+            return parent.mem_id
+        holder = _picture_holder(node)
+        if holder is not None:
+            return holder.mem_id
+        if node.tag != "img":
+            return node.mem_id
+        if parent.tag == "noscript":
+            beside = _element_before(parent)
+            if beside is not None and beside.tag in ("img", "picture"):
+                return self._slot(beside) if beside.tag == "img" else beside.mem_id
+        if self._names_its_image(parent):
+            return parent.mem_id
+        return node.mem_id
+
+    def _names_its_image(self, element: LexborNode) -> bool:
+        """Once per element (a parent of many images is asked for each of them)."""
+        known = self.holders.get(element.mem_id)
+        if known is None:
+            known = self.holders[element.mem_id] = _names_its_image(element)
+        return known
 
 
 def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
@@ -160,7 +179,8 @@ def _attribute(tag: str, name: str, value: str, attrs: Any) -> Iterator[Found]:
         if is_image_path(value):
             yield Found(value.strip(HTML_SPACE))
     else:
-        yield from judge(name, value)
+        # an <img>'s data attributes are its loader's: a URL there is a copy of its picture
+        yield from judge(name, value, image=tag == "img" and name.startswith("data-"))
 
 
 def _sub_slot(found: Found, index: int) -> Hashable:
@@ -168,14 +188,58 @@ def _sub_slot(found: Found, index: int) -> Hashable:
     return found.group if found.group >= 0 else f"item{index}"
 
 
-def _slot(node: LexborNode) -> Hashable:
-    """What an element's copies belong to: its ``<picture>``, the link around it, or itself."""
+def _picture_holder(node: LexborNode) -> LexborNode | None:
+    """The ``data-picture`` element (a responsive-image script's ``<picture>``) holding
+    ``node`` as a source (``data-media``) or inside its ``<noscript>``."""
     parent = node.parent
-    if parent is not None and node.tag in ("img", "source") and parent.tag == "picture":
-        return parent.mem_id
-    if parent is not None and node.tag == "img" and parent.tag == "a" and _one_image(parent):
-        return parent.mem_id
-    return node.mem_id
+    if parent is not None and parent.tag == "noscript":
+        parent = parent.parent
+    if parent is not None and "data-picture" in parent.attributes:
+        return parent
+    return None
+
+
+def _names_its_image(element: LexborNode) -> bool:
+    """A link to an image file, or an element whose own data attributes name pictures, around
+    exactly one ``<img>``: that image shows the picture the element names. (A background the
+    element names is drawn behind its image, so it is another picture.)"""
+    if element.tag == "a":
+        return _one_image(element)
+    if element.tag in ("body", "html", "picture", "noscript") or not any(
+        name.startswith("data-") and value and not _BACKGROUND.search(name)
+        and looks_like_image_url(value, name)
+        for name, value in element.attributes.items()
+    ):  # fmt: skip
+        return False
+    return len(element.css("img")) == 1
+
+
+def _element_before(node: LexborNode) -> LexborNode | None:
+    before = node.prev
+    while before is not None and (before.tag or "").startswith(("-", "_")):
+        before = before.prev
+    return before
+
+
+def media_rank(query: str) -> int:
+    """The viewport a media query serves, for ranking copies the page gives no size for:
+    ``min-width: N`` ranks N, no query 0, ``max-width: N`` below both."""
+    if not query:
+        return 0
+    if low := _MIN_WIDTH.search(query):
+        return int(low.group(1))
+    if high := _MAX_WIDTH.search(query):
+        return int(high.group(1)) - NARROW
+    return 0
+
+
+def _preview(attrs: Any) -> bool:
+    """An ``<img>`` drawn at most 64 px, or blurred: what shows until the real copy loads."""
+    width, height = declared_size(attrs)
+    if (width or PREVIEW_MAX + 1) <= PREVIEW_MAX or (height or PREVIEW_MAX + 1) <= PREVIEW_MAX:
+        return True
+    look = f"{attrs.get('class') or ''} {attrs.get('style') or ''}"
+    return "blur" in look.lower() and bool(_BLURRED.search(look))
 
 
 def _one_image(anchor: LexborNode) -> bool:
@@ -212,13 +276,14 @@ def _beacon(node: LexborNode) -> bool:
     return before is not None and before.tag == "script"
 
 
-def _tier(tag: str, name: str, named: int) -> float:
+def _tier(tag: str, name: str, named: int, noscript: bool = False) -> float:
     """How large a copy the markup promises. A link from a picture opens its full size; an
-    ``<img src>`` next to lazy-loading attributes is what shows before the loader runs."""
+    ``<img src>`` next to lazy-loading attributes is what shows before the loader runs, unless
+    it is the copy kept for readers without scripts (``<noscript>``)."""
     if tag == "a" and name == "href":
         return 2
     if tag == "img" and name == "src" and named == 1:
-        return 0.5
+        return 1 if noscript else 0.5
     return named
 
 
@@ -227,74 +292,7 @@ def _is_media_source(node: LexborNode) -> bool:
     return node.tag == "source" and (node.parent is None or node.parent.tag != "picture")
 
 
-def _meta_refs(node: LexborNode) -> Iterator[Raw]:
-    """``og:image`` (``property=`` or ``name=``), ``twitter:image``, ``itemprop=image``, and any
-    other ``<meta>`` whose content is an image file."""
-    attrs = node.attributes
-    key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
-    kind = META_KINDS.get(key.strip().lower())
-    content = attrs.get("content")
-    if kind is not None and (key != "image" or "itemprop" in attrs):
-        yield from _plain(content, kind, None)
-    elif content and is_image_path(content) and _absolute(content):
-        yield Raw(content.strip(HTML_SPACE), "meta")
-
-
-def _link_refs(node: LexborNode) -> Iterator[Raw]:
-    """``<link rel=image_src>`` and ``<link rel=preload as=image>``."""
-    attrs = node.attributes
-    rels = (attrs.get("rel") or "").lower().split()
-    if "image_src" in rels or "img_src" in rels:
-        yield from _plain(attrs.get("href"), "image_src", None)
-    elif "preload" in rels and (attrs.get("as") or "").lower() == "image":
-        slot = node.mem_id
-        for found in srcset_found(attrs.get("imagesrcset") or ""):
-            yield Raw(found.url, "link", found.width, slot=slot, density=found.density)
-        yield from _plain(attrs.get("href"), "link", None, slot)
-
-
-def _style_block_refs(node: LexborNode) -> Iterator[Raw]:
-    for value in css_background_urls(node.text(deep=True)):
-        yield Raw(value, "background")
-
-
-def _script_refs(node: LexborNode) -> Iterator[Raw]:
-    """JSON-LD blocks: ``image``, ``contentUrl``, ``thumbnailUrl`` anywhere, incl. ``@graph``."""
-    if (node.attributes.get("type") or "").strip().lower() != "application/ld+json":
-        return
-    try:
-        data = json.loads(node.text(deep=True))
-    except ValueError:
-        return
-    yield from _ld_walk(data)
-
-
-_HANDLERS = {
-    "meta": _meta_refs,
-    "link": _link_refs,
-    "style": _style_block_refs,
-    "script": _script_refs,
-}
-
-
 # -- helpers ---------------------------------------------------------------------
-
-
-def _plain(
-    value: str | None, kind: str, alt: str | None, slot: Hashable | None = None
-) -> Iterator[Raw]:
-    if value and value.strip(HTML_SPACE):
-        yield Raw(value, kind, alt=alt, slot=slot)
-
-
-def _absolute(value: str) -> bool:
-    """Metadata names pages by absolute URL; a bare word or file name there is not a link."""
-    return value.strip(HTML_SPACE).lower().startswith(("http://", "https://", "//"))
-
-
-def _clean(value: str | None) -> str | None:
-    text = " ".join((value or "").split())
-    return text or None
 
 
 def _inside(node: LexborNode, tag: str) -> bool:
@@ -304,60 +302,3 @@ def _inside(node: LexborNode, tag: str) -> bool:
             return True
         parent = parent.parent
     return False
-
-
-# -- JSON-LD ------------------------------------------------------------------------
-
-
-def _ld_walk(node: Any) -> Iterator[Raw]:
-    """Image URLs anywhere in a JSON-LD document (``@graph``, nesting, ``ImageObject``)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _ld_walk(item)
-    elif isinstance(node, dict):
-        if _ld_is_image_object(node):
-            yield from _ld_image(node.get("url"), node)
-        for key, value in node.items():
-            if key in LD_URL_KEYS:
-                yield from _ld_image(value, node)
-            elif isinstance(value, dict | list):
-                yield from _ld_walk(value)
-
-
-def _ld_image(value: Any, owner: dict[str, Any]) -> Iterator[Raw]:
-    """An ``image``-like value: a URL string, a list of them, or an ``ImageObject``."""
-    if isinstance(value, str):
-        yield Raw(
-            value, "json-ld", _ld_int(owner, "width"), _ld_int(owner, "height"), _ld_alt(owner)
-        )
-    elif isinstance(value, list):
-        for item in value:
-            yield from _ld_image(item, owner)
-    elif isinstance(value, dict):
-        if not _ld_is_image_object(value):
-            yield from _ld_image(value.get("url"), value)
-        yield from _ld_walk(value)
-
-
-def _ld_is_image_object(node: dict[str, Any]) -> bool:
-    kind = node.get("@type")
-    return kind == "ImageObject" or (isinstance(kind, list) and "ImageObject" in kind)
-
-
-def _ld_int(node: dict[str, Any], key: str) -> int | None:
-    if not _ld_is_image_object(node):
-        return None
-    value = node.get(key)
-    if isinstance(value, dict):
-        value = value.get("value")
-    try:
-        return int(str(value).removesuffix("px")) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _ld_alt(node: dict[str, Any]) -> str | None:
-    for key in ("caption", "name", "description"):
-        if isinstance(node.get(key), str):
-            return _clean(node[key])
-    return None

@@ -88,6 +88,13 @@ def blocked_range(ip: Address) -> str | None:
     return None if ip.is_global else "non-global"
 
 
+def never_resolves(host: str) -> bool:
+    """``.invalid`` names, which RFC 6761 (6.4) has resolvers answer at once with "no such
+    name", without asking any server."""
+    name = host.lower().rstrip(".")
+    return name == "invalid" or name.endswith(".invalid")
+
+
 class NetworkGuard:
     """Refuses non-public addresses unless they fall in the allowed networks."""
 
@@ -156,6 +163,8 @@ class GuardedResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         """Resolve ``host`` with the inner resolver and keep only allowed addresses."""
+        if never_resolves(host):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         answers = await self._resolver().resolve(host, port, family)
         kept = [a for a in answers if self._allowed(a)]
         if not kept:

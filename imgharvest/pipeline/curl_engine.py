@@ -72,6 +72,7 @@ class Transfer:
     error: int = 0
     message: str = ""
     refused: str | None = None
+    write_error: OSError | None = None
     too_large: bool = False
     cancelled: bool = False
     queued_at: float = field(default_factory=time.monotonic)
@@ -112,8 +113,8 @@ class Transfer:
             if self.size > SPOOL:
                 try:
                     self._spill()
-                except OSError as exc:  # disk full, directory gone: this image fails
-                    self.message = f"cannot write {self.request.dest.name}: {exc}"
+                except OSError as exc:  # disk full, directory gone: the caller raises it
+                    self.write_error = exc
                     return 0
         return None
 
@@ -129,18 +130,29 @@ class Transfer:
     def finish(self) -> None:
         """Write a whole small 2xx body to its file, or close a spilled one (its hash is
         final), or drop it on failure. Writing here spares every image a hop to a file
-        thread and back; if it fails, ``sha256`` stays unset and the caller writes it."""
+        thread and back; if it fails, ``sha256`` stays unset and the caller writes it.
+        Never raises: a failed write of a spilled body is kept in ``write_error`` (the
+        caller raises it, as the aiohttp backend's own write would) and its file removed."""
+        try:
+            self._finish()
+        except OSError as exc:
+            self.write_error, self.sha256 = self.write_error or exc, None
+        if self.write_error is not None or not self.ok:
+            with contextlib.suppress(OSError):
+                self.request.dest.unlink(missing_ok=True)
+
+    def _finish(self) -> None:
         if self._out is None:
-            if self.ok:
+            if self.ok and self.write_error is None:
                 self._write_whole()
             return
-        if self.ok:
-            self._spill()
-            self.sha256 = self._digest.hexdigest()
-        self._out.close()
-        self._out = None
-        if not self.ok:
-            self.request.dest.unlink(missing_ok=True)
+        try:
+            if self.ok and self.write_error is None:
+                self._spill()
+                self.sha256 = self._digest.hexdigest()
+        finally:
+            out, self._out = self._out, None
+            out.close()  # closes the file even when flushing its buffer fails
 
     def _write_whole(self) -> None:
         digest = hashlib.sha256()
@@ -375,10 +387,12 @@ class CurlEngine:
         else:
             handle.transfer = None
             self._idle.append(handle)
-        transfer.finish()
-        self._resolve(transfer)
-        key, transfer.slot = transfer.slot, ""
-        self._free_slot(key)
+        try:
+            transfer.finish()
+        finally:  # whatever happened, its waiter is answered and its slot given back
+            self._resolve(transfer)
+            key, transfer.slot = transfer.slot, ""
+            self._free_slot(key)
 
     def _resolve(self, transfer: Transfer) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more

@@ -158,6 +158,8 @@ class CurlFetcher(Fetcher):
 
 
 def _raise_for_transport(url: str, got: Transfer, cap: int) -> None:
+    if got.write_error is not None:  # a full disk ends the job, as on the aiohttp backend
+        raise got.write_error
     if got.refused is not None and got.error:
         raise GuardError(url, f"blocked address: {got.refused}")
     if got.too_large or got.error in TOO_LARGE:

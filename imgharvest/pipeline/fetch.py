@@ -22,6 +22,7 @@ from yarl import URL
 
 from imgharvest.errors import FetchError, GuardError
 from imgharvest.events import EventSink, log_events
+from imgharvest.net.causes import Cause, cause_of, name_is_unknown
 from imgharvest.net.guard import GuardedResolver, NetworkGuard
 from imgharvest.net.http import HttpResponse
 from imgharvest.pipeline.records import Download, Reason
@@ -31,6 +32,10 @@ from imgharvest.settings import Settings
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 BACKOFF_BASE = 0.5
+# A name that does not resolve, a refused connection, an unreachable network: not transient
+# on the scale of a backoff, so one quick retry at most (none for a name that does not exist).
+QUICK_RETRY_SECONDS = 0.25
+LASTING = frozenset({Cause.DNS, Cause.REFUSED, Cause.UNREACHABLE})
 CHUNK = 64 * 1024
 FILE_THREADS = 16
 DNS_CACHE_SECONDS = 30
@@ -99,6 +104,15 @@ def _next_hop(current: URL, location: str, headers: Headers) -> tuple[URL, Heade
     return target, headers
 
 
+async def _head(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    head = bytearray()
+    async for chunk in resp.content.iter_chunked(CHUNK):
+        head += chunk
+        if len(head) >= limit:
+            break
+    return bytes(head[:limit])
+
+
 def _write_chunks(dest: Path, chunks: list[bytes]) -> str:
     """Write a small body and return its sha256 (hashed here, off the event loop)."""
     digest = hashlib.sha256()
@@ -127,6 +141,19 @@ def invalid_url(url: str) -> str:
     if parsed.scheme not in ("http", "https"):
         return "not an http(s) URL"
     return "" if parsed.raw_host else "no host in the URL"
+
+
+def _no_answer(url: str, exc: BaseException) -> FetchError:
+    """The ``FetchError`` for a request that got no answer, with the network's reason."""
+    host = str(getattr(exc, "host", "") or URL(url).host or "")
+    return FetchError(url, _failure(exc)[0], cause=str(cause_of(exc) or ""), host=host)
+
+
+def _retries_for(exc: BaseException, retries: int) -> int:
+    """How many retries a connection error deserves (see ``QUICK_RETRY_SECONDS``)."""
+    if cause_of(exc) not in LASTING:
+        return retries
+    return 0 if name_is_unknown(exc) else min(retries, 1)
 
 
 def _failure(exc: BaseException) -> tuple[Reason, str]:
@@ -221,7 +248,7 @@ class Fetcher:
         except FetchError:
             raise
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-            raise FetchError(url, _failure(exc)[0]) from exc
+            raise _no_answer(url, exc) from exc
         return HttpResponse(
             url=str(resp.url),
             status=resp.status,
@@ -255,6 +282,21 @@ class Fetcher:
         except (FetchError, TimeoutError, aiohttp.ClientError, ValueError) as exc:
             reason, detail = _failure(exc)
             return Download(url=url, ok=False, reason=reason, detail=detail)
+
+    async def head_bytes(self, url: str, limit: int, *, referer: str | None = None) -> bytes | None:
+        """The first ``limit`` bytes of ``url`` (a ranged GET; a server that ignores the range
+        is read no further), or None when there is no 2xx answer."""
+        if invalid_url(url):
+            return None
+        headers = {"Range": f"bytes=0-{limit - 1}", **({"Referer": referer} if referer else {})}
+        try:
+            resp = await self._open(url, headers, None, report=False)
+            try:
+                return await _head(resp, limit) if 200 <= resp.status < 300 else None
+            finally:
+                resp.release()
+        except (FetchError, TimeoutError, aiohttp.ClientError, ValueError):
+            return None
 
     async def _save(self, url: str, resp: aiohttp.ClientResponse, dest: Path) -> Download:
         common: dict[str, Any] = {
@@ -312,6 +354,8 @@ class Fetcher:
             return await asyncio.shield(job)
         except asyncio.CancelledError:
             await asyncio.wait([job])
+            if not job.cancelled():
+                job.exception()  # a write that failed as well (a full disk): the cancel wins
             raise
 
     # -- shared: retries and redirects -----------------------------------
@@ -326,9 +370,10 @@ class Fetcher:
                 resp = await self._follow(URL(url), headers, params)
             except aiohttp.ClientConnectionError as exc:
                 # Timeouts are not retried: they would multiply a job's worst case.
-                if attempt >= retries or isinstance(exc, TimeoutError):
+                if attempt >= _retries_for(exc, retries) or isinstance(exc, TimeoutError):
                     raise
-                await self._pause(url, attempt, None, f"{type(exc).__name__}", report)
+                quick = QUICK_RETRY_SECONDS if cause_of(exc) in LASTING else None
+                await self._pause(url, attempt, quick, f"{type(exc).__name__}", report)
             else:
                 if attempt >= retries or not retryable(resp.status):
                     return resp

@@ -4,7 +4,9 @@ Up to ``HOP_CONCURRENCY`` pages are read at once. Each page read passes the
 crawl job's rules (robots.txt, HTML only, the network guard on every fetch);
 each given page may lead to at most ``max_pages`` pages in all (its budget).
 The caller sees every state change: pages read, pages being read now, and
-the new image links of each page as soon as it is parsed.
+the new pictures and image links of each page as soon as it is parsed. The links
+hold every copy of each picture and, as the original crawler listed them, every
+``<img src>`` ending in .jpg, .png or .gif, even one the extractor set aside.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from urllib.parse import urlsplit
 from imgharvest.errors import JobCancelled, JobError
 from imgharvest.extract.page import Page
 from imgharvest.pipeline.fetch import Fetcher
+from imgharvest.pipeline.listing import Link, listed
 from imgharvest.sources.base import Candidate
-from imgharvest.sources.pages import page_candidates, page_reader
+from imgharvest.sources.pages import Pages, page_candidates, page_reader
 
 if TYPE_CHECKING:
     from imgharvest.events import EventSink
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 
 HOP_CONCURRENCY = 5
 Reader = Callable[[str], Awaitable[Page | None]]
+OnLinks = Callable[[list[Candidate], list[Link]], None]  # new pictures, new links
 
 
 @dataclass
@@ -51,7 +55,7 @@ class OneHop:
         self,
         settings: Settings,
         events: EventSink,
-        on_links: Callable[[list[Candidate]], None],
+        on_links: OnLinks,
         max_pages: int = 50,
         cancel: asyncio.Event | None = None,
     ) -> None:
@@ -61,6 +65,7 @@ class OneHop:
         self.queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self.seen_pages: set[str] = set()
         self.seen_links: set[str] = set()
+        self.listed: set[str] = set()
         self.budgets: list[int] = []
         self.roots_read = 0
 
@@ -110,9 +115,15 @@ class OneHop:
         self.roots_read += item.hop == 0
         fresh = [c for c in page_candidates(page) if c.url not in self.seen_links]
         self.seen_links.update(c.url for c in fresh)
-        if fresh:
-            self.on_links(fresh)
+        links = listed(fresh, self.listed) + listed(_img_srcs(page), self.listed)
+        if fresh or links:
+            self.on_links(fresh, links)
         if item.hop == 0:
             for link in page.links:
                 if urlsplit(link).scheme in ("http", "https"):
                     self._enqueue(link, item.root, 1)
+
+
+def _img_srcs(page: Page) -> list[Candidate]:
+    """The page's ``<img src>`` as the original crawler listed them (most are pictures too)."""
+    return [Candidate(url, Pages.name, page.url, page.title) for url in page.img_srcs]

@@ -129,9 +129,11 @@ def append_dir(
     safe = slugify(slug)
     start = len(prior) + 1
     names = [member_name(i, width, safe, r.info.ext) for i, r in enumerate(records, start)]
-    taken = {row["file"] for row in prior}
-    names = [_free_name(n, taken) for n in names]
     (dest_dir / "images").mkdir(parents=True, exist_ok=True)
+    # a file the manifest does not list is not ours to replace either
+    on_disk = {f"images/{path.name}" for path in (dest_dir / "images").iterdir()}
+    taken = {row["file"] for row in prior} | on_disk
+    names = [_free_name(n, taken) for n in names]
     for record, name in zip(records, names, strict=True):
         if not _moved(record.path, dest_dir / name):
             with _atomic_file(dest_dir / name) as tmp:
@@ -162,11 +164,11 @@ def _free_name(name: str, taken: set[str]) -> str:
 
 
 def _rows_csv(rows: Sequence[dict[str, str]]) -> str:
-    """Manifest header and ``rows`` as read back (their cells are already safe)."""
+    """Manifest header and ``rows`` as read back (made safe again: they were read from disk)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=MANIFEST_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 

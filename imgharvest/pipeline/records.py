@@ -146,11 +146,12 @@ class ImageRecord:
             "fetched_at": self.fetched_at,
             "label": "",
             "split": "",
+            "chosen": c.chosen,
         }
 
 
 MANIFEST_FIELDS = (
     "file", "url", "page_url", "source", "title", "width", "height", "format",
     "bytes", "sha256", "phash", "licence", "licence_url", "creator",
-    "query", "rank", "caption", "fetched_at", "label", "split",
+    "query", "rank", "caption", "fetched_at", "label", "split", "chosen",
 )  # fmt: skip

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from imgharvest.net.causes import NetFailure
 from imgharvest.pipeline.records import ImageRecord
 
 
@@ -30,6 +31,7 @@ class HarvestResult:
     source_errors: dict[str, str]
     sources_used: list[str] = field(default_factory=list)
     archive: Path | None = None
+    network: dict[str, NetFailure] = field(default_factory=dict)  # sources the network failed
 
     @property
     def surplus(self) -> int:

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from imgharvest.errors import FetchError, SourceError
 from imgharvest.events import EventSink
+from imgharvest.net.causes import NetFailure, failure_in
 from imgharvest.sources.base import Candidate
 
 T = TypeVar("T")
@@ -34,12 +35,19 @@ class Stream:
 
 
 async def chain(
-    streams: Sequence[Stream], events: EventSink, errors: dict[str, str], used: list[str]
+    streams: Sequence[Stream],
+    events: EventSink,
+    errors: dict[str, str],
+    used: list[str],
+    network: dict[str, NetFailure] | None = None,
 ) -> AsyncIterator[Candidate]:
     """Yield each stream's candidates in turn, skipping URLs already seen.
 
-    A source error is recorded in ``errors`` and the chain falls through to the next stream.
+    A source error is recorded in ``errors`` (and in ``network`` when the network said why:
+    a name that does not resolve, a refused connection…) and the chain falls through to the
+    next stream.
     """
+    network = {} if network is None else network
     seen: set[str] = set()
     for stream in streams:
         used.append(stream.name)
@@ -52,10 +60,28 @@ async def chain(
                         seen.add(cand.url)
                         yield cand
         except (SourceError, FetchError) as exc:
-            errors[stream.name] = _describe(stream.name, exc)
-            events("error", f"{errors[stream.name]}; falling through to the next source")
+            _failed(stream.name, exc, events, errors, network)
             continue
         events("info", f"{stream.name}: exhausted after {count} candidates")
+
+
+def _failed(
+    name: str,
+    exc: Exception,
+    events: EventSink,
+    errors: dict[str, str],
+    network: dict[str, NetFailure],
+) -> None:
+    """Record a source's failure; a network cause already told is told again only quietly
+    (offline, one line says it for every source, not one line each)."""
+    failure = failure_in(exc)
+    told = failure is not None and failure.cause in {f.cause for f in network.values()}
+    if failure is not None:
+        network[name] = failure
+        errors[name] = f"{name}: {failure.describe()}"
+    else:
+        errors[name] = _describe(name, exc)
+    events("info" if told else "error", f"{errors[name]}; falling through to the next source")
 
 
 def _describe(name: str, exc: Exception) -> str:

@@ -143,4 +143,5 @@ def _tombstone(job: Job) -> None:
     # Only the shape of the request stays (a crawl that downloaded or listed links).
     shape = {"download": bool(job.request.get("download"))} if job.kind == "crawl" else {}
     job.query, job.request, job.email, job.client, job.error = "", shape, None, None, None
-    job.archive_key, job.link_nonce, job.thumbs_key = None, None, None
+    job.archive_key, job.link_nonce, job.owner_nonce = None, None, None
+    job.thumbs_key = None

@@ -12,13 +12,9 @@ from imgharvest.dataset.partout import PART_FORMATS
 from imgharvest.dataset.spec import DatasetSpec
 from imgharvest.errors import InputError
 from imgharvest.service.fetchsubmit import FetchRequest
-from imgharvest.service.schemas import (
-    FieldErrors,
-    ValidationFailed,
-    checked_text,
-    not_past,
-    parse_email,
-)
+from imgharvest.service.fields import checked_text
+from imgharvest.service.schemas import FieldErrors, ValidationFailed, parse_email
+from imgharvest.service.when import not_past
 
 FIELDS = ("format", "shard_size", "email", "run_at", "max_side", "min_side", "max_aspect",
           "convert", "quality", "animated", "licence")  # fmt: skip
@@ -84,4 +80,7 @@ def _run_at(data: Mapping[str, Any], now: datetime) -> datetime:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise InputError("run_at", "run_at is not an ISO 8601 date-time") from None
-    return not_past(at if at.tzinfo else at.replace(tzinfo=UTC), now, "run_at")
+    try:
+        return not_past(at if at.tzinfo else at.replace(tzinfo=UTC), now)
+    except InputError as exc:
+        raise InputError("run_at", exc.message) from None

@@ -3,6 +3,7 @@ stored with one part per ``shard_size`` items and its end step, every shard queu
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from sqlalchemy import insert
 from imgharvest.dataset.listitems import ListBounds, ListItem
 from imgharvest.dataset.spec import DatasetSpec
 from imgharvest.dataset.urllist import read_list
+from imgharvest.service import owners
 from imgharvest.service.fetchjob import OPTIONS, input_key, input_line
 from imgharvest.service.jobdata import SCHEDULED, table
 from imgharvest.service.parts import END, FETCH, PENDING, SHARD, WAITING
@@ -85,7 +87,7 @@ class FetchSubmissions(JobViews):
             id=job_id, kind=FETCH, status=SCHEDULED, query=f"{total} URLs ({req.name[:100]})",
             request=request, email=req.email, client=client, wanted=total, pages_total=0,
             pages_done=0, run_at=req.run_at, created_at=now, attempts=0, tried=0, kept=0,
-            rejected={}, shards_total=len(spans), shards_done=0,
+            rejected={}, shards_total=len(spans), shards_done=0, owner_nonce=owners.new_nonce(),
         )  # fmt: skip
         message = (f"URL-list job of {total} URLs in {len(spans)} shards scheduled for "
                    f"{req.run_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
@@ -100,7 +102,11 @@ class FetchSubmissions(JobViews):
         if self.dispatcher is not None:
             for number in range(len(spans)):
                 self.dispatcher.run_part(job_id, SHARD, number, req.run_at)
-        return self.view(Job(**values), [EventView(now, "info", message)], [])
+        view = self.view(Job(**values), [EventView(now, "info", message)], [])
+        # the creation's answer holds the owner token (cancel by the API), as for other jobs
+        return dataclasses.replace(
+            view, owner_token=owners.derive(self.secret(), values["owner_nonce"])
+        )
 
 
 def _part(job_id: str, kind: str, number: int, status: str, span: Span) -> dict[str, Any]:

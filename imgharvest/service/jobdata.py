@@ -28,6 +28,9 @@ from imgharvest.store.writes import Writes
 
 log = logging.getLogger("imgharvest.jobs")
 
+# A job's image rows: the manifest's fields, and for a found link the picture it is a copy of.
+ROW_FIELDS = (*MANIFEST_FIELDS, "copy_of")
+
 SCHEDULED, RUNNING, DONE, SHORT = "scheduled", "running", "done", "short"
 FAILED, CANCELLED, EXPIRED = "failed", "cancelled", "expired"
 STATUSES = (SCHEDULED, RUNNING, DONE, SHORT, FAILED, CANCELLED, EXPIRED)
@@ -102,10 +105,10 @@ def image_rows(
     """Image rows as plain values with every column given (one multi-row INSERT needs the same
     columns in every row; a manifest field missing from a row gets the column's default)."""
     return [
-        {"job_id": job_id, "position": i, **{k: row.get(k, _DEFAULTS[k]) for k in MANIFEST_FIELDS}}
+        {"job_id": job_id, "position": i, **{k: row.get(k, _DEFAULTS[k]) for k in ROW_FIELDS}}
         for i, row in enumerate(images, start)
     ]
 
 
 _NUMBERS = {"width", "height", "bytes", "rank"}
-_DEFAULTS: dict[str, str | int] = {k: 0 if k in _NUMBERS else "" for k in MANIFEST_FIELDS}
+_DEFAULTS: dict[str, str | int] = {k: 0 if k in _NUMBERS else "" for k in ROW_FIELDS}

@@ -4,6 +4,7 @@ outcome and its email; a failure of the job is data, never a crash."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import shutil
 import threading
@@ -23,9 +24,11 @@ from imgharvest.dataset.spec import DatasetSpec, QueryClass
 from imgharvest.errors import ImgHarvestError, JobCancelled, JobError, StoreUnavailable
 from imgharvest.naming import file_stem
 from imgharvest.pipeline.hop import OneHop
+from imgharvest.pipeline.listing import Link, listed
 from imgharvest.pipeline.records import Filters, ImageRecord
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
+from imgharvest.service import reasons
 from imgharvest.service.delivery import Delivery
 from imgharvest.service.fleet import worker_id
 from imgharvest.service.jobdata import DONE
@@ -72,6 +75,7 @@ class JobRun:
         self.private = redact.terms(claim.request)
         self.links_only = claim.kind == "crawl" and not claim.request.get("download")
         self.found: list[dict[str, Any]] = []
+        self.listed: set[str] = set()  # the URLs in ``found``: each copy is listed once
         self.stored = 0
         self.seeded = 0  # images an earlier attempt kept and stored (the takeover's start)
         self._store_lock = threading.Lock()
@@ -184,7 +188,12 @@ class JobRun:
 
     def _add_found(self, found: list[Candidate]) -> None:
         if self.links_only:
-            self.found += [_link_row(c) for c in found]
+            self._add_links(listed(found, self.listed))
+
+    def _add_links(self, links: list[Link]) -> None:
+        """Rows of a links-only crawl: every copy of each picture (downloads take one)."""
+        if self.links_only:
+            self.found += [_link_row(link) for link in links]
 
     def _on_progress(self, progress: Progress) -> None:
         self.snapshot = progress
@@ -212,7 +221,7 @@ class JobRun:
         finally:
             keeper.cancel()
         outcome = await self._delivered(await self._zipped(result, spec.query))
-        return outcome
+        return dataclasses.replace(outcome, kept_batches=bool(seed or kept.batches))
 
     async def _rest(
         self, spec: HarvestSpec, seed: list[ImageRecord], kept: KeptBatches, cancel: asyncio.Event
@@ -277,16 +286,18 @@ class JobRun:
     async def _links_outcome(self) -> Outcome:
         # Links were stored while crawling; only the rest is saved now.
         stored = await asyncio.to_thread(self._store_links)
-        summary = f"{stored} image links found on {self.pages_done} pages"
+        found = reasons.count_of(stored, "image link")
+        pages = reasons.count_of(self.pages_done, "page")
+        summary = f"{found} found on {pages}"
         return Outcome(DONE, summary, 0, stored, {}, pages_done=self.pages_done)
 
     async def _one_hop(self, urls: list[str], cancel: asyncio.Event) -> list[Candidate]:
         """The original crawler API's walk, its counts saved with every heartbeat."""
         found: list[Candidate] = []
 
-        def on_links(fresh: list[Candidate]) -> None:
+        def on_links(fresh: list[Candidate], links: list[Link]) -> None:
             found.extend(fresh)
-            self._add_found(fresh)
+            self._add_links(links)
 
         walk = OneHop(self.svc.settings, self.events, on_links, cancel=cancel)
         watcher = asyncio.create_task(self._watch(walk))
@@ -349,10 +360,13 @@ class JobRun:
         )
 
 
-def _link_row(cand: Candidate) -> dict[str, Any]:
+def _link_row(link: Link) -> dict[str, Any]:
+    """A listed link; a copy's size is not known (the picture's is its largest copy's)."""
+    cand, own = link.picture, not link.copy_of
     return {
-        "url": cand.url, "page_url": cand.page_url or "", "source": cand.source,
-        "title": cand.title or "", "width": cand.width or 0, "height": cand.height or 0,
-        "licence": cand.licence or "", "licence_url": cand.licence_url or "",
-        "creator": cand.creator or "",
+        "url": link.url, "page_url": cand.page_url or "", "source": cand.source,
+        "title": cand.title or "", "width": (own and cand.width) or 0,
+        "height": (own and cand.height) or 0, "licence": cand.licence or "",
+        "licence_url": cand.licence_url or "", "creator": cand.creator or "",
+        "chosen": cand.chosen if own else "", "copy_of": link.copy_of,
     }  # fmt: skip

@@ -55,6 +55,7 @@ class Outcome:
     pages_done: int = 0
     archive_bytes: int | None = None
     thumbs_key: str | None = None
+    kept_batches: bool = False  # the run stored kept batches (or started from them)
 
     def values(self, now: datetime, link: links.Link | None) -> dict[str, Any]:
         """Column values of the finished job."""
@@ -177,13 +178,12 @@ class RunLifecycle(JobData):
         rows = image_rows(claim.job_id, outcome.images)
         with self.writes.transaction() as conn:
             # The rows first, prepared above and sent as one statement: SQLite's write lock is
-            # taken there and held for a few statements, not for a flush of one INSERT per row.
-            # The kept batches' rows and parts give way to the archive's.
-            conn.execute(
-                delete(JobImage).where(JobImage.job_id == claim.job_id, JobImage.part.is_not(None))
-            )
-            conn.execute(delete(JobPart).where(JobPart.job_id == claim.job_id,
-                                               JobPart.kind == "kept"))  # fmt: skip
+            # taken there and held for two statements, not for a flush of one INSERT per row.
+            if outcome.kept_batches:  # their rows and parts give way to the archive's
+                mine = JobImage.job_id == claim.job_id
+                conn.execute(delete(JobImage).where(mine, JobImage.part.is_not(None)))
+                conn.execute(delete(JobPart).where(JobPart.job_id == claim.job_id,
+                                                   JobPart.kind == "kept"))  # fmt: skip
             if rows:
                 conn.execute(insert(table(JobImage)), rows)
             if getattr(conn.execute(done), "rowcount", 0) != 1:

@@ -15,6 +15,11 @@ WORDS = {
 }  # fmt: skip
 
 
+def count_of(n: int, noun: str) -> str:
+    """``"1 image link"``, ``"2 image links"``: a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def words(code: str) -> str:
     """The words for one reason code (unknown codes lose their underscores)."""
     return WORDS.get(code, code.replace("_", " "))
@@ -46,7 +51,10 @@ def kept_summary(kept: int, wanted: int, tried: int, source_errors: Mapping[str,
 
 def all_summary(kept: int, found: int, tried: int, capped: bool) -> str:
     """A crawl that downloads every image found (no maximum asked)."""
-    line = f"{kept} images kept of {found} image links found ({tried} downloads tried)"
+    line = (
+        f"{count_of(kept, 'image')} kept of {count_of(found, 'image link')} found "
+        f"({count_of(tried, 'download')} tried)"
+    )
     return line + ("; the rest is beyond the per-job maximum" if capped else "")
 
 

@@ -11,15 +11,16 @@ import importlib.util
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
 from imgharvest import licences
 from imgharvest.errors import InputError
+from imgharvest.service.fields import checked_text, checked_url
+from imgharvest.service.when import parse_run_at
 from imgharvest.settings import Settings
 from imgharvest.sources import MODULES
 
@@ -27,22 +28,18 @@ T = TypeVar("T")
 
 MAX_QUERY_LENGTH = 200
 MAX_CRAWL_URLS = 100
-MAX_URL_LENGTH = 2048
 MAX_DEPTH = 3
 MAX_DIMENSION = 20_000
 MAX_SOURCES = 20
-# Far enough for any real schedule, near enough that no zone or offset overflows a datetime.
-MAX_AHEAD = timedelta(days=366)
-# Only ASCII decimal integers are numbers: no other scripts' digits, no " 5 ", no 5.0, no booleans.
-DIGITS = re.compile(r"-?[0-9]{1,12}")
+# Only ASCII decimal integers are numbers: no other scripts' digits, no " 5 ", no 5.0, no booleans;
+# at most 9 digits (leading zeros allowed), as the API schema's pattern says (``NUMBER_PATTERN``).
+DIGITS = re.compile(r"-?[0-9]{1,9}")
+NUMBER_PATTERN = "^[0-9]{1,9}$"
+# A form's checkbox sends text; JSON sends true or false (``typed``), and nothing else.
 FLAGS = {"": False, "0": False, "false": False, "off": False, "no": False,
          "1": True, "true": True, "on": True, "yes": True}  # fmt: skip
-# A form's time has minute precision; "now" picked a few seconds late is not "the past".
-PAST_GRACE = timedelta(seconds=60)
 START_NOW = "start-now"
 ALL_IMAGES = 0
-# The original form accepted "1:45" as well as "01:45" (and seconds).
-SHORT_TIME = re.compile(r"^(\d):(\d\d(?::\d\d)?)$")
 SEARCH_SOURCES = tuple(name for name in MODULES if name != "pages")
 # Every job delivers one zip: "dir" would be the same as "zip" there.
 WEB_FORMATS = ("zip", "imagefolder", "webdataset", "parquet")
@@ -123,23 +120,9 @@ class FieldErrors(dict[str, str]):
             raise ValidationFailed(dict(self))
 
 
-def checked_text(key: str, value: object, label: str | None = None) -> str:
-    """``value`` as text: a string with no NUL and no lone surrogate, else ``InputError``."""
-    name = label or key
-    if not isinstance(value, str):
-        raise InputError(key, f"{name} must be text")
-    if "\x00" in value:
-        raise InputError(key, f"{name} contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(key, f"{name} contains an invalid character (lone surrogate)") from None
-    return value
-
-
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
-    return "" if value is None else checked_text(key, value).strip()
+    return "" if value is None else checked_text(key, value, key.replace("-", " ")).strip()
 
 
 def _required(data: Mapping[str, Any], key: str, label: str) -> str:
@@ -209,46 +192,6 @@ def parse_tz(data: Mapping[str, Any], settings: Settings) -> ZoneInfo:
         raise InputError("tz", f"time zone {name[:64]!r} is unknown") from None
 
 
-def _iso(data: Mapping[str, Any], key: str, parse: Callable[[str], T], shape: str) -> T:
-    raw = _required(data, key, key)
-    try:
-        return parse(raw)
-    except ValueError:
-        raise InputError(key, f"{key} is not a valid {key} ({shape})") from None
-
-
-def not_past(run_at: datetime, now: datetime, field: str = "date") -> datetime:
-    """``run_at`` in UTC if it is neither past nor more than a year ahead (else ``field``'s
-    error)."""
-    try:
-        at = run_at.astimezone(UTC)
-    except OverflowError:
-        raise InputError(field, "date/time is out of range") from None
-    if at < now - PAST_GRACE:
-        raise InputError(field, "date/time is in the past")
-    if at > now + MAX_AHEAD:
-        raise InputError(field, "date/time is more than a year ahead")
-    return at
-
-
-def parse_time(raw: str) -> time:
-    """``HH:MM`` or ``H:MM`` (optionally with seconds), as the original form accepted."""
-    short = SHORT_TIME.match(raw)
-    return time.fromisoformat(f"0{short[1]}:{short[2]}" if short else raw)
-
-
-def parse_run_at(
-    data: Mapping[str, Any], errors: FieldErrors, zone: ZoneInfo | None, now: datetime
-) -> datetime | None:
-    """``date`` + ``time`` in ``zone`` as aware UTC; problems go to ``errors``."""
-    day = errors.check("date", lambda: _iso(data, "date", date.fromisoformat, "YYYY-MM-DD"))
-    at = errors.check("time", lambda: _iso(data, "time", parse_time, "HH:MM"))
-    if day is None or at is None or zone is None:
-        return None
-    local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
-    return errors.check("date", lambda: not_past(local, now))
-
-
 def parse_sources(data: Mapping[str, Any]) -> tuple[str, ...]:
     """Optional source names (comma-separated text or a list), each a known search source."""
     raw = data.get("sources") or ()
@@ -266,26 +209,31 @@ def parse_sources(data: Mapping[str, Any]) -> tuple[str, ...]:
     return names
 
 
-def _search_run_at(
-    data: Mapping[str, Any], errors: FieldErrors, zone: ZoneInfo | None, now: datetime
-) -> datetime | None:
-    # "Start now" (a form switch) replaces date and time; without it both are required.
-    if parse_flag(data, START_NOW):
+def _run_at(
+    data: Mapping[str, Any], errors: FieldErrors, zone: ZoneInfo | None, now: datetime,
+    typed: bool, optional: bool,
+) -> datetime | None:  # fmt: skip
+    # "Start now" (a form switch) replaces date and time; a crawl may also leave both out.
+    start_now = errors.check(START_NOW, lambda: parse_flag(data, START_NOW, typed))
+    left_out = errors.check("date", lambda: not _text(data, "date") and not _text(data, "time"))
+    if start_now or (optional and left_out):
         return now.astimezone(UTC)
     return parse_run_at(data, errors, zone, now)
 
 
 def validate_search(
-    data: Mapping[str, Any], settings: Settings, now: datetime, *, email_required: bool = True
-) -> SearchRequest:
+    data: Mapping[str, Any], settings: Settings, now: datetime, *, email_required: bool = True,
+    typed: bool = False,
+) -> SearchRequest:  # fmt: skip
     """A ``SearchRequest`` from form/JSON fields, or ``ValidationFailed`` naming every bad field.
 
-    The form requires an address (the link is emailed); the API may omit it.
+    The form requires an address (the link is emailed); the API may omit it. ``typed``: the
+    fields came as JSON, where a switch is ``true`` or ``false`` and nothing else.
     """
     errors = FieldErrors()
     query = errors.check("search-query", lambda: parse_query(data))
     zone = errors.check("tz", lambda: parse_tz(data, settings))
-    run_at = _search_run_at(data, errors, zone, now)
+    run_at = _run_at(data, errors, zone, now, typed, optional=False)
     email = errors.check("email", lambda: parse_email(data, required=email_required))
     count = errors.check(
         "images", lambda: parse_int(data, "images", "number of images", 1, settings.max_images)
@@ -327,15 +275,6 @@ def _dimension(data: Mapping[str, Any], key: str, label: str) -> int:
     return parse_int(data, key, label, 0, MAX_DIMENSION, default=0)
 
 
-def _check_url(line: str) -> str:
-    parts = urlsplit(line)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InputError("urls", f"{line[:80]!r} is not an http(s) URL")
-    if len(line) > MAX_URL_LENGTH:
-        raise InputError("urls", f"a URL is longer than {MAX_URL_LENGTH} characters")
-    return line
-
-
 def parse_urls(data: Mapping[str, Any]) -> list[str]:
     """Page URLs, one per line (or a JSON list): http/https only, de-duplicated, bounded."""
     raw = data.get("urls") or ""
@@ -348,52 +287,48 @@ def parse_urls(data: Mapping[str, Any]) -> list[str]:
         raise InputError("urls", "page URLs are required (one per line)")
     if len(urls) > MAX_CRAWL_URLS:
         raise InputError("urls", f"at most {MAX_CRAWL_URLS} page URLs per job")
-    return [_check_url(url) for url in urls]
+    return [checked_url(url) for url in urls]
 
 
-def parse_flag(data: Mapping[str, Any], key: str) -> bool:
-    """A checkbox or JSON boolean: true/on/1/yes is true, false/off/0/no or absent is false."""
+def parse_flag(data: Mapping[str, Any], key: str, typed: bool = False) -> bool:
+    """A switch, absent (or null) meaning false. In JSON (``typed``): ``true`` or ``false``.
+    From a form: true/on/1/yes or false/off/0/no (or empty)."""
     value = data.get(key)
     if value is None or isinstance(value, bool):
         return bool(value)
-    flag = FLAGS.get(value.strip().lower()) if isinstance(value, str) else None
+    flag = FLAGS.get(value.strip().lower()) if isinstance(value, str) and not typed else None
     if flag is None:
-        raise InputError(key, f"{key} must be true or false")
+        expected = "true or false (a JSON boolean)" if typed else "true or false"
+        raise InputError(key, f"{key} must be {expected}")
     return flag
 
 
-def _crawl_run_at(
-    data: Mapping[str, Any], errors: FieldErrors, zone: ZoneInfo | None, now: datetime
-) -> datetime | None:
-    # A crawl may run right away: date and time are optional, but together.
-    if not _text(data, "date") and not _text(data, "time"):
-        return now.astimezone(UTC)
-    return parse_run_at(data, errors, zone, now)
-
-
-def validate_crawl(data: Mapping[str, Any], settings: Settings, now: datetime) -> CrawlRequest:
-    """A ``CrawlRequest`` from form/JSON fields, or ``ValidationFailed`` naming every bad field."""
+def validate_crawl(
+    data: Mapping[str, Any], settings: Settings, now: datetime, *, typed: bool = False
+) -> CrawlRequest:
+    """A ``CrawlRequest`` from form/JSON fields, or ``ValidationFailed`` naming every bad field
+    (``typed``: as in ``validate_search``)."""
     errors = FieldErrors()
     urls = errors.check("urls", lambda: parse_urls(data))
     zone = errors.check("tz", lambda: parse_tz(data, settings))
-    run_at = _crawl_run_at(data, errors, zone, now)
+    run_at = _run_at(data, errors, zone, now, typed, optional=True)
     email = errors.check("email", lambda: parse_email(data, required=False))
     depth = errors.check("depth", lambda: parse_int(data, "depth", "depth", 0, MAX_DEPTH, 0))
-    download = errors.check("download", lambda: parse_flag(data, "download"))
+    download = errors.check("download", lambda: parse_flag(data, "download", typed))
     limit = settings.max_images
     # No maximum means "every image found" (0), up to MAX_IMAGES: never "fewer than asked".
     count = errors.check(
         "images", lambda: parse_int(data, "images", "number of images", 1, limit, ALL_IMAGES)
     )
-    render = errors.check("render", lambda: parse_render(data, settings))
+    render = errors.check("render", lambda: parse_render(data, settings, typed))
     errors.raise_if_any()
     assert urls and run_at and zone and depth is not None and count is not None
     return CrawlRequest(urls, run_at, email, depth, bool(download), count, zone.key, bool(render))
 
 
-def parse_render(data: Mapping[str, Any], settings: Settings) -> bool:
+def parse_render(data: Mapping[str, Any], settings: Settings, typed: bool = False) -> bool:
     """The "render pages" switch; refused, with the reason, when the browser cannot run."""
-    if not parse_flag(data, "render"):
+    if not parse_flag(data, "render", typed):
         return False
     from imgharvest.browser import unavailable
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from imgharvest.errors import FetchError, ImgHarvestError, SourceBlocked, SourceError
 from imgharvest.events import EventList
+from imgharvest.net.causes import LABELS, failure_in
 from imgharvest.settings import Settings
 from imgharvest.sources import MODULES, get_source
 from imgharvest.sources.base import Candidate, Source
@@ -20,7 +21,7 @@ from imgharvest.sources.common import PagedSource
 
 # A check asks for one page: a source slower than this is reported broken.
 CHECK_SECONDS = 45.0
-FAILING = frozenset({"blocked", "broken"})
+FAILING = frozenset({"blocked", "broken", "unreachable"})
 NOT_SEARCH = frozenset({"pages"})
 
 
@@ -40,16 +41,24 @@ class SourceCheck:
     """What one source answered for one page of a query (``status`` says how it went)."""
 
     name: str
-    status: str  # ok, empty, blocked, broken or unavailable
+    status: str  # ok, empty, blocked, broken, unreachable or unavailable
     count: int = 0
     first_url: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    cause: str | None = None  # why unreachable: dns, refused, timeout, unreachable
 
     @property
     def failing(self) -> bool:
-        """Blocked or broken: what ``sources --check`` exits non-zero for."""
+        """Blocked, broken or unreachable: what ``sources --check`` exits non-zero for."""
         return self.status in FAILING
+
+    @property
+    def shown(self) -> str:
+        """The status as a person reads it: ``unreachable (DNS)``."""
+        if self.status == "unreachable" and self.cause:
+            return f"unreachable ({LABELS.get(self.cause, self.cause)})"
+        return self.status
 
 
 def browser_status(settings: Settings) -> str | None:
@@ -107,7 +116,7 @@ async def _check(source: Source, query: str, seconds: float) -> SourceCheck:
     except SourceBlocked as exc:
         return _failed(source.name, "blocked", str(exc), started)
     except (SourceError, FetchError, ImgHarvestError) as exc:
-        return _failed(source.name, "broken", str(exc), started)
+        return _broken_or_unreachable(source.name, exc, started)
     except TimeoutError:
         return _failed(source.name, "broken", f"no answer within {seconds:.0f} s", started)
     except Exception as exc:  # a parser bug is exactly what a health check must report
@@ -119,6 +128,16 @@ async def _check(source: Source, query: str, seconds: float) -> SourceCheck:
 
 def _failed(name: str, status: str, error: str, started: float) -> SourceCheck:
     return SourceCheck(name, status, error=error, seconds=time.monotonic() - started)
+
+
+def _broken_or_unreachable(name: str, exc: Exception, started: float) -> SourceCheck:
+    """Unreachable when the network said why (the name does not resolve…), else broken."""
+    failure = failure_in(exc)
+    if failure is None:
+        return _failed(name, "broken", str(exc), started)
+    took = time.monotonic() - started
+    return SourceCheck(name, "unreachable", error=failure.describe(), seconds=took,
+                       cause=str(failure.cause))  # fmt: skip
 
 
 async def first_page(source: Source, query: str) -> list[Candidate]:

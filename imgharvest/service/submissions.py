@@ -3,6 +3,7 @@ user's actions on a job (cancel, run again)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from imgharvest.errors import InputError
 from imgharvest.redact import mask_credentials
+from imgharvest.service import owners
 from imgharvest.service.jobdata import ACTIVE, CANCELLED, EXPIRED, SCHEDULED, table
 from imgharvest.service.schemas import CrawlRequest, SearchRequest
 from imgharvest.service.views import EventView, JobView, JobViews
@@ -77,14 +79,14 @@ class Submissions(JobViews):
             request=request, email=req.email, client=client, wanted=wanted, pages_total=pages,
             pages_done=0, run_at=req.run_at, created_at=now, attempts=0, tried=0, kept=0,
             rejected={}, idempotency_key=idem.key if idem else None,
-            request_hash=idem.digest if idem else None,
+            request_hash=idem.digest if idem else None, owner_nonce=owners.new_nonce(),
         )  # fmt: skip
         job = Job(**values)
         message = f"{kind} job scheduled for {req.run_at:%Y-%m-%d %H:%M} UTC"
         # The answer is built from what is written (no read-back), and the rows go in as two
         # plain INSERTs (no unit of work): a submission is one short transaction and a
         # queue insert.
-        view = self.view(job, [EventView(now, "info", message)], [])
+        view = self._with_token(self.view(job, [EventView(now, "info", message)], []), job)
         event = dict(job_id=job.id, at=now, level="info", message=message)
         try:
             with self.writes.transaction() as conn:
@@ -109,7 +111,19 @@ class Submissions(JobViews):
             return None
         if job.request_hash != idem.digest:
             raise InputError("Idempotency-Key", "this key was used for a different request")
-        return self.get(job.id, with_images=False)
+        view = self.get(job.id, with_images=False)
+        return None if view is None else self._with_token(view, job)
+
+    def _with_token(self, view: JobView, job: Job) -> JobView:
+        """The view as its creation answers it: with the owner token."""
+        token = owners.derive(self.secret(), job.owner_nonce) if job.owner_nonce else None
+        return dataclasses.replace(view, owner_token=token)
+
+    def is_owner(self, job_id: str, token: bytes) -> bool | None:
+        """Whether ``token`` is the job's owner token; None if there is no such job."""
+        with self.sessions() as session:
+            row = session.execute(select(Job.owner_nonce).where(Job.id == job_id)).first()
+        return None if row is None else owners.matches(self.secret(), row[0], token)
 
     def cancel(self, job_id: str) -> JobView | None:
         """Cancel a scheduled or running job (None if unknown); ``InputError`` if it has ended."""

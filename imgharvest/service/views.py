@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 from imgharvest.dataset.partout import part_name, read_member
 from imgharvest.dataset.thumbpack import read_pack
 from imgharvest.extract.page import is_image_path
-from imgharvest.pipeline.records import MANIFEST_FIELDS
 from imgharvest.service import links
-from imgharvest.service.jobdata import ACTIVE, DELIVERED, EXPIRED, JobData
+from imgharvest.service.jobdata import ACTIVE, DELIVERED, EXPIRED, ROW_FIELDS, JobData
 from imgharvest.service.resubmit import make_token
 from imgharvest.store.models import Job, JobEvent, JobImage, JobPart
 
@@ -73,6 +72,8 @@ class JobView:
     images_first: int = 0
     images_total: int | None = None
     licence_rows: list[dict[str, str]] = field(default_factory=list)
+    # only in the answer that created the job (``Submissions``): the credential to manage it
+    owner_token: str | None = None
 
     @property
     def links_only(self) -> bool:
@@ -132,7 +133,7 @@ class JobViews(JobData):
         """A page's rows, the total, and the licences of all (a 5,000-image job's page reads
         100 rows, not 5,000)."""
         mine = JobImage.job_id == job_id
-        columns = [getattr(JobImage, name) for name in MANIFEST_FIELDS]
+        columns = [getattr(JobImage, name) for name in ROW_FIELDS]
         page = select(*columns).where(mine).order_by(JobImage.position)
         images = [dict(r) for r in session.execute(page.offset(first).limit(count)).mappings()]
         total = session.scalar(select(func.count()).select_from(JobImage).where(mine)) or 0
@@ -151,7 +152,7 @@ class JobViews(JobData):
 
     def _image_rows(self, session: Session, job_id: str) -> list[dict[str, str | int]]:
         # Plain rows, not ORM objects: a 5,000-image job page loads in a third of the time.
-        columns = [getattr(JobImage, name) for name in MANIFEST_FIELDS]
+        columns = [getattr(JobImage, name) for name in ROW_FIELDS]
         query = select(*columns).where(JobImage.job_id == job_id).order_by(JobImage.position)
         return [dict(row) for row in session.execute(query).mappings()]
 

@@ -31,6 +31,8 @@ class Candidate:
     fallbacks: tuple[str, ...] = ()  # other copies of the same picture, largest first
     caption: str | None = None
     rank: int | None = None
+    chosen: str = ""  # why ``url`` is taken as the largest of the copies ("" for one copy)
+    unsized: bool = False  # no size told the copies apart: the pipeline measures them
 
 
 @dataclass(frozen=True, slots=True)

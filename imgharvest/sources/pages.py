@@ -72,6 +72,8 @@ def _candidate(ref: ImageRef, page: Page) -> Candidate:
         height=ref.height,
         fallbacks=ref.fallbacks,
         caption=ref.alt or ref.figcaption,
+        chosen=ref.chosen,
+        unsized=ref.unsized,
     )
 
 
@@ -90,6 +92,7 @@ class _Crawler:
         self.renderer = _renderer(source) if self.options.render else None
         self.seen: set[str] = set()
         self.sites: set[str] = set()
+        self.img_srcs = False  # also list each page's <img src> as the original crawler did
 
     async def pages(self, starts: list[str]) -> AsyncIterator[Page]:
         """Every page read, level by level down to ``options.depth``."""
@@ -152,7 +155,7 @@ class _Crawler:
             self.events("info", f"pages: {url} is not an HTML page; skipped")
             return None
         self.seen.add(response.url)
-        page = extract_page(response.text, response.url)
+        page = extract_page(response.text, response.url, img_srcs=self.img_srcs)
         self.events("info", f"pages: {len(page.images)} image links on {response.url}")
         return page
 
@@ -218,10 +221,11 @@ async def crawl_links(
 def page_reader(
     http: Http, settings: Settings, events: EventSink
 ) -> Callable[[str], Awaitable[Page | None]]:
-    """Reads one page by the crawl job's rules (robots.txt, HTML only, guarded fetch);
-    the caller keeps its own page budget."""
+    """Reads one page by the crawl job's rules (robots.txt, HTML only, guarded fetch), with
+    the ``<img src>`` list of the original crawler; the caller keeps its own page budget."""
     crawler = _Crawler(Pages(settings, http, events, SourceOptions()))
     crawler.budget = sys.maxsize
+    crawler.img_srcs = True
     return crawler._visit
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncGenerator
 from typing import TypeVar
 
@@ -25,8 +24,16 @@ async def read_ahead(pages: AsyncGenerator[T, None], limit: int) -> AsyncGenerat
             ahead = asyncio.ensure_future(anext(pages)) if taken < limit else None
             yield item
     finally:
-        if ahead is not None and not ahead.done():
-            ahead.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await ahead
+        if ahead is not None:
+            await _drop(ahead)
         await pages.aclose()
+
+
+async def _drop(ahead: asyncio.Future[T]) -> None:
+    """Forget a page nobody will read: cancelled if on its way, and its outcome (the end of
+    the pages, an error) taken, so asyncio never reports it as "never retrieved"."""
+    if not ahead.done():
+        ahead.cancel()
+        await asyncio.wait([ahead])
+    if not ahead.cancelled():
+        ahead.exception()

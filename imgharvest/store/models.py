@@ -77,6 +77,7 @@ class Job(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     request_hash: Mapped[str | None] = mapped_column(String(64))
     worker: Mapped[str | None] = mapped_column(String(128))
+    owner_nonce: Mapped[str | None] = mapped_column(String(64))
     # A job in parts (a URL list in shards): how many, how many finished.
     shards_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     shards_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -126,6 +127,9 @@ class JobImage(Base):
     fetched_at: Mapped[str] = mapped_column(Text, default="", server_default="")
     label: Mapped[str] = mapped_column(Text, default="", server_default="")
     split: Mapped[str] = mapped_column(Text, default="", server_default="")
+    chosen: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # a found link that is another copy of a picture: the picture's (largest) URL
+    copy_of: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The stored part (a search run's kept batch, a shard) holding the image; None once the
     # job's archive holds it.
     part: Mapped[int | None] = mapped_column(Integer)

@@ -17,6 +17,7 @@ from imgharvest.service.schemas import ValidationFailed
 from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
 from imgharvest.version import __version__
+from imgharvest.web import pages
 
 log = logging.getLogger("imgharvest.web")
 
@@ -31,8 +32,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         health,
         myjobs,
         openapi,
+        original_form,
         outputs,
-        pages,
         resubmit,
     )
     from imgharvest.web.assets import mount_static
@@ -43,11 +44,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services or build_services(settings)
     app.state.thumbs = ThumbCache()
     app.include_router(api.router)
+    app.include_router(api.sources_router)
     app.include_router(fetchapi.router)
     app.include_router(outputs.router)
     app.include_router(compat.router)
     app.include_router(pages.router)
     app.include_router(myjobs.router)
+    app.include_router(original_form.router)
     app.include_router(docs.router)
     app.include_router(resubmit.router)
     mount_static(app)
@@ -86,7 +89,11 @@ async def _request_invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors: dict[str, str] = {}
     for err in exc.errors():
-        errors.setdefault(_field(tuple(err.get("loc", ()))), str(err.get("msg", "invalid")))
+        field = _field(tuple(err.get("loc", ())))
+        message = str(err.get("msg", "invalid"))
+        if err.get("type") == "extra_forbidden":
+            message = f"{field[:40]} is not a field of this request"
+        errors.setdefault(field, message)
     return JSONResponse({"errors": errors}, status_code=400)
 
 
@@ -98,6 +105,8 @@ async def _validation_failed(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if not request.url.path.startswith("/api/"):
+        if "text/html" in request.headers.get("accept", ""):  # a browser: a page, not JSON
+            return pages.http_error_page(request, exc)
         return await http_exception_handler(request, exc)
     detail = exc.detail
     errors = detail if isinstance(detail, dict) else {"detail": str(detail)}

@@ -1,26 +1,28 @@
 """Who a request comes from: the peer address, or what a trusted proxy says the client is.
 
-``X-Forwarded-For`` and ``Forwarded`` are read only when the peer is in
-``TRUSTED_PROXIES``; from anyone else they are ignored, so a client cannot
-pick a fresh identity (and a fresh rate-limit allowance) per request.
+Behind proxies one rule holds: the client is the rightmost ``X-Forwarded-For`` address that
+is not a trusted proxy, and the header is read only when the peer is in ``TRUSTED_PROXIES``;
+from anyone else it is ignored, so a client cannot pick a fresh identity (and a fresh
+rate-limit allowance) per request. ``Forwarded`` is never read: proxies append to
+``X-Forwarded-For`` but pass a client's own ``Forwarded`` on untouched.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Sequence
 
 from starlette.datastructures import Headers
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-_FOR = re.compile(r'for="?\[?([^\]";,]+)', re.I)
 MAX_KEY = 64
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     host = text.strip()
-    if host.count(":") == 1:  # IPv4 with a port
+    if host.startswith("[") and "]" in host:  # IPv6 with a port
+        host = host[1 : host.index("]")]
+    elif host.count(":") == 1:  # IPv4 with a port
         host = host.split(":", 1)[0]
     try:
         return ipaddress.ip_address(host)
@@ -34,10 +36,7 @@ def _trusted(text: str, proxies: Sequence[Network]) -> bool:
 
 
 def forwarded_chain(headers: Headers) -> list[str]:
-    """The client addresses the proxies reported, nearest last (``Forwarded`` wins)."""
-    forwarded = headers.getlist("forwarded")
-    if forwarded:
-        return [m.group(1) for m in _FOR.finditer(",".join(forwarded))]
+    """The client addresses the proxies reported in ``X-Forwarded-For``, nearest last."""
     joined = ",".join(headers.getlist("x-forwarded-for"))
     return [hop.strip() for hop in joined.split(",") if hop.strip()]
 

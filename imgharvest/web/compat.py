@@ -3,11 +3,15 @@
 Its clients send page URLs separated by any whitespace in a multipart field
 ``inputs`` and read an envelope ``{"status": {"statusMsg", "statusDetails",
 "statusCode"}, "result"}``. Ids are integers; an unknown one is HTTP 200 with
-``ResourceNotFound`` (as the original answers), a non-integer one is 404.
+``ResourceNotFound`` (as the original answers), and so is one whose link has
+expired; a non-integer one is 404. Tokens of ``inputs`` that are not http(s) URLs
+are skipped and named in ``statusDetails``. Bodies are laid out as the original's
+(keys sorted, two-space indent), so line-based clients keep working.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -15,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from imgharvest.service.compat import CompatJobs
+from imgharvest.service.compat import CompatJobs, Inputs, read_inputs
 from imgharvest.service.schemas import ValidationFailed
 from imgharvest.web import security
 from imgharvest.web.api import count_submission
@@ -26,6 +30,14 @@ MAX_INPUT_BYTES = 1024 * 1024
 MAX_ID_DIGITS = 18
 
 
+class OriginalJSON(JSONResponse):
+    """JSON as the original crawler wrote it: keys sorted, two-space indent, ASCII only."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, indent=2, sort_keys=True, separators=(",", ": "))
+        return (text + "\n").encode("ascii")
+
+
 def envelope(result: Any, code: str = "HTTPOk", message: str = "OK", status: int = 200,
              details: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
@@ -34,7 +46,7 @@ def envelope(result: Any, code: str = "HTTPOk", message: str = "OK", status: int
         "status": {"statusMsg": message, "statusDetails": details or {}, "statusCode": code},
         "result": result,
     }
-    return JSONResponse(body, status_code=status, headers=headers)
+    return OriginalJSON(body, status_code=status, headers=headers)
 
 
 def not_found(text: str) -> JSONResponse:
@@ -65,7 +77,7 @@ def no_route(job_id: str) -> JSONResponse:
     return invalid({"job_id": f"job_id must be a whole number, not {job_id[:40]!r}"}, 404)
 
 
-async def _inputs(request: Request) -> str:
+async def _inputs(request: Request) -> Inputs:
     async with request.form() as form:
         value = form.get("inputs")
         if isinstance(value, UploadFile):
@@ -75,22 +87,30 @@ async def _inputs(request: Request) -> str:
         raise ValidationFailed({"inputs": "inputs is larger than 1 MiB"})
     if not value or not value.strip():
         raise ValidationFailed({"inputs": "inputs is required: page URLs separated by whitespace"})
-    return value
+    return await run_in_threadpool(read_inputs, value)
+
+
+def skipped_details(inputs: Inputs) -> dict[str, Any]:
+    """``statusDetails`` of an accepted batch: the tokens skipped, and why."""
+    if not inputs.skipped_count:
+        return {}
+    return {"skipped": inputs.skipped, "skippedCount": inputs.skipped_count}
 
 
 @router.post("/")
 async def submit(request: Request) -> JSONResponse:
-    """Start a one-hop crawl of the page URLs in ``inputs``; result ``"job_id: <int>"``."""
+    """Start a one-hop crawl of the page URLs in ``inputs``; result ``"job_id: <int>"``; the
+    tokens that are not http(s) URLs are skipped and named in ``statusDetails``."""
     try:
         count_submission(request)
-        text = await _inputs(request)
+        inputs = await _inputs(request)
         client = security.client_key(request)
-        number = await run_in_threadpool(_compat(request).create, text, client)
+        number = await run_in_threadpool(_compat(request).create, inputs, client)
     except ValidationFailed as exc:
         return invalid(exc.errors)
     except HTTPException as exc:
         return invalid({"request": str(exc.detail)}, exc.status_code, dict(exc.headers or {}))
-    return envelope(f"job_id: {number}")
+    return envelope(f"job_id: {number}", details=skipped_details(inputs))
 
 
 @router.get("/status/{job_id}")

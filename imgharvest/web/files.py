@@ -13,8 +13,9 @@ from imgharvest.service.jobs import JobService
 MEDIA = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp",
          "BMP": "image/bmp", "TIFF": "image/tiff", "AVIF": "image/avif"}  # fmt: skip
 UNSAFE = frozenset('"\\;')
+# ``copy_of``: a link that is another copy of a picture names the picture's (largest) URL.
 CSV_FIELDS = ("url", "page_url", "title", "width", "height", "source", "licence", "licence_url",
-              "creator", "file")  # fmt: skip
+              "creator", "file", "chosen", "copy_of")  # fmt: skip
 
 
 def image(jobs: JobService, job_id: str, position: int) -> tuple[bytes, str, str] | None:

@@ -3,7 +3,8 @@
 Pages load only their own scripts and styles (no inline script; inline
 ``style`` attributes are allowed, they cannot run code). The API docs page
 (Swagger UI) starts from one inline script: its policy allows exactly that
-script by hash, computed from the page as sent.
+script by hash, computed from the page as sent. ReDoc's search runs in a worker
+it makes from a ``blob:`` URL, which ``/redoc`` alone may start.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ ALWAYS = {
 }
 # Pages made by FastAPI itself, which start from an inline script.
 HASHED_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+BLOB_WORKERS = frozenset({"/redoc"})
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 _EXTERNAL = re.compile(rb"<(?:script|link)\b[^>]*\b(?:src|href)=[\"'](https://[^/\"']+)", re.I)
 
 
-def hashed_csp(html: bytes) -> str:
+def hashed_csp(html: bytes, blob_workers: bool = False) -> str:
     """A policy allowing exactly the inline scripts of ``html`` (and inline styles), plus the
-    asset hosts the page itself names (none once its assets are served locally)."""
+    asset hosts the page itself names (none once its assets are served locally); with
+    ``blob_workers``, workers started from ``blob:`` URLs."""
     hashes = [
         f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
         for body in _INLINE_SCRIPT.findall(html)
@@ -44,7 +47,7 @@ def hashed_csp(html: bytes) -> str:
     return (
         f"default-src 'self'; img-src {assets} data:; connect-src 'self'; object-src 'none'; "
         f"base-uri 'none'; form-action 'self'; frame-ancestors 'none'; script-src {scripts}; "
-        f"style-src {assets} 'unsafe-inline'"
+        f"style-src {assets} 'unsafe-inline'" + ("; worker-src blob:" if blob_workers else "")
     )
 
 
@@ -64,7 +67,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         if scope.get("path") in HASHED_PATHS:
-            await self.app(scope, receive, _Hashing(send))
+            await self.app(scope, receive, _Hashing(send, scope["path"] in BLOB_WORKERS))
             return
 
         async def with_headers(message: Message) -> None:
@@ -81,8 +84,8 @@ class SecurityHeaders:
 class _Hashing:
     """Holds a docs page back until its body is complete, then sends it with its hashes."""
 
-    def __init__(self, send: Send) -> None:
-        self.send = send
+    def __init__(self, send: Send, blob_workers: bool = False) -> None:
+        self.send, self.blob_workers = send, blob_workers
         self.start: Message | None = None
         self.body: list[bytes] = []
 
@@ -100,6 +103,6 @@ class _Hashing:
         headers.update(ALWAYS)
         page = b"".join(self.body)
         if _is_html(headers):
-            headers["Content-Security-Policy"] = hashed_csp(page)
+            headers["Content-Security-Policy"] = hashed_csp(page, self.blob_workers)
         await self.send(self.start)
         await self.send({"type": "http.response.body", "body": page})

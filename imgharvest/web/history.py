@@ -1,7 +1,8 @@
 """Job history without accounts: the ids of the jobs a browser submitted, in a signed cookie.
 
 The cookie holds ``<id>.<id>…~<HMAC>``, newest first and at most ``KEEP``
-ids; a cookie that was altered (or signed with another secret) counts as empty.
+ids; a cookie that was altered (or signed with another secret) counts as empty,
+and one holding anything but printable ASCII is not ours at all (``readable``).
 Ids that no longer exist are simply not shown.
 """
 
@@ -29,10 +30,17 @@ def encode(secret: str, ids: Sequence[str]) -> str:
     return f"{payload}~{_mac(secret, payload)}"
 
 
+def readable(value: str | None) -> bool:
+    """Whether a cookie value could be ours: absent, or printable ASCII of a bounded length."""
+    return value is None or (len(value) <= 4096 and value.isascii() and value.isprintable())
+
+
 def decode(secret: str, value: str | None) -> list[str]:
     """The ids in a cookie value; empty if it is missing, malformed or not ours."""
     payload, sep, mac = (value or "").rpartition("~")
-    if not sep or not hmac.compare_digest(mac, _mac(secret, payload)):
+    # bytes: compare_digest raises on a str holding anything but ASCII
+    expected = _mac(secret, payload).encode()
+    if not sep or not hmac.compare_digest(mac.encode("utf-8", "replace"), expected):
         return []
     ids = [i for i in payload.split(".") if _ID.match(i)] if payload else []
     return ids[:KEEP]

@@ -1,9 +1,13 @@
-"""The ``Idempotency-Key`` header of the create routes: a retried request gets the same job."""
+"""Creating a job once: the ``Idempotency-Key`` header of the API's create routes, and the web
+form's CSRF token, used once (a re-sent form lands on the job it made, across processes, since
+the key is kept on the job in the database)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel
@@ -24,3 +28,10 @@ def idempotency(request: Request, kind: str, body: BaseModel) -> Idempotency | N
         raise ValidationFailed({HEADER: f"1 to {MAX_KEY} printable ASCII characters"})
     canonical = json.dumps([kind, body.model_dump(mode="json")], sort_keys=True)
     return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def form_once(token: str, data: Mapping[str, Any]) -> Idempotency:
+    """The key of a form submission: its (valid) CSRF token, with a digest of its fields."""
+    fields = sorted((k, str(v)) for k, v in data.items() if k != "csrf_token")
+    digest = hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+    return Idempotency("form:" + hashlib.sha256(token.encode()).hexdigest(), digest)

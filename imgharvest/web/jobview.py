@@ -57,11 +57,19 @@ def title_of(view: JobView) -> str:
 def counts_text(view: JobView) -> str:
     """What a job got so far, in a few words."""
     if view.links_only:
-        pages = f"{view.pages_done} page{'s' if view.pages_done != 1 else ''}"
-        return f"{view.kept} image link{'s' if view.kept != 1 else ''} on {pages}"
+        pages = reasons.count_of(view.pages_done, "page")
+        return f"{reasons.count_of(view.kept, 'image link')} on {pages}"
     if view.wanted:
         return f"{view.kept} of {view.wanted} images"
-    return f"{view.kept} image{'s' if view.kept != 1 else ''}"
+    return reasons.count_of(view.kept, "image")
+
+
+def pages_given_text(view: JobView) -> str:
+    """What the pages read were: all given, or the given ones and the pages they link to."""
+    given, linked = view.pages_total, view.pages_done - view.pages_total
+    if linked <= 0:
+        return f"of {reasons.count_of(given, 'page')} given"
+    return f"({given} given, {reasons.count_of(linked, 'page')} they link to)"
 
 
 def rejected_rows(rejected: dict[str, int]) -> list[tuple[str, int]]:
@@ -171,6 +179,7 @@ def context(view: JobView, page: int = 1) -> dict[str, Any]:
         "title": title_of(view), "wanted": view.wanted, "tried": view.tried, "kept": view.kept,
         "percent": round(view.progress * 100), "rejected": rejected_rows(view.rejected),
         "pages_total": view.pages_total, "pages_done": view.pages_done,
+        "pages_given": pages_given_text(view),
         "run_at": iso(view.run_at), "run_at_text": time_text(view.run_at, zone),
         "finished_at": iso(view.finished_at), "finished_at_text": time_text(view.finished_at, zone),
         "expires_at": iso(view.expires_at), "expires_at_text": time_text(view.expires_at, zone),

@@ -4,7 +4,9 @@ no NUL in the path.
 A pure ASGI middleware: ``Content-Length`` is checked first, then bytes are
 counted as they arrive, so an oversized body is refused without being held in
 memory. JSON bodies (already bounded in size) are scanned for their nesting
-depth before anyone calls ``json.loads``, whose recursion a deep body blows.
+depth before anyone calls ``json.loads``, whose recursion a deep body blows. The scan is
+linear in the body (each byte is looked at once, whatever its quotes and backslashes), and
+a body past ``PARSE_ON_LOOP`` bytes is scanned in a thread so that no request holds the loop.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import anyio.to_thread
 import numpy as np
 from fastapi import HTTPException
 from starlette.datastructures import Headers
@@ -22,7 +25,13 @@ from imgharvest.web.refusal import refusal
 LIST_PATH = "/api/v1/jobs/fetch"
 MAX_JSON_DEPTH = 32
 MAX_JSON_ITEMS = 10_000
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+# One string, unrolled so that no byte is tried twice; an unterminated string runs to the end
+# of the body instead of failing (a failing match would be retried from every later quote:
+# quadratic on ``"`` followed by many ``\"``).
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+# Bodies up to this size are scanned or decoded on the event loop (a hop to a thread would
+# cost more); larger ones in a thread.
+PARSE_ON_LOOP = 16 * 1024
 _STEP = np.zeros(256, dtype=np.int8)
 _STEP[list(b"[{")] = 1
 _STEP[list(b"]}")] = -1
@@ -58,12 +67,14 @@ class Limits:
 def json_problem(body: bytes) -> str | None:
     """Why a JSON body is refused before parsing (too deep, too many items), or None."""
     bare = _STRINGS.sub(b'""', body)
-    if bare.count(b",") >= MAX_JSON_ITEMS:
-        return f"the JSON body has more than {MAX_JSON_ITEMS} items"
     steps = _STEP[np.frombuffer(bare, dtype=np.uint8)]
     depth = int(np.cumsum(steps, dtype=np.int32).max(initial=0)) if steps.size else 0
     if depth > MAX_JSON_DEPTH:
         return f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
+    # Every container counts as well as every comma: ``[[[1]]],`` repeated has few commas
+    # but many lists.
+    if bare.count(b",") + int(np.count_nonzero(steps > 0)) > MAX_JSON_ITEMS:
+        return f"the JSON body has more than {MAX_JSON_ITEMS} items"
     return None
 
 
@@ -135,11 +146,18 @@ class BodyLimit:
         if body is None:
             await self._too_large(scope, receive, send, limit)
             return
-        problem = json_problem(body)
+        problem = await _scanned(body)
         if problem is not None:
             await refusal(scope, 400, "body", problem)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+async def _scanned(body: bytes) -> str | None:
+    """``json_problem`` of ``body``, off the event loop unless the body is small."""
+    if len(body) <= PARSE_ON_LOOP:
+        return json_problem(body)
+    return await anyio.to_thread.run_sync(json_problem, body)
 
 
 async def _read(receive: Receive, limit: int) -> bytes | None:

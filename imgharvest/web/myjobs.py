@@ -18,6 +18,7 @@ from imgharvest.service.jobdata import ACTIVE, EXPIRED
 from imgharvest.service.jobs import JobService
 from imgharvest.service.views import JobView
 from imgharvest.web import history, jobview, security
+from imgharvest.web.forms import form_fields
 from imgharvest.web.render import error_page, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,9 +31,25 @@ def _jobs(request: Request) -> JobService:
     return jobs
 
 
+class DamagedCookie(HTTPException):
+    """The job-list cookie holds what this app never writes (HTTP 400; the answer clears it)."""
+
+    def __init__(self) -> None:
+        clear = f'{history.COOKIE}=""; Max-Age=0; Path=/; HttpOnly; SameSite=Lax'
+        message = (
+            f"The browser sent a damaged {history.COOKIE} cookie; it has been cleared. "
+            "Reload the page and send the request again."
+        )
+        super().__init__(400, message, headers={"Set-Cookie": clear})
+
+
 def mine(request: Request) -> list[str]:
-    """The job ids this browser's cookie lists, newest first."""
-    return history.decode(_jobs(request).settings.secret(), request.cookies.get(history.COOKIE))
+    """The job ids this browser's cookie lists, newest first; ``DamagedCookie`` (400) for a
+    cookie that holds anything but printable ASCII (checked before anything is done)."""
+    value = request.cookies.get(history.COOKIE)
+    if not history.readable(value):
+        raise DamagedCookie()
+    return history.decode(_jobs(request).settings.secret(), value)
 
 
 def remember(request: Request, response: Response, job_id: str) -> None:
@@ -65,7 +82,11 @@ def row(view: JobView) -> dict[str, Any]:
 @router.get("/my-jobs", response_class=HTMLResponse)
 def my_jobs(request: Request) -> HTMLResponse:
     """The list, newest first."""
-    views = _jobs(request).many(mine(request))
+    try:
+        ids = mine(request)
+    except DamagedCookie as exc:
+        return _refused(request, exc)
+    views = _jobs(request).many(ids)
     nonce = security.csrf_nonce(request)
     token = security.make_csrf_token(_jobs(request).settings.secret(), nonce)
     notice = NOTICES.get(request.query_params.get("done", ""))
@@ -78,8 +99,7 @@ def my_jobs(request: Request) -> HTMLResponse:
 
 async def _checked(request: Request, job_id: str) -> None:
     """The form's CSRF token is valid and the job is on this browser's list (else 403/404)."""
-    async with request.form() as form:
-        token = str(form.get(security.CSRF_FIELD) or "")
+    token = (await form_fields(request)).get(security.CSRF_FIELD, "")
     nonce = request.cookies.get(security.CSRF_COOKIE, "")
     security.check_csrf_token(_jobs(request).settings.secret(), nonce, token)
     if job_id not in mine(request):
@@ -90,7 +110,8 @@ def _refused(request: Request, exc: HTTPException | InputError) -> HTMLResponse:
     if isinstance(exc, InputError):
         return error_page(request, 409, "Not possible", exc.message.capitalize() + ".",
                           action_url="/my-jobs", action_text="Back to my jobs")  # fmt: skip
-    title = {403: "Form expired", 404: "Job not found", 429: "Too many requests"}
+    title = {400: "Damaged cookie", 403: "Form expired", 404: "Job not found",
+             429: "Too many requests"}  # fmt: skip
     return error_page(request, exc.status_code, title.get(exc.status_code, "Not possible"),
                       str(exc.detail), headers=dict(exc.headers or {}),
                       action_url="/my-jobs", action_text="Back to my jobs")  # fmt: skip

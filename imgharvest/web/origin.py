@@ -40,6 +40,19 @@ def cross_site(scope: Scope, public_origin: str) -> str | None:
     return f"Origin {origin[:100]!r} is not this site"
 
 
+def not_shown_same_origin(scope: Scope, public_origin: str) -> str | None:
+    """Why this request does not show that a page of this site sent it (None if it does):
+    ``Sec-Fetch-Site: same-origin``, or else an ``Origin`` of this site. Where no token
+    proves it, a request that says neither is a script's, not a browser page's."""
+    headers = Headers(scope=scope)
+    site = headers.get("sec-fetch-site")
+    if site is not None and site.strip().lower() != "same-origin":
+        return f"Sec-Fetch-Site is {site[:40]!r}"
+    if site is None and headers.get("origin") is None:
+        return "the request says neither Origin nor Sec-Fetch-Site"
+    return cross_site(scope, public_origin)
+
+
 class SameOrigin:
     """Refuses (403) unsafe methods sent by a browser page of another site."""
 

@@ -9,15 +9,21 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from imgharvest.errors import InputError
 from imgharvest.service.jobs import JobService
 from imgharvest.service.schemas import (
     ValidationFailed,
     validate_crawl,
     validate_search,
 )
+from imgharvest.service.submissions import Idempotency
 from imgharvest.service.views import JobView
 from imgharvest.web import files, jobview, myjobs, outputs, security
+from imgharvest.web.assets import WEB_DIR
+from imgharvest.web.forms import form_fields
+from imgharvest.web.idempotency import form_once
 from imgharvest.web.render import FORM_KEYS, error_page, jobs_of, render
 from imgharvest.web.thumbs import THUMB_BOX, thumbnail
 
@@ -71,8 +77,7 @@ async def read_body(request: Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValidationFailed({"body": "the body must be a JSON object"})
         return data
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    return await form_fields(request)
 
 
 def is_crawl(data: Mapping[str, Any]) -> bool:
@@ -81,104 +86,119 @@ def is_crawl(data: Mapping[str, Any]) -> bool:
     return kind == "crawl" or (not kind and "urls" in data)
 
 
-def create(request: Request, data: Mapping[str, Any]) -> JobView:
-    """Validate and store the job; ``ValidationFailed`` names every bad field."""
-    service = jobs_of(request)
+def create(request: Request, data: Mapping[str, Any], once: Idempotency | None = None) -> JobView:
+    """Validate and store the job (or find the one ``once`` made); ``ValidationFailed`` names
+    every bad field."""
+    service, typed = jobs_of(request), is_json(request)
     now, client = service.clock.now(), security.client_key(request)
     if is_crawl(data):
-        return service.create_crawl(validate_crawl(data, service.settings, now), client=client)
-    return service.create_search(validate_search(data, service.settings, now), client=client)
+        crawl = validate_crawl(data, service.settings, now, typed=typed)
+        return service.create_crawl(crawl, client=client, idem=once)
+    search = validate_search(data, service.settings, now, typed=typed)
+    return service.create_search(search, client=client, idem=once)
 
 
-def guard(request: Request, data: Mapping[str, Any]) -> None:
-    """Rate limit every submission; check the CSRF token of form submissions."""
+def guard(request: Request, data: Mapping[str, Any]) -> Idempotency | None:
+    """Every check before anything is done: the submit rate, the job-list cookie, and a form's
+    CSRF token, which also keys the submission (a re-sent form makes no second job)."""
     settings = jobs_of(request).settings
     security.submit_limiter(request, settings.submit_rate_per_minute).check(
         security.client_key(request)
     )
-    if not is_json(request):
-        nonce = request.cookies.get(security.CSRF_COOKIE, "")
-        token = str(data.get(security.CSRF_FIELD, ""))
-        security.check_csrf_token(settings.secret(), nonce, token)
+    myjobs.mine(request)
+    if is_json(request):
+        return None
+    nonce = request.cookies.get(security.CSRF_COOKIE, "")
+    token = str(data.get(security.CSRF_FIELD, ""))
+    security.check_csrf_token(settings.secret(), nonce, token)
+    return form_once(token, data)
+
+
+@router.get("/jobs", response_model=None)
+def jobs_index() -> Response:
+    """There is no list of every job: the address of the form's answer leads to the form."""
+    return RedirectResponse("/", status_code=303)
 
 
 @router.post("/jobs", response_model=None)
 async def submit(request: Request) -> Response:
-    """Create a job from the form (HTML answer) or from JSON (JSON answer)."""
+    """Create a job from the form (303 to the job's page: reloading it sends nothing again) or
+    from JSON (201 with the job as JSON)."""
     try:
         data = await read_body(request)
     except ValidationFailed as exc:
         return invalid(request, {}, exc.errors)
     try:
-        guard(request, data)
-        view = await run_in_threadpool(create, request, data)
+        once = guard(request, data)
+        view = await run_in_threadpool(create, request, data, once)
     except ValidationFailed as exc:
         return invalid(request, data, exc.errors)
+    except InputError as exc:
+        if exc.field != "Idempotency-Key":
+            raise
+        # this form's token already made a job, from other values
+        return invalid(request, data, {security.CSRF_FIELD: RESENT}, 409)
     except HTTPException as exc:
         return refused(request, exc)
+    return submitted(request, view)
+
+
+RESENT = "this form was already sent with other values; check them and send it again"
+
+
+def submitted(request: Request, view: JobView) -> Response:
+    """The answer to a created job: JSON (201), or 303 to its page; it joins My jobs."""
     response: Response
     if is_json(request):
         response = JSONResponse(submitted_json(view), status_code=201)
     else:
-        ctx = submitted_ctx(view)
-        response = render(request, "submitted.html", 201, job=ctx, again_url=again(view))
+        response = RedirectResponse(f"/jobs/{view.id}?submitted=1", status_code=303)
     myjobs.remember(request, response, view.id)
     return response
 
 
-def invalid(request: Request, data: Mapping[str, Any], errors: dict[str, str]) -> Response:
+def invalid(
+    request: Request, data: Mapping[str, Any], errors: dict[str, str], status: int = 400
+) -> Response:
     """400: JSON with a message per field, or the form again naming each bad field."""
     if is_json(request):
         detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
-        return JSONResponse({"detail": detail, "errors": errors}, status_code=400)
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=status)
     values = {k: v for k, v in data.items() if k in FORM_KEYS}
     page = "crawl.html" if is_crawl(data) else "search.html"
-    return form_page(request, page, values, errors, 400)
+    return form_page(request, page, values, errors, status)
+
+
+REFUSED_TITLES = {400: "Damaged cookie", 403: "Form expired", 429: "Too many requests"}
 
 
 def refused(request: Request, exc: HTTPException) -> Response:
-    """403 (CSRF) or 429 (rate limit), as JSON or as an error page."""
+    """403 (CSRF), 400 (a damaged cookie) or 429 (rate limit), as JSON or as an error page."""
     headers = dict(exc.headers or {})
     if is_json(request):
         return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
-    title = "Too many requests" if exc.status_code == 429 else "Form expired"
+    title = REFUSED_TITLES.get(exc.status_code, "Not accepted")
     return error_page(request, exc.status_code, title, str(exc.detail), headers=headers)
 
 
 def submitted_json(view: JobView) -> dict[str, Any]:
-    """The JSON answer of a created job."""
+    """The JSON answer of a created job (with the owner token that cancels or retries it)."""
     return {
         "id": view.id, "kind": view.kind, "status": view.status,
         "run_at": view.run_at.isoformat(), "job_url": view.job_url,
-        "api_url": f"/api/v1/jobs/{view.id}",
+        "api_url": f"/api/v1/jobs/{view.id}", "owner_token": view.owner_token,
     }  # fmt: skip
 
 
-def submitted_ctx(view: JobView) -> dict[str, Any]:
-    """What the "job submitted" page shows."""
-    zone = jobview.zone_of(view)
-    urls = view.request.get("urls") or []
-    return {
-        "kind": view.kind, "query": view.query, "count": view.wanted,
-        "wanted_label": f"{len(urls)} page{'s' if len(urls) != 1 else ''}",
-        "run_at_iso": view.run_at.isoformat(), "run_at_text": jobview.time_text(view.run_at, zone),
-        "email": view.has_email, "url": f"/jobs/{view.id}",
-        "absolute_url": view.job_url,
-    }  # fmt: skip
-
-
-def again(view: JobView) -> str:
-    """The form to submit another request of the same kind."""
-    return "/crawl" if view.kind == "crawl" else "/"
-
-
-def job_template(request: Request, job_id: str, name: str, page: int = 1) -> HTMLResponse:
+def job_template(
+    request: Request, job_id: str, name: str, page: int = 1, **extra: Any
+) -> HTMLResponse:
     """``name`` rendered for the job, or the 404 page."""
     view = _viewed(jobs_of(request), job_id, page) if len(job_id) <= 64 else None
     if view is None:
         message = "No job has this id. Check the link, or submit a new request."
         return error_page(request, 404, "Job not found", message)
-    return render(request, name, job=jobview.context(view, page))
+    return render(request, name, job=jobview.context(view, page), **extra)
 
 
 def _viewed(jobs: JobService, job_id: str, page: int) -> JobView | None:
@@ -192,10 +212,11 @@ def _viewed(jobs: JobService, job_id: str, page: int) -> JobView | None:
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: str, page: str = "1") -> HTMLResponse:
-    """The job page: status, live progress, events, gallery (``page`` of it), download."""
+def job_page(request: Request, job_id: str, page: str = "1", submitted: str = "") -> HTMLResponse:
+    """The job page: status, live progress, events, gallery (``page`` of it), download; just
+    after the form made the job (``submitted``), a word that it was received."""
     number = int(page) if page.isdigit() and len(page) < 7 else 1
-    return job_template(request, job_id, "job.html", number)
+    return job_template(request, job_id, "job.html", number, just_submitted=submitted == "1")
 
 
 @router.get("/jobs/{job_id}/live", response_class=HTMLResponse)
@@ -275,10 +296,18 @@ def download(request: Request, token: str) -> Response:
     return error_page(request, 404, "Link not found", message)
 
 
+@router.get("/favicon.ico", response_model=None)
+def favicon() -> Response:
+    """The site's icon (browsers ask for it on every page)."""
+    icon = WEB_DIR / "static" / "favicon.ico"
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return FileResponse(icon, media_type="image/x-icon", headers=headers)
+
+
 ERROR_TITLES = {404: "Page not found", 405: "Method not allowed", 410: "Gone"}
 
 
-def http_error_page(request: Request, exc: HTTPException) -> HTMLResponse:
+def http_error_page(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
     """An HTTP error outside ``/api`` as a page (``create_app``'s handler may call this)."""
     title = ERROR_TITLES.get(exc.status_code, "Something went wrong")
     message = "There is nothing at this address." if exc.status_code == 404 else str(exc.detail)

@@ -19,8 +19,9 @@ LABELS = {
     "min-width": "Minimum width", "min-height": "Minimum height", "urls": "Page URLs",
     "depth": "Link depth", "body": "Request", "render": "Render pages",
     "format": "Dataset format", "max-side": "Maximum side", "licence": "Licence",
+    "csrf_token": "This form", "start-now": "Start now", "download": "Download the images",
 }  # fmt: skip
-FORM_KEYS = (*LABELS, "download", "kind", "start-now")
+FORM_KEYS = (*(key for key in LABELS if key != "csrf_token"), "kind")
 
 
 @lru_cache(maxsize=1)

@@ -1,15 +1,18 @@
 """Form protection: CSRF tokens (double-submit cookie + HMAC) and the per-client submit rate limit.
 
-A form token is ``<timestamp>.<HMAC(secret, cookie nonce | timestamp)>``: a
-page from another site can neither read the token nor set our cookie, so it
-cannot forge a submission. JSON requests are exempt (browsers only send
-cross-site JSON after a CORS preflight, which this app never grants).
+A form token is ``<timestamp>.<salt>.<HMAC(secret, cookie nonce | timestamp | salt)>``:
+a page from another site can neither read the token nor set our cookie, so it
+cannot forge a submission. The random salt gives every form shown a token of its
+own (two tabs opened in one second included): a token keys one submission. JSON
+requests are exempt (browsers only send cross-site JSON after a CORS preflight,
+which this app never grants).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -24,6 +27,7 @@ CSRF_COOKIE = "imgharvest_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_MAX_AGE = 12 * 3600
 RATE_WINDOW = 60.0
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _CREATE_LOCK = threading.Lock()
 
 
@@ -48,29 +52,32 @@ class RateLimited(HTTPException):
         super().__init__(429, message, headers={"Retry-After": str(retry_after)})
 
 
-def _sign(secret: str, nonce: str, stamp: str) -> str:
-    message = f"{nonce}|{stamp}".encode()
+def _sign(secret: str, nonce: str, stamp: str, salt: str) -> str:
+    message = f"{nonce}|{stamp}|{salt}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def csrf_nonce(request: Request) -> str:
     """The browser's CSRF cookie value, or a fresh one (``issue_csrf`` sets it)."""
     current = request.cookies.get(CSRF_COOKIE, "")
-    return current if 16 <= len(current) <= 64 else secrets.token_urlsafe(24)
+    return current if _NONCE.fullmatch(current) else secrets.token_urlsafe(24)
 
 
 def make_csrf_token(secret: str, nonce: str, now: float | None = None) -> str:
-    """A form token bound to the cookie ``nonce`` and the current time."""
-    stamp = str(int(time.time() if now is None else now))
-    return f"{stamp}.{_sign(secret, nonce, stamp)}"
+    """A form token bound to the cookie ``nonce`` and the current time, unique to this form."""
+    stamp, salt = str(int(time.time() if now is None else now)), secrets.token_urlsafe(9)
+    return f"{stamp}.{salt}.{_sign(secret, nonce, stamp, salt)}"
 
 
 def check_csrf_token(secret: str, nonce: str, token: str, now: float | None = None) -> None:
     """Raise ``CsrfError`` unless ``token`` was made for ``nonce`` within ``CSRF_MAX_AGE``."""
-    stamp, _, mac = token.partition(".")
-    if not nonce or not stamp.isdigit() or not mac:
+    stamp, _, rest = token.partition(".")
+    salt, _, mac = rest.partition(".")
+    if not nonce or not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or not mac:
         raise CsrfError("no token")
-    if not hmac.compare_digest(mac, _sign(secret, nonce, stamp)):
+    # bytes: compare_digest raises on a str holding anything but ASCII
+    expected = _sign(secret, nonce, stamp, salt).encode()
+    if not hmac.compare_digest(mac.encode("utf-8", "replace"), expected):
         raise CsrfError("bad token")
     age = (time.time() if now is None else now) - int(stamp)
     if not -300 <= age <= CSRF_MAX_AGE:

@@ -74,3 +74,17 @@ def test_redoc_renders_offline(browser: Any, docs_url: str) -> None:
     page.wait_for_load_state("networkidle")
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in requested), requested
     page.context.close()
+
+
+def test_redoc_search_finds_operations_under_its_policy(browser: Any, docs_url: str) -> None:
+    """Issue 17, item 9: ReDoc's search runs in a worker made from a blob: URL."""
+    page, _ = open_offline(browser, docs_url + "/redoc")
+    refused: list[str] = []
+    page.on("console", lambda msg: refused.append(msg.text) if "worker" in msg.text else None)
+    page.wait_for_selector("h1:has-text('imgharvest')", timeout=20_000)
+    page.fill("input[placeholder='Search...']", "crawl")
+    results = page.locator("[data-role='search:results'] li")
+    results.first.wait_for(timeout=10_000)
+    assert any("Create Crawl" in text for text in results.all_inner_texts())
+    assert refused == []
+    page.context.close()

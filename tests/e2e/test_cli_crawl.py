@@ -1,12 +1,16 @@
-"""``imgharvest crawl`` prints one line per picture (its largest copy), and ``--download``
-falls back to a smaller copy when the largest is missing (issue 6)."""
+"""``imgharvest crawl`` prints each picture's largest copy, then its other copies, each with a
+tab and the picture's URL (issue 19); ``--download`` fetches the largest copy of each picture
+only, and falls back to a smaller copy when the largest is missing (issue 6)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -25,13 +29,47 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_crawl_prints_the_largest_copy_of_each_picture(tmp_path: Path, fakeweb: FakeWeb) -> None:
-    page = f"{fakeweb.url}/site/fixtures/lazy.html"
-    result = CliRunner().invoke(app, ["crawl", page], env=env(tmp_path), catch_exceptions=False)
+def crawl(tmp_path: Path, *args: str) -> Any:
+    result = CliRunner().invoke(app, ["crawl", *args], env=env(tmp_path), catch_exceptions=False)
     assert result.exit_code == EXIT_OK, result.output
-    printed = [line for line in result.stdout.splitlines() if line.startswith("http")]
-    assert printed == [url for _, url in expected("fixtures/lazy.html", fakeweb.url)]
-    assert f"{fakeweb.url}/site/fixtures/lazy-b-400.jpg" not in result.stdout
+    return result
+
+
+def test_crawl_prints_each_picture_then_its_copies_marked(tmp_path: Path, fakeweb: FakeWeb) -> None:
+    page, web = f"{fakeweb.url}/site/fixtures/lazy.html", fakeweb.url
+    lines = [line for line in crawl(tmp_path, page).stdout.splitlines() if line.startswith("http")]
+    pictures = [line for line in lines if "\t" not in line]
+    assert pictures == [url for _, url in expected("fixtures/lazy.html", web)]
+    copies = dict(line.split("\t") for line in lines if "\t" in line)
+    assert copies[f"{web}/site/fixtures/lazy-b-400.jpg"] == f"{web}/site/fixtures/lazy-b-1200.jpg"
+    assert copies[f"{web}/site/fixtures/pic-j.jpg"] == f"{web}/site/fixtures/pic-j-1280.webp"
+    for before, line in itertools.pairwise(lines):  # a copy follows its picture
+        if "\t" in line:
+            assert line.split("\t")[1] in (before, before.partition("\t")[2])
+    listed = json.loads(crawl(tmp_path, page, "--json").stdout)
+    assert listed["links"] == [line.split("\t")[0] for line in lines]
+    assert (listed["count"], listed["pictures"]) == (len(lines), len(pictures))
+    assert listed["copy_of"] == copies
+
+
+def test_crawl_download_fetches_the_largest_copy_of_each_picture(
+    tmp_path: Path, fakeweb: FakeWeb
+) -> None:
+    names = ("picture-1200", "picture-600", "picture-fallback", "plain-800", "later-900")
+    before = {n: fakeweb.hits[f"/img/pg/{n}.jpg"] for n in names}
+    out = tmp_path / "pg.zip"
+    page = f"{fakeweb.url}/site/pg/gallery.html"
+    shown = crawl(tmp_path, page, "--download", "--print-links", "-o", str(out)).stdout
+    assert f"{fakeweb.url}/img/pg/picture-fallback.jpg\t{fakeweb.url}/img/pg/picture-1200.jpg" in (
+        shown.splitlines()
+    )
+    fetched = {n: fakeweb.hits[f"/img/pg/{n}.jpg"] - before[n] for n in names}
+    assert fetched == {"picture-1200": 1, "picture-600": 0, "picture-fallback": 0,
+                       "plain-800": 1, "later-900": 1}  # fmt: skip
+    with zipfile.ZipFile(out) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8"))))
+    assert sorted(r["url"].rsplit("/", 1)[1] for r in rows) == [
+        "later-900.jpg", "picture-1200.jpg", "plain-800.jpg"]  # fmt: skip
 
 
 def test_crawl_download_uses_a_fallback_copy(tmp_path: Path, fakeweb: FakeWeb) -> None:

@@ -6,6 +6,7 @@ the licence counts, with a warning when most are unknown. Each run is a real pro
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 import time
@@ -20,6 +21,7 @@ from tests.e2e.test_cli_get import read_zip
 from tests.e2e.test_cli_output import check_folder, cli, env, image_hits, run
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
+from tests.task_check import assert_no_lost_task
 
 __all__ = ["env"]  # the process environment fixture, pointing at the fake web
 
@@ -57,7 +59,9 @@ def test_plain_zip_has_dataset_json_and_licence_summary(
     _, rows = read_zip(out)
     info = zip_info(out)
     assert_matches(info, rows, 6)
-    assert info["format"] == "zip" and "get info zips" in info["command"]
+    assert info["format"] == "zip"
+    # the command keeps the query's quoting: it runs again as it was typed
+    assert shlex.split(info["command"])[:3] == ["imgharvest", "get", "info zips"]
     assert info["counts"]["licence"] == {"unknown": 6}  # Bing gives no licence
     assert "licence unknown for 100% of images" in info["licence_warning"]
     summary = json.loads(done.stdout)
@@ -121,6 +125,7 @@ def test_sigint_partial_output_has_a_matching_dataset_json(
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
+    assert_no_lost_task(stderr)
     assert proc.returncode == EXIT_INTERRUPTED, stderr
     rows = check_folder(out)
     assert 0 < len(rows) < 300

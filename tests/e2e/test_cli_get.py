@@ -84,7 +84,7 @@ def test_short_when_sources_hold_only_40_good(
     assert "http_error 15" in result.output
 
 
-@pytest.mark.parametrize("count", ["0", "-1", "501"])
+@pytest.mark.parametrize("count", ["0", "-1"])
 def test_bad_count_is_bad_input(cli_env: dict[str, str], count: str, tmp_path: Path):
     result = run_cli(cli_env, "get", "cats", "-n", count, "-o", str(tmp_path / "x.zip"))
     assert result.exit_code == EXIT_BAD_INPUT

@@ -22,6 +22,7 @@ from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_S
 from tests.e2e.test_cli_get import read_zip, underlying_picture
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
+from tests.task_check import assert_no_lost_task
 
 
 @pytest.fixture
@@ -50,8 +51,10 @@ def cli(*args: str) -> list[str]:
 def run(
     env: dict[str, str], *args: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cli(*args), env=env, cwd=cwd, capture_output=True, text=True,
+    done = subprocess.run(cli(*args), env=env, cwd=cwd, capture_output=True, text=True,
                           timeout=120)  # fmt: skip
+    assert_no_lost_task(done.stderr)
+    return done
 
 
 def one_line_error(done: Done, *words: str) -> str:
@@ -137,6 +140,7 @@ def test_sigint_keeps_partial_output_and_resume_completes_it(
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
+    assert_no_lost_task(stderr)
     assert proc.returncode == EXIT_INTERRUPTED, stderr
     assert "Traceback" not in stderr
     said = [ln for ln in stderr.splitlines() if "interrupted" in ln]
@@ -239,7 +243,8 @@ def test_no_permission_on_the_output_folder(env: dict[str, str], shared_tmp: Pat
     locked = shared_tmp / "locked"
     locked.mkdir(mode=0o755)
     as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    nobody_env = {**env, "IMGHARVEST_DATA_DIR": str(shared_tmp / "data"), "HOME": str(shared_tmp)}
+    nobody_env = {**env, "IMGHARVEST_DATA_DIR": str(shared_tmp / "data"), "HOME": str(shared_tmp),
+                  "XDG_CONFIG_HOME": str(shared_tmp / "config")}  # fmt: skip
     for out in (locked / "x.zip", locked / "sub" / "folder"):
         args = cli("get", "cats", "-n", "2", "-s", "bing", "-o", str(out))
         done = subprocess.run([*as_nobody, *args], env=nobody_env, cwd=shared_tmp,

@@ -4,6 +4,7 @@ validated options, the TOML config file, and "every chosen source unavailable" e
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -94,21 +95,24 @@ def test_config_file_under_the_environment(
     cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("imgharvest.toml").write_text("MAX_IMAGES = 3\nsources = ['bing']\n", encoding="utf-8")
-    capped = invoke(cli_env, "get", "toml cats", "-n", "5", "-o", "t.zip")
-    assert capped.exit_code == EXIT_BAD_INPUT and "cannot be greater than 3" in capped.stderr
-    env_wins = invoke({**cli_env, "IMGHARVEST_MAX_IMAGES": "10"}, "get", "toml cats", "-n", "5",
-                      "-o", "t.zip", "--json")  # fmt: skip
+    Path("imgharvest.toml").write_text("sources = ['bing']\n", encoding="utf-8")
+    from_file = invoke(cli_env, "get", "toml cats", "-n", "2", "-o", "t.zip", "--json")
+    assert from_file.exit_code == EXIT_OK, from_file.output
+    assert json.loads(from_file.stdout)["sources_used"] == ["bing"]
+    env_wins = invoke({**cli_env, "IMGHARVEST_SOURCES": "duckduckgo"}, "get", "toml cats", "-n",
+                      "2", "-o", "t2.zip", "--json")  # fmt: skip
     assert env_wins.exit_code == EXIT_OK, env_wins.output
-    assert json.loads(env_wins.stdout)["sources_used"] == ["bing"]  # from the file
+    assert json.loads(env_wins.stdout)["sources_used"] == ["duckduckgo"]
     other = tmp_path / "other.toml"
-    other.write_text("imgharvest_max_images = 2\n", encoding="utf-8")
-    chosen = invoke(cli_env, "--config", str(other), "get", "toml cats", "-n", "3", "-o", "u.zip")
-    assert chosen.exit_code == EXIT_BAD_INPUT and "cannot be greater than 2" in chosen.stderr
+    other.write_text("imgharvest_sources = 'openverse'\n", encoding="utf-8")
+    chosen = invoke(cli_env, "--config", str(other), "get", "toml cats", "-n", "2", "-o", "u.zip",
+                    "--json")  # fmt: skip
+    assert chosen.exit_code == EXIT_OK, chosen.output
+    assert json.loads(chosen.stdout)["sources_used"] == ["openverse"]
     other.write_text("max_imagez = 2\n", encoding="utf-8")
-    typo = invoke(cli_env, "--config", str(other), "get", "toml cats", "-o", "u.zip")
+    typo = invoke(cli_env, "--config", str(other), "get", "toml cats", "-o", "v.zip")
     assert typo.exit_code == EXIT_BAD_INPUT and "unknown setting 'max_imagez'" in typo.stderr
-    missing = invoke(cli_env, "--config", str(tmp_path / "nope.toml"), "get", "x", "-o", "v.zip")
+    missing = invoke(cli_env, "--config", str(tmp_path / "nope.toml"), "get", "x", "-o", "w.zip")
     assert missing.exit_code == EXIT_BAD_INPUT and "nope.toml" in missing.stderr
 
 
@@ -123,3 +127,13 @@ def test_crawl_blames_the_address_or_the_connection_not_robots(cli_env: dict[str
     assert "10.1.2.3/page.html could not be fetched (blocked address" in warnings[0]
     assert f"{closed} could not be fetched (connection)" in warnings[1]
     assert "robots" not in " ".join(warnings)
+
+
+def test_a_run_in_process_leaves_the_logger_as_it_found_it(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    logger = logging.getLogger("imgharvest")
+    before = (logger.level, logger.propagate, list(logger.handlers))
+    result = invoke(cli_env, "get", "cats", "-n", "1", "-s", "nosuch", "-o", str(tmp_path / "x"))
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert (logger.level, logger.propagate, list(logger.handlers)) == before

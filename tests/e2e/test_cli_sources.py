@@ -3,6 +3,8 @@ against the fake web: healthy sources, a blocked one and ones without their key,
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -37,8 +39,9 @@ def env(tmp_path: Path, fakeweb: FakeWeb) -> dict[str, str]:
 
 
 def rows(output: str) -> dict[str, list[str]]:
-    """The tab-separated table by source name (header and browser line left out)."""
-    lines = [line.split("\t") for line in output.splitlines() if "\t" in line]
+    """The aligned table by source name (header, browser and summary lines left out); columns
+    are at least two spaces apart."""
+    lines = [re.split(r"\s{2,}", line) for line in output.splitlines() if "  " in line]
     return {cells[0]: cells[1:] for cells in lines[1:]}
 
 
@@ -71,7 +74,7 @@ def test_check_tells_healthy_blocked_and_keyless_apart_and_fails(env: dict[str, 
     assert table["google"][0] == "blocked" and "captcha" in table["google"][3]
     assert table["flickr"][0] == "unavailable" and "FLICKR_API_KEY" in table["flickr"][3]
     assert {table[n][0] for n in ("duckduckgo", "openverse", "wikimedia")} == {"ok"}
-    assert "blocked or broken: google" in result.output
+    assert "blocked, broken or unreachable: google" in result.output
 
 
 def test_check_exits_zero_when_every_available_source_answers(env: dict[str, str]) -> None:
@@ -88,6 +91,17 @@ def test_check_reports_a_broken_parser_as_broken(env: dict[str, str]) -> None:
     assert result.exit_code == 1
     table = rows(result.stdout)
     assert table["bing"][0] == "broken" and "layout changed?" in table["bing"][3]
+
+
+def test_sources_json_is_one_object(env: dict[str, str], fakeweb: FakeWeb) -> None:
+    result = run(env, "--json")
+    assert result.exit_code == 0, result.output
+    [line] = result.stdout.splitlines()
+    answer = json.loads(line)
+    by_name = {s["name"]: s for s in answer["sources"]}
+    assert by_name["bing"]["available"] and by_name["bing"]["base_url"] == fakeweb.url
+    assert by_name["flickr"]["reason"] == "needs IMGHARVEST_FLICKR_API_KEY"
+    assert answer["browser"]["available"] is False
 
 
 def test_check_needs_a_query(env: dict[str, str]) -> None:
@@ -124,4 +138,7 @@ async def test_api_lists_sources_and_checks_them(client: httpx.AsyncClient) -> N
 
 async def test_api_check_query_bounded(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/sources", params={"check": "x" * 201})).status_code == 400
-    assert (await client.get("/api/v1/sources", params={"check": " "})).status_code == 400
+    for blank in ("", " "):  # a blank check is no check (issue 16): the list, unchecked
+        answer = await client.get("/api/v1/sources", params={"check": blank})
+        assert answer.status_code == 200
+        assert all(s["check"] is None for s in answer.json()["sources"])

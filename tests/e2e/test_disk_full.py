@@ -4,7 +4,10 @@ scratch files, archives) is a real 5 MB tmpfs."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
+from imgharvest.cli.app import EXIT_FAILED
 from imgharvest.store.models import Job
 from tests.conftest import SmtpSink
+from tests.e2e.test_cli_dataset_json import assert_matches, folder_info
+from tests.e2e.test_cli_output import check_folder
 from tests.fakeweb import FakeWeb
 from tests.fakeweb.catalog import FakeImage
 from tests.integration.test_jobs_run import finished, submit
@@ -39,12 +45,23 @@ def big_images(count: int, prefix: str) -> list[FakeImage]:
     return [FakeImage(f"{prefix}{i}", 9000 + i, width=1600, height=1200) for i in range(count)]
 
 
+def mixed_images(count: int, prefix: str) -> list[FakeImage]:
+    """Half 45 KB JPEGs (kept in memory, written whole), half 360 KB BMPs (spilled to their
+    file as they arrive): both ways a download meets the disk."""
+    return [FakeImage(f"{prefix}{i}", 9500 + i, width=1600, height=1200) if i % 2 else
+            FakeImage(f"{prefix}{i}", 9500 + i, width=400, height=300, fmt="BMP")
+            for i in range(count)]  # fmt: skip
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["aiohttp", "curl"])
 def test_a_200_image_job_on_a_5_mb_disk_fails_once_as_disk_full(
-    small_disk: Path, run_service: Any, fakeweb: FakeWeb, smtp_sink: SmtpSink
+    small_disk: Path, run_service: Any, fakeweb: FakeWeb, smtp_sink: SmtpSink, backend: str
 ) -> None:
-    fakeweb.add_catalog("heavy herons", big_images(260, "hh"))
-    services = run_service(data_dir=small_disk, sources=["bing"], min_free_bytes=1024 * 1024)
+    """Issue 8, acceptance 7, and issue 16, acceptance 8 (the service): both backends alike."""
+    fakeweb.add_catalog("heavy herons", mixed_images(260, "hh"))
+    services = run_service(data_dir=small_disk, sources=["bing"], min_free_bytes=1024 * 1024,
+                           fetch_backend=backend)  # fmt: skip
     created = submit(services, query="heavy herons", count=200, email="gus@example.org")
     body = wait_for(lambda: finished(services, created["id"]), timeout=120)
     assert body["status"] == "failed" and body["error"] == "disk full"
@@ -73,3 +90,32 @@ def test_too_little_free_space_fails_the_job_before_it_starts(
     assert body["status"] == "failed" and body["error"].startswith("disk full: ")
     assert "MIN_FREE_BYTES" in body["error"]
     wait_for(lambda: smtp_sink.of_kind("could not"), timeout=30)
+
+
+@pytest.mark.parametrize("backend", ["curl", "aiohttp"])
+def test_fetch_onto_a_full_disk_exits_with_one_line_and_leaves_no_scratch(
+    small_disk: Path, fakeweb: FakeWeb, cli_env: dict[str, str], backend: str
+) -> None:
+    """Issue 16, acceptance 8 (the CLI): both download backends alike."""
+    items = mixed_images(120, f"full{backend}")
+    fakeweb.add_catalog(f"full {backend}", items)
+    env = {**os.environ, **cli_env, "IMGHARVEST_FETCH_BACKEND": backend, "COLUMNS": "200"}
+    out = small_disk / "out"
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "imgharvest", "fetch", *[fakeweb.image_url(i) for i in items],
+         "-o", str(out)], env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    took = time.monotonic() - started
+    lines = done.stderr.strip().splitlines()
+    print(f"\n{backend}: exit {done.returncode} after {took:.1f} s: {done.stderr.strip()}")
+    assert done.returncode == EXIT_FAILED and took < 60, (done.returncode, took)
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr[-2000:]
+    assert lines[0].startswith("failed: disk full: no space left on the disk holding ")
+    assert str(small_disk) in lines[0]
+    assert not [p for p in small_disk.iterdir() if p.name.startswith(".imgharvest-")]
+    if (out / "manifest.csv").exists():  # what was kept is whole and said so
+        assert f"images written to {out} with a matching manifest" in lines[0]
+        assert_matches(folder_info(out), check_folder(out), len(items))
+    elif (out / "images").exists():  # kept images, but the manifest did not fit either
+        assert f"what was kept could not be written to {out}" in lines[0]

@@ -1,5 +1,6 @@
-"""Issue 8, acceptances 2 and 4 against a real ``imgharvest serve``: an oversized body is refused
-at once with flat memory; ``X-Forwarded-For`` from an untrusted client buys no new allowance."""
+"""Issues 8 and 16 against a real ``imgharvest serve``: an oversized body is refused at once with
+flat memory, a hostile body or header holds no other request and no memory; forwarded headers
+buy no new allowance."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,12 +24,12 @@ BIG = 50 * 1024 * 1024
 CHUNK = 64 * 1024
 
 
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+@contextmanager
+def running_serve(data: Path, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A real ``imgharvest serve`` on a free port with these extra settings, until the end."""
     port = free_port()
-    env = {**os.environ, "IMGHARVEST_DATA_DIR": str(tmp_path / "data"),
-           "IMGHARVEST_PORT": str(port), "IMGHARVEST_WORKERS": "1",
-           "IMGHARVEST_SECRET_KEY": "bounds"}  # fmt: skip
+    env = {**os.environ, "IMGHARVEST_DATA_DIR": str(data), "IMGHARVEST_PORT": str(port),
+           "IMGHARVEST_WORKERS": "1", "IMGHARVEST_SECRET_KEY": "bounds", **env}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "imgharvest", "serve"], env=env, stderr=subprocess.DEVNULL
     )
@@ -42,6 +44,12 @@ def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     yield proc, base
     proc.terminate()
     proc.wait(timeout=30)
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    with running_serve(tmp_path / "data") as started:
+        yield started
 
 
 def rss_bytes(pid: int) -> int:
@@ -151,3 +159,109 @@ def test_forwarded_for_from_an_untrusted_client_buys_no_new_allowance(
     assert statuses[:30] == [201] * 30 and statuses[30] == 429
     assert [answer.status_code for answer in forged] == [429] * 5
     assert all(int(answer.headers["retry-after"]) > 0 for answer in forged)
+
+
+def test_a_client_sent_forwarded_behind_a_trusted_proxy_buys_no_new_allowance(
+    tmp_path: Path,
+) -> None:
+    """Issue 16, acceptance 7: the proxy (here the test, from 127.0.0.1) sets a constant
+    ``X-Forwarded-For``; the client's own ``Forwarded`` changes every time."""
+    settings = {"IMGHARVEST_TRUSTED_PROXIES": "127.0.0.1/32",
+                "IMGHARVEST_SUBMIT_RATE_PER_MINUTE": "5"}  # fmt: skip
+    run_at = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    body = {"query": "red fox", "count": 1, "email": "a@example.org", "run_at": run_at}
+    with (
+        running_serve(tmp_path / "data", **settings) as (_, base),
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        statuses = [
+            client.post("/api/v1/jobs/search", json=body, headers={
+                "X-Forwarded-For": "203.0.113.7", "Forwarded": f"for=198.51.100.{i}"},
+            ).status_code
+            for i in range(8)
+        ]  # fmt: skip
+        other = client.post("/api/v1/jobs/search", json=body,
+                            headers={"X-Forwarded-For": "203.0.113.8"})  # fmt: skip
+    assert statuses.count(201) <= 5 and statuses[5:] == [429] * 3, statuses
+    assert other.status_code == 201  # the proxy's header does name the client
+
+
+# Issue 16, acceptance 1: a quote and then 32 Ki escaped quotes held the old JSON pre-scan
+# (and with it every request) for 16 s. A form of 1 MiB of "%" took half a second to decode.
+ESCAPED_QUOTES = b'"' + b'\\"' * (32 * 1024)
+PERCENTS = b"csrf_token=x&query=" + b"%" * (2**20 - 100)
+
+
+def timed_post(base: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, float]:
+    started = time.monotonic()
+    answer = httpx.post(base + path, content=body, headers=headers, timeout=120)
+    return answer.status_code, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers"),
+    [("/api/v1/jobs/search", ESCAPED_QUOTES, {"content-type": "application/json"}),
+     ("/healthz", ESCAPED_QUOTES, {}),
+     ("/jobs", PERCENTS, {"content-type": "application/x-www-form-urlencoded"})],
+    ids=["64 KB of escaped quotes as JSON", "the same untyped", "1 MiB form of percents"],
+)  # fmt: skip
+def test_a_hostile_body_holds_no_other_request(
+    serve: tuple[subprocess.Popen[bytes], str], path: str, body: bytes, headers: dict[str, str]
+) -> None:
+    _, base = serve
+    posted: list[tuple[int, float]] = []
+    sender = threading.Thread(target=lambda: posted.append(timed_post(base, path, body, headers)))
+    sender.start()
+    time.sleep(0.05)  # the body is on its way or being read
+    started = time.monotonic()
+    health = httpx.get(base + "/healthz", timeout=120)
+    waited = time.monotonic() - started
+    sender.join(timeout=120)
+    status, took = posted[0]
+    print(f"\nPOST {path}: {status} after {took:.3f} s; /healthz meanwhile {waited:.3f} s")
+    assert 400 <= status < 500 and took < 3.0
+    assert health.status_code == 200 and waited < 1.0
+
+
+def pump_header(port: int, size: int) -> tuple[bytes, float]:
+    """Send a request whose one header is ``size`` bytes (left unfinished); the answer (b"" or
+    b"reset" if the connection was closed instead) and the seconds until it came."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ")
+        try:
+            for _ in range(size // CHUNK):
+                sock.sendall(b"a" * CHUNK)
+            answer = sock.recv(65536)
+        except OSError:  # reset: closed while still sending (a timeout fails the time bound)
+            answer = b"reset"
+    return answer, time.monotonic() - started
+
+
+def test_a_1_mib_header_is_refused_within_3_s(serve: tuple[subprocess.Popen[bytes], str]) -> None:
+    _, base = serve
+    answer, took = pump_header(int(base.rsplit(":", 1)[1]), 2**20)
+    print(f"\n1 MiB header: {answer[:12]!r} after {took:.3f} s")
+    assert answer.startswith((b"HTTP/1.1 431", b"reset")) or answer == b"", answer[:200]
+    assert took < 3.0
+    assert httpx.get(base + "/healthz", timeout=5).status_code == 200
+
+
+@pytest.mark.slow
+def test_ten_clients_sending_32_mib_headers_leave_memory_flat(
+    serve: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    proc, base = serve
+    port = int(base.rsplit(":", 1)[1])
+    httpx.get(base + "/healthz", timeout=5)  # the route's first call has loaded what it needs
+    before = peak = rss_bytes(proc.pid)
+    clients = [threading.Thread(target=pump_header, args=(port, 32 * 2**20)) for _ in range(10)]
+    for client in clients:
+        client.start()
+    while any(client.is_alive() for client in clients):
+        peak = max(peak, rss_bytes(proc.pid))
+        time.sleep(0.01)
+    grown = peak - before
+    print(f"\nten 32 MiB headers: peak RSS of serve {grown / 2**20:+.1f} MiB")
+    assert grown < 64 * 2**20
+    assert httpx.get(base + "/healthz", timeout=5).status_code == 200

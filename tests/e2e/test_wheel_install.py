@@ -102,7 +102,7 @@ def serves(exe: Path, cwd: Path, env: dict[str, str]) -> None:
         assert b'name="search-query"' in page
         assert _get(base + "/healthz")[0] == 200
         job = _post_json(base + "/api/v1/jobs/search",
-                         {"search-query": "wheel serve cats", "images": 3, "sources": ["bing"],
+                         {"query": "wheel serve cats", "count": 3, "sources": ["bing"],
                           "email": "someone@example.org"})  # fmt: skip
         outbox = cwd / "data" / "outbox"
         wait_for(lambda: any(_subject(p).endswith("are ready") for p in outbox.glob("*.eml")), 120)

@@ -2,17 +2,23 @@
 
 Files under ``pages_html/`` are served at ``/site/<path>``; ``{{OTHER}}`` in a
 page becomes another origin (``localhost`` instead of ``127.0.0.1``, same
-server) so off-site links are real but must not be followed.
+server) so off-site links are real but must not be followed. ``/img/pg/<name>``
+serves a real image for any name (``pg/gallery.html`` shows them): as wide as the
+number in its name (else 400 px), each name its own picture, encoded by its extension.
 ``EXPECTED`` is the exact list of ``(kind, url)`` references each fixture holds (one per
 picture, its largest copy), ``{origin}`` standing for the server's origin.
 """
 
 from __future__ import annotations
 
+import re
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+from tests.fakeweb import images
 
 if TYPE_CHECKING:
     from tests.fakeweb.server import FakeWeb
@@ -21,6 +27,8 @@ ROOT = Path(__file__).parent / "pages_html"
 CONTENT_TYPES = {".html": "text/html", ".json": "application/json", ".txt": "text/plain"}
 REDIRECT_FROM = "/site/old/gallery"
 REDIRECT_TO = "/site/fixtures/deep/dir/redirected.html"
+PG_FORMATS = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"),
+              "gif": ("GIF", "image/gif")}  # fmt: skip
 
 EXPECTED: dict[str, list[tuple[str, str]]] = {
     "fixtures/base-relative.html": [
@@ -125,9 +133,21 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
     from tests.fakeweb import hub
 
     hub.add_routes(app)
+    app.router.add_get("/img/pg/{name:.+}", pg_image)
     app.router.add_get("/robots.txt", robots)
     app.router.add_get(REDIRECT_FROM, moved)
     app.router.add_get("/site/{path:.+}", site)
+
+
+async def pg_image(request: web.Request) -> web.Response:
+    """A real image for any ``/img/pg/`` name (``pg/gallery.html``'s pictures and copies)."""
+    name = request.match_info["name"]
+    fmt, media = PG_FORMATS.get(name.rsplit(".", 1)[-1].lower(), PG_FORMATS["jpg"])
+    digits = re.findall(r"\d+", name)
+    width = min(int(digits[-1]), 2000) if digits else 400
+    seed = zlib.crc32(name.encode()) % 1_000_000
+    body = images.make_image(seed, width, max(1, width * 3 // 4), fmt)
+    return web.Response(body=body, content_type=media)
 
 
 def _file_response(path: str, fw: FakeWeb) -> web.Response:

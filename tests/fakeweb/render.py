@@ -1,5 +1,7 @@
 """Fake web pages that need a browser: images that exist only after script and scrolling,
-a page whose resources point at forbidden addresses, and a small site for the render bench.
+a page whose resources point at forbidden addresses, one whose peer connections do, one that
+opens 60 popups (and clicks 60 links and sends 5 forms to new windows), and a small site for
+the render bench.
 
 Image URLs in these pages are assembled by script, so no static reading can find them.
 """
@@ -76,6 +78,49 @@ new Image().src = "http://{t}/new-image.jpg";
 </script></body></html>"""
 
 
+def webrtc_page(stun: str, turn: str) -> str:
+    """Peer connections whose ICE servers (STUN on ``stun``, TURN over UDP and TCP on ``turn``,
+    both host:port) are forbidden addresses, gathering candidates at once; and one image from
+    the page's own (allowed) host."""
+    s, t = html.escape(stun, quote=True), html.escape(turn, quote=True)
+    return f"""<!doctype html><html><head><title>WebRTC</title></head>
+<body><img src="/img/rtc-allowed.jpg">
+<script>
+const servers = [
+  {{urls: "stun:{s}"}},
+  {{urls: ["turn:{t}?transport=udp", "turn:{t}?transport=tcp"], username: "u", credential: "p"}},
+];
+for (let i = 0; i < 4; i++) {{
+  try {{
+    const Peer = window.RTCPeerConnection || window.webkitRTCPeerConnection;
+    const pc = new Peer({{iceServers: servers, iceCandidatePoolSize: 2}});
+    pc.createDataChannel("d" + i);
+    pc.createOffer().then((offer) => pc.setLocalDescription(offer)).catch(() => {{}});
+  }} catch (e) {{}}
+}}
+</script></body></html>"""
+
+
+POPUPS_PAGE = """<!doctype html><html><head><title>Popups</title></head>
+<body><img src="/img/popup-own.jpg">
+<script>
+for (let i = 0; i < 60; i++) {
+  const url = "/render/popup-target?n=" + i;
+  try { window.open(url, "w" + i); } catch (e) {}
+  const a = Object.assign(document.createElement("a"), {href: url + "&a", target: "_blank"});
+  document.body.appendChild(a);
+  a.click();
+}
+for (let i = 0; i < 5; i++) {
+  const form = Object.assign(document.createElement("form"),
+                             {action: "/render/popup-target", target: "f" + i});
+  form.innerHTML = '<input name="n" value="' + (100 + i) + '">';
+  document.body.appendChild(form);
+  form.submit();
+}
+</script></body></html>"""
+
+
 def site_page(n: int) -> str:
     """Page ``n`` of a small script-built site: three lazy images and links to every page."""
     links = "".join(f'<a href="/render/site/{i}">page {i}</a> ' for i in range(SITE_PAGES))
@@ -117,6 +162,21 @@ def add_routes(app: web.Application, fw: FakeWeb) -> None:
     async def asset(request: web.Request) -> web.Response:
         return web.Response(body=b"\0" * 64, content_type="application/octet-stream")
 
+    async def webrtc(request: web.Request) -> web.Response:
+        page = webrtc_page(request.query["stun"], request.query["turn"])
+        return web.Response(text=page, content_type="text/html")
+
+    async def popups(request: web.Request) -> web.Response:
+        return web.Response(text=POPUPS_PAGE, content_type="text/html")
+
+    async def popup_target(request: web.Request) -> web.Response:
+        n = int(request.query.get("n", "0"))
+        body = f'<!doctype html><title>Popup {n}</title><img src="/img/popup-{n}.jpg">'
+        return web.Response(text=body, content_type="text/html")
+
+    app.router.add_get("/render/webrtc", webrtc)
+    app.router.add_get("/render/popups", popups)
+    app.router.add_get("/render/popup-target", popup_target)
     app.router.add_get("/render/assets", assets)
     app.router.add_get("/render/asset/{name}", asset)
     app.router.add_get("/render/lazy", lazy)

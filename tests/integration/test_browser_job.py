@@ -78,3 +78,25 @@ async def test_fonts_and_media_are_never_fetched(
     assert fakeweb.hits["/render/asset/picture.jpg"] >= 1  # the page did load its image
     for name in ("font.woff2", "movie.mp4", "sound.mp3"):
         assert fakeweb.hits[f"/render/asset/{name}"] == 0, name
+
+
+@pytest.mark.browser
+async def test_a_job_s_pages_find_no_webrtc_and_open_no_window(
+    make_settings: Any, fakeweb: FakeWeb, host: BrowserHost
+) -> None:
+    """The init script, beside the launch flags: in the page and in its frames, and for good."""
+    script = """() => {
+      delete window.RTCPeerConnection;
+      const frame = document.createElement("iframe");
+      document.body.appendChild(frame);
+      return [typeof RTCPeerConnection, typeof webkitRTCPeerConnection, typeof RTCDataChannel,
+              window.open("/render/lazy"), typeof frame.contentWindow.RTCPeerConnection];
+    }"""
+
+    async def probe(page: Any, transport: Any) -> Any:
+        await page.goto(f"{fakeweb.url}/render/lazy")
+        return await page.evaluate(script)
+
+    async with BrowserJob(make_settings(), EventList(), host=host) as job:
+        found = await job.visit(probe)
+    assert found == ["undefined", "undefined", "undefined", None, "undefined"]

@@ -12,6 +12,7 @@ import pytest
 from imgharvest.errors import JobError
 from imgharvest.events import EventList
 from imgharvest.pipeline.hop import HOP_CONCURRENCY, OneHop
+from imgharvest.pipeline.listing import Link
 from imgharvest.sources.base import Candidate
 from tests.fakeweb import FakeWeb
 from tests.fakeweb.hub import make_hub
@@ -21,10 +22,17 @@ def image(name: str, fakeweb: FakeWeb, origin: str | None = None) -> str:
     return f"{origin or fakeweb.url}/img/crawl-{name}.jpg"
 
 
-def walker(settings: Any, **kw: Any) -> tuple[OneHop, list[Candidate], EventList]:
+def walker(
+    settings: Any, listed: list[Link] | None = None, **kw: Any
+) -> tuple[OneHop, list[Candidate], EventList]:
     found: list[Candidate] = []
     events = EventList()
-    return OneHop(settings, events, found.extend, **kw), found, events
+
+    def on_links(fresh: list[Candidate], links: list[Link]) -> None:
+        found.extend(fresh)
+        (listed if listed is not None else []).extend(links)
+
+    return OneHop(settings, events, on_links, **kw), found, events
 
 
 async def test_every_link_is_followed_once_including_other_sites(
@@ -41,6 +49,22 @@ async def test_every_link_is_followed_once_including_other_sites(
     warnings = "\n".join(events.messages("warning"))
     assert "private/secret.html is disallowed by robots.txt" in warnings
     assert "botonly/page.html is disallowed by robots.txt" in warnings
+
+
+async def test_links_name_every_copy_and_every_img_src_the_original_listed(
+    settings: Any, fakeweb: FakeWeb
+) -> None:
+    links: list[Link] = []
+    walk, found, _ = walker(settings, links)
+    await walk.run([f"{fakeweb.url}/site/pg/gallery.html"])
+    pg = f"{fakeweb.url}/img/pg/"
+    assert [c.url for c in found] == [pg + "picture-1200.jpg", pg + "plain-800.jpg",
+                                      pg + "later-900.jpg"]  # fmt: skip
+    assert [(link.url.removeprefix(pg), link.copy_of.removeprefix(pg)) for link in links] == [
+        ("picture-1200.jpg", ""), ("picture-600.jpg", "picture-1200.jpg"),
+        ("picture-fallback.jpg", "picture-1200.jpg"), ("plain-800.jpg", ""),
+        ("later-900.jpg", ""), ("ui/blank.gif", ""), ("icon-16.png", ""),
+    ]  # fmt: skip
 
 
 async def test_the_page_budget_caps_each_given_page(settings: Any, fakeweb: FakeWeb) -> None:

@@ -60,7 +60,7 @@ async def errors_of(answer: httpx.Response, status: int = 400) -> dict[str, str]
 
 API_CASES = [
     ("search", search(run_at="9999-12-31T23:59:00-12:00"), "run_at"),
-    ("search", search(run_at="0001-01-01T00:00:00+14:00"), "run_at"),
+    ("search", search(run_at=""), "run_at"),
     ("search", search(run_at="9999-12-31T23:59:00"), "run_at"),
     ("search", search(sources=5), "sources"),
     ("search", search(sources=[1, 2]), "sources"),

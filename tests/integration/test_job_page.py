@@ -128,3 +128,25 @@ async def test_a_links_only_crawl_is_done_with_its_count(
     assert [r["url"] for r in listed.json()] == [r["url"] for r in rows]
     api = (await client.get(f"/api/v1/jobs/{job_id}")).json()
     assert (api["status"], api["wanted"], api["kept"]) == ("done", 0, 7)
+
+
+async def test_a_copy_of_a_picture_is_marked_on_the_page_in_the_csv_and_the_api(
+    pa: PagesApp, client: httpx.AsyncClient
+) -> None:
+    req = CrawlRequest(["http://a.test/p1"], pa.clock.now(), tz="UTC")
+    job_id = pa.jobs.create_crawl(req).id
+    claim = claim_now(pa, job_id)
+    big, small = "http://a.test/big.jpg", 'http://a.test/s.jpg?"><b>x</b>'
+    rows = [{"url": big, "chosen": "stated width"}, {"url": small, "copy_of": big},
+            {"url": "http://a.test/other.jpg"}]  # fmt: skip
+    assert pa.jobs.add_links(claim, rows, 0)
+    assert pa.jobs.finish(claim, Outcome(DONE, "3 image links found on 1 page", 0, 3, {},
+                                         pages_done=1))  # fmt: skip
+    page = (await client.get(f"/jobs/{job_id}")).text
+    assert page.count('title="another copy of http://a.test/big.jpg">copy</span>') == 1
+    assert "<b>x</b>" not in page
+    table = list(csv.DictReader(io.StringIO((await client.get(f"/jobs/{job_id}/links.csv")).text)))
+    assert [(r["copy_of"], r["chosen"]) for r in table] == [("", "stated width"), (big, ""),
+                                                            ("", "")]  # fmt: skip
+    listed = (await client.get(f"/api/v1/jobs/{job_id}/images")).json()
+    assert [r["copy_of"] for r in listed] == ["", big, ""]

@@ -81,7 +81,7 @@ def test_kept_batches_survive_a_takeover_and_a_replaced_run_adds_none(
     assert len(svc.jobs.kept_parts(job.id)) == 2 and len(list(svc.store.root.rglob("*.zip"))) == 2
 
     outcome = Outcome("done", "5 kept", 5, 5, {}, images=[r.manifest_row(f"images/{i}.jpg")
-                      for i, r in enumerate(seed)])  # fmt: skip
+                      for i, r in enumerate(seed)], kept_batches=True)  # fmt: skip
     assert svc.jobs.finish(second, outcome)
     with svc.sessions() as session:
         rows = session.scalars(select(JobImage).where(JobImage.job_id == job.id)).all()

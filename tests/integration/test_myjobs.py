@@ -44,8 +44,8 @@ async def token(client: httpx.AsyncClient, path: str = "/") -> str:
 async def submit_form(pa: PagesApp, client: httpx.AsyncClient, query: str) -> str:
     data = {**search_form(pa.clock, search_query=query), "csrf_token": await token(client)}
     answer = await client.post("/jobs", data=data)
-    assert answer.status_code == 201
-    match = re.search(r'href="/jobs/([A-Za-z0-9_-]+)" id="job-link"', answer.text)
+    assert answer.status_code == 303
+    match = re.fullmatch(r"/jobs/([A-Za-z0-9_-]+)\?submitted=1", answer.headers["location"])
     assert match is not None
     return match.group(1)
 

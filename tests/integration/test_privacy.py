@@ -90,3 +90,31 @@ def test_after_expiry_no_file_holds_the_address_or_the_query(
     assert gone.status_code == 404
     api_gone = httpx.get(f"{services.settings.public_url}/api/v1/jobs/{created['id']}")
     assert api_gone.status_code == 404
+
+
+def test_after_expiry_no_file_holds_a_crawled_page_s_query_string(
+    run_service: Any, fakeweb: FakeWeb, log_file: Path
+) -> None:
+    """Issue 16, item 14: the log file (inside DATA_DIR) never gets a page URL's query string;
+    the job's events have it until the job is gone."""
+    secret = f"visitor=carol-{uuid.uuid4().hex[:10]}"
+    clock = ManualClock()
+    services = run_service(clock=clock, smtp_url=None, link_ttl_seconds=LINK_TTL,
+                           record_ttl_seconds=RECORD_TTL)  # fmt: skip
+    page = f"{fakeweb.url}/site/crawl/p1.html?{secret}&ref=mail#from-carol"
+    base = services.settings.public_url
+    created = httpx.post(f"{base}/api/v1/jobs/crawl", json={"urls": [page]}, timeout=10).json()
+    body = wait_for(lambda: finished(services, created["id"]))
+    assert body["status"] == "done", body
+    assert any(secret in e["message"] for e in body["events"])  # the job's own record has it
+    logged = log_file.read_text(encoding="utf-8")
+    assert f"image links on {fakeweb.url}/site/crawl/p1.html?[…]" in logged  # logged, masked
+    data = services.settings.data_dir
+    needles = [secret.encode(), b"from-carol", b"ref=mail"]
+    assert "logs/imgharvest.log" not in files_holding(data, needles)
+
+    clock.advance(LINK_TTL + RECORD_TTL + 1)
+    services.tasks.housekeeping()
+    services.tasks.housekeeping()
+    assert httpx.get(f"{base}/api/v1/jobs/{created['id']}", timeout=10).status_code == 404
+    assert files_holding(data, needles) == {}

@@ -33,26 +33,27 @@ async def client(svc: Services) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def new_job(client: httpx.AsyncClient, svc: Services) -> str:
+async def new_job(client: httpx.AsyncClient, svc: Services) -> tuple[str, dict[str, str]]:
+    """A new job's id, and the header that carries its owner token."""
     run_at = (svc.clock.now() + timedelta(hours=1)).isoformat()
     body = {"query": "fox", "count": 2, "email": "a@example.org", "run_at": run_at}
     answer = await client.post("/api/v1/jobs/search", json=body)
     assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+    return str(answer.json()["id"]), {"Authorization": f"Bearer {answer.json()['owner_token']}"}
 
 
 async def test_cross_site_cancel_is_refused_and_the_same_call_from_a_script_works(
     client: httpx.AsyncClient, svc: Services
 ) -> None:
-    job_id = await new_job(client, svc)
-    refused = await client.post(f"/api/v1/jobs/{job_id}/cancel", headers=EVIL)
+    job_id, owner = await new_job(client, svc)
+    refused = await client.post(f"/api/v1/jobs/{job_id}/cancel", headers={**EVIL, **owner})
     assert refused.status_code == 403 and "origin" in refused.json()["errors"]
     assert (await client.get(f"/api/v1/jobs/{job_id}")).json()["status"] == "scheduled"
     fetch_site = await client.post(
-        f"/api/v1/jobs/{job_id}/cancel", headers={"Sec-Fetch-Site": "cross-site"}
+        f"/api/v1/jobs/{job_id}/cancel", headers={"Sec-Fetch-Site": "cross-site", **owner}
     )
     assert fetch_site.status_code == 403
-    scripted = await client.post(f"/api/v1/jobs/{job_id}/cancel")
+    scripted = await client.post(f"/api/v1/jobs/{job_id}/cancel", headers=owner)
     assert scripted.status_code == 200 and scripted.json()["status"] == "cancelled"
 
 
@@ -68,19 +69,21 @@ async def test_cross_site_cancel_is_refused_and_the_same_call_from_a_script_work
 async def test_every_state_change_refuses_other_sites(
     client: httpx.AsyncClient, svc: Services, path: str, kwargs: dict[str, Any]
 ) -> None:
-    job_id = await new_job(client, svc)
-    answer = await client.post(path.replace("{id}", job_id), headers=EVIL, **kwargs)
+    job_id, owner = await new_job(client, svc)
+    answer = await client.post(path.replace("{id}", job_id), headers={**EVIL, **owner}, **kwargs)
     assert answer.status_code == 403
     if path == "/":
         assert answer.json()["status"]["statusCode"] == "Forbidden"
 
 
 async def test_same_origin_browser_requests_pass(client: httpx.AsyncClient, svc: Services) -> None:
-    job_id = await new_job(client, svc)
-    own = await client.post(f"/api/v1/jobs/{job_id}/cancel", headers={"Origin": "http://test"})
+    job_id, owner = await new_job(client, svc)
+    own = await client.post(
+        f"/api/v1/jobs/{job_id}/cancel", headers={"Origin": "http://test", **owner}
+    )
     assert own.status_code == 200
     same = await client.post(
-        f"/api/v1/jobs/{job_id}/retry", headers={"Sec-Fetch-Site": "same-origin"}
+        f"/api/v1/jobs/{job_id}/retry", headers={"Sec-Fetch-Site": "same-origin", **owner}
     )
     assert same.status_code == 201
 
@@ -88,9 +91,11 @@ async def test_same_origin_browser_requests_pass(client: httpx.AsyncClient, svc:
 async def test_retry_counts_against_the_submission_limit(
     client: httpx.AsyncClient, svc: Services
 ) -> None:
-    job_id = await new_job(client, svc)
-    assert (await client.post(f"/api/v1/jobs/{job_id}/cancel")).status_code == 200
-    statuses = [(await client.post(f"/api/v1/jobs/{job_id}/retry")).status_code for _ in range(5)]
+    job_id, owner = await new_job(client, svc)
+    cancel = await client.post(f"/api/v1/jobs/{job_id}/cancel", headers=owner)
+    assert cancel.status_code == 200
+    retry = f"/api/v1/jobs/{job_id}/retry"
+    statuses = [(await client.post(retry, headers=owner)).status_code for _ in range(5)]
     assert statuses == [201, 201, 201, 201, 429]
 
 

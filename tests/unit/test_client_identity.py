@@ -26,11 +26,21 @@ def test_trusted_proxy_names_the_nearest_untrusted_hop() -> None:
     assert client_address("10.0.0.2", chain, PROXIES) == "203.0.113.9"
 
 
-def test_forwarded_header_wins_and_handles_ipv6_and_ports() -> None:
-    both = headers(forwarded='for="[2001:db8::1]:4711", for=10.0.0.5', x_forwarded_for="9.9.9.9")
-    assert client_address("10.0.0.2", both, PROXIES) == "2001:db8::1"
-    assert client_address("10.0.0.2", headers(forwarded="for=192.0.2.60:80"), PROXIES) == (
+def test_the_rightmost_untrusted_hop_of_x_forwarded_for_with_ipv6_and_ports() -> None:
+    chain = headers(x_forwarded_for="192.0.2.60:80, [2001:db8::1]:4711, [fd00::5]:1, 10.0.0.5")
+    assert client_address("10.0.0.2", chain, PROXIES) == "2001:db8::1"
+    assert client_address("10.0.0.2", headers(x_forwarded_for="192.0.2.60:80"), PROXIES) == (
         "192.0.2.60"
+    )
+
+
+def test_a_client_sent_forwarded_header_is_never_read() -> None:
+    # A proxy appends to X-Forwarded-For and passes the client's own Forwarded on untouched.
+    for forwarded in ("for=198.51.100.1", 'for="[2001:db8::9]"', "for=10.9.9.9, for=1.1.1.1"):
+        sent = headers(forwarded=forwarded, x_forwarded_for="203.0.113.9")
+        assert client_address("10.0.0.2", sent, PROXIES) == "203.0.113.9"
+    assert client_address("10.0.0.2", headers(forwarded="for=198.51.100.1"), PROXIES) == (
+        "10.0.0.2"
     )
 
 

@@ -15,7 +15,6 @@ from rich.console import Console
 from imgharvest.cli import jsonout as cli_json
 from imgharvest.cli import report as cli_report
 from imgharvest.dataset.info import manifest_info
-from imgharvest.events import EventList
 from imgharvest.pipeline import package
 from imgharvest.pipeline.result import HarvestResult
 
@@ -56,7 +55,7 @@ def test_summary_table_and_json_give_licences_and_the_warning(
     names = ["unknown", "unknown", "CC-BY-4.0"]
     screen = io.StringIO()
     monkeypatch.setattr(cli_report, "err", Console(file=screen, width=200))
-    cli_report.print_summary(result, Path("x.zip"), EventList(), 0, names)
+    cli_report.print_summary(result, Path("x.zip"), 0, names)
     text = screen.getvalue()
     assert "1 CC BY, 2 unknown" in text and "licence unknown for 67% of images" in text
     summary = cli_json.summary(result, Path("x.zip"), 1.0, status="done", kept_licences=names)

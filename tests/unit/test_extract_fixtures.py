@@ -50,7 +50,9 @@ def test_fixture_has_no_placeholder_or_bogus_url(name: str) -> None:
 
 
 def test_every_markup_pattern_has_a_fixture() -> None:
-    assert sorted(p.name for p in FIXTURES.glob("*.html")) == sorted(EXPECTED) == [
+    # pages with a NAME.images.json answer are issue 19's (test_extract_patterns.py)
+    pages = [p.name for p in FIXTURES.glob("*.html") if not p.with_suffix(".images.json").exists()]
+    assert sorted(pages) == sorted(EXPECTED) == [
         "any-element.html", "css.html", "json-in-attributes.html", "largest-copy.html",
         "no-bogus-urls.html", "placeholders.html",
     ]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from imgharvest.extract.attrs import Found, judge, tier
+from imgharvest.extract.attrs import Found, judge, loose_numbers, tier
 from imgharvest.extract.css import css_background_urls, declarations, url_tokens
 from imgharvest.extract.group import Copy, pictures
 from imgharvest.extract.junk import hidden_or_tiny_element, placeholder_url, tiny_copy
@@ -35,7 +35,9 @@ def test_css_declarations_split_outside_quotes_and_parentheses() -> None:
         ("https://x.example/t/0x0:2300x1499/2420x1613/a.jpg", (2420, 1613)),
         ("https://x.example/image/upload/w_900,h_600,c_fill/a.jpg", (900, 600)),
         ("https://x.example/files/styles/image_1900/public/a.jpg", (1900, None)),
-        ("https://x.example/photo/940.jpg", (940, None)),
+        ("https://x.example/photo/940.jpg", (None, None)),  # digits alone are a name
+        ("https://x.example/photo/boat_800w.jpg", (800, None)),
+        ("https://x.example/image/upload/w_800/v1/sea.jpg", (800, None)),
         ("https://lh3.example/abc=s1600", (1600, 1600)),
         ("https://x.example/2020/01/a.jpg", (None, None)),
     ],
@@ -236,3 +238,35 @@ def test_a_file_named_large_outranks_its_small_copy() -> None:
     assert [(p.best.url, p.fallbacks) for p in pictures(copies)] == [
         ("https://c.example/logo-large.png", ("https://c.example/logo-small.png",))
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "[{'src':'/a-small.png','width':320}, {'src':'/a-large.png','width':1280},]",
+        "[{src: '/a-small.png', width: 320}, {src: '/a-large.png', width: 1280}]",
+        '[{"src":"/a-small.png","width":"320px"},{"src":"/a-large.png","width":"1280"},]',
+    ],
+)
+def test_javascript_ish_size_lists_are_read(value: str) -> None:
+    """Single quotes, unquoted keys and trailing commas: one picture, widths kept."""
+    found = {(f.url, f.width) for f in judge("data-frz-src-array", value)}
+    assert found == {("/a-small.png", 320), ("/a-large.png", 1280)}
+    assert len({f.group for f in judge("data-frz-src-array", value)}) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "sizes"),
+    [
+        ("[320, 640, 1280]", [320, 640, 1280]),
+        ("['240','480']", [240, 480]),
+        ("300,600 ,1200", [300, 600, 1200]),
+        ("320w 640w", [320, 640]),
+        ("800", [800]),
+        ("(max-width: 600px) 100vw", []),
+        ("[1, 2]", []),  # not sizes of a picture
+        ("", []),
+    ],
+)
+def test_size_lists_in_any_loose_form(value: str, sizes: list[int]) -> None:
+    assert loose_numbers(value) == sizes

@@ -1,4 +1,4 @@
-"""Migration 0005_parts_and_shards: job parts, the exact-duplicate index, the new columns."""
+"""Migration 0008_parts_and_shards: job parts, the exact-duplicate index, the new columns."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_upgrade_matches_the_models_and_downgrade_undoes_it(tmp_path: Path) -> N
     engine.dispose()
     for model in (Job, JobImage, JobPart):
         assert columns(url, model.__tablename__) == set(model.__table__.columns.keys())
-    command.downgrade(alembic_config(url), "0004_dataset_fields")
+    command.downgrade(alembic_config(url), "0007_copy_of")
     assert not {"part", "extra"} & columns(url, "job_images")
     assert not {"shards_total", "shards_done", "thumbs_key"} & columns(url, "jobs")
     engine = make_engine(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncGenerator
 
 import pytest
@@ -67,3 +68,28 @@ async def test_stopping_early_cancels_the_page_in_flight_and_closes_the_source()
     await pages.aclose()
     assert source.log == ["request 1", "request 2"]
     assert source.closed
+
+
+async def test_a_page_read_ahead_and_never_taken_leaves_no_unretrieved_exception(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    source = Pages(1)  # the read-ahead of page 2 ends the pages (StopAsyncIteration)
+    pages = read_ahead(source.pages(), limit=10)
+    assert await anext(pages) == 1
+    await asyncio.sleep(0.05)  # the read-ahead task finishes while nobody waits for it
+    await pages.aclose()
+    gc.collect()
+    assert "never retrieved" not in caplog.text
+    assert source.closed
+
+
+async def test_an_error_read_ahead_and_never_taken_is_dropped_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    source = Pages(3, fail_at=2)
+    pages = read_ahead(source.pages(), limit=10)
+    assert await anext(pages) == 1
+    await asyncio.sleep(0.05)
+    await pages.aclose()
+    gc.collect()
+    assert "never retrieved" not in caplog.text

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from imgharvest import licences
-from imgharvest.redact import MASK, redact, terms
+from imgharvest.redact import MASK, mask_query_strings, redact, terms
 from imgharvest.service import reasons
 
 
@@ -46,3 +47,24 @@ def test_licence_summary_groups_families() -> None:
     assert licences.sentence(rows) == (
         "2 CC BY, 2 public domain, 1 CC BY-SA, 1 Pexels License, 2 unknown"
     )
+
+
+def test_urls_lose_their_query_string_and_fragment_anywhere_in_a_line() -> None:
+    cases = {
+        "pages: 5 image links on https://h.test/g?visitor=carol&x=1": (
+            "pages: 5 image links on https://h.test/g?[…]"
+        ),
+        "pages: 'https://h.test/g?token=abc' skipped": "pages: 'https://h.test/g?[…]' skipped",
+        "see (http://h.test/a#access_token=abc).": "see (http://h.test/a#[…]).",
+        "GET http://h.test/a, then http://h.test/b?q=1": "GET http://h.test/a, then http://h.test/b?[…]",
+        "is it? yes: http://h.test/plain": "is it? yes: http://h.test/plain",
+    }  # fmt: skip
+    for line, expected in cases.items():
+        assert mask_query_strings(line) == expected
+
+
+def test_the_most_hostile_megabyte_of_log_text_is_masked_in_linear_time() -> None:
+    for text in ("a://?" * 200_000, ("h://" + "?" * 1000 + " ") * 1000, "x" * 2**20 + "://?"):
+        started = time.perf_counter()
+        assert "?[…]" in mask_query_strings(text)
+        assert time.perf_counter() - started < 1.0

@@ -1,10 +1,11 @@
-"""Where a CLI harvest goes: checks made before anything is fetched (an existing output needs
-``--overwrite`` or ``--resume``), what a folder already holds, and writing what was kept.
-Every ``OSError`` on the output becomes an ``OutputError``: the user's path and the reason."""
+"""Where a harvest goes: checks made before anything is fetched (the kind of path a format
+writes, an existing output needs ``--overwrite`` or ``--resume``, the folder is writable),
+what a resumed folder already holds, and writing what was kept. Nothing is created before
+there is something to write; every ``OSError`` on the output becomes an ``OutputError``:
+the user's path and the reason, in one line."""
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imgharvest.errors import InputError, OutputError
+from imgharvest.oneshot.manifest import read_manifest
 from imgharvest.pipeline import package
 from imgharvest.pipeline.records import Seed
 from imgharvest.pipeline.result import HarvestResult
+
+ZIP, DIR = "zip", "dir"  # one archive file, or a folder
 
 
 @dataclass
@@ -22,13 +26,18 @@ class Output:
     """A checked output path; ``prior`` holds the manifest rows a resumed folder already has."""
 
     dest: Path
+    kind: str = ""  # ZIP or DIR; from the path's suffix when not given
     overwrite: bool = False
+    resume: bool = False
     prior: list[dict[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.kind = self.kind or (ZIP if self.dest.suffix.lower() == ".zip" else DIR)
 
     @property
     def is_zip(self) -> bool:
-        """A ``.zip`` path is written as one archive; anything else is a folder."""
-        return self.dest.suffix.lower() == ".zip"
+        """One archive file (else a folder)."""
+        return self.kind == ZIP
 
     def seed(self) -> Seed:
         """What the pipeline must not fetch or keep again."""
@@ -36,6 +45,11 @@ class Output:
             urls=frozenset(r["url"] for r in self.prior),
             hashes=tuple((r["sha256"], r["phash"]) for r in self.prior),
         )
+
+    def workroot(self) -> Path:
+        """Where the run's scratch folder goes: the nearest existing folder on the way to the
+        output (the same file system, so kept files are moved, not copied)."""
+        return _existing_above(self.dest)
 
 
 @contextmanager
@@ -47,20 +61,31 @@ def output_errors(path: Path) -> Iterator[None]:
         raise OutputError(path, exc.strerror or str(exc)) from None
 
 
-def plan(dest: Path, *, overwrite: bool = False, resume: bool = False) -> Output:
-    """Check ``dest`` before fetching anything; refuse to clobber an existing output."""
-    output = Output(dest, overwrite=overwrite)
+def plan(
+    target: str | os.PathLike[str],
+    *,
+    kind: str = "",
+    overwrite: bool = False,
+    resume: bool = False,
+) -> Output:
+    """Check ``target`` before fetching anything; refuse to clobber an existing output.
+
+    ``kind`` is what the format writes (``ZIP``: one file, ``DIR``: a folder); a target
+    ending in a slash names a folder.
+    """
+    text = os.fspath(target)
+    output = Output(Path(text), kind=kind, overwrite=overwrite, resume=resume)
     if overwrite and resume:
         raise InputError("--overwrite/--resume", "choose one of them")
     if resume and output.is_zip:
         raise InputError("--resume", "continues a folder output: give -o FOLDER")
-    with output_errors(dest):
-        _check_kind(output)
-        if _taken(dest) and not (overwrite or resume):
+    with output_errors(output.dest):
+        _check_kind(output, text.endswith(("/", os.sep)))
+        if _taken(output.dest) and not (overwrite or resume):
             hint = "--overwrite to replace it" + ("" if output.is_zip else " or --resume")
-            raise OutputError(dest, f"already exists (use {hint})")
-        if resume and dest.exists():
-            output.prior = read_manifest(dest)
+            raise OutputError(output.dest, f"already exists (use {hint})")
+        if resume and output.dest.exists():
+            output.prior = read_manifest(output.dest)
         _check_writable(output)
     return output
 
@@ -72,36 +97,34 @@ def _taken(dest: Path) -> bool:
     return dest.exists() or dest.is_symlink()
 
 
-def _check_kind(output: Output) -> None:
+def _check_kind(output: Output, slash: bool) -> None:
     dest = output.dest
-    above = next((p for p in dest.absolute().parents if p.exists()), None)
-    if above is not None and not above.is_dir():
+    above = _existing_above(dest, strict=False)
+    if not above.is_dir():
         raise OutputError(dest, f"{above} is a file, not a folder (Not a directory)")
-    if output.is_zip and dest.is_dir():
-        raise OutputError(dest, "is a folder, not a zip file")
+    if output.is_zip and (slash or dest.is_dir()):
+        shown = f"{dest}/" if slash else dest
+        raise OutputError(shown, "is a folder, not a zip file: give a path ending in .zip")
     if not output.is_zip and dest.exists() and not dest.is_dir():
         raise OutputError(dest, "is a file, not a folder")
 
 
+def _existing_above(dest: Path, strict: bool = True) -> Path:
+    """The nearest existing path above ``dest`` (a folder, unless ``strict`` is off)."""
+    for above in dest.absolute().parents:
+        if above.exists() and (above.is_dir() or not strict):
+            return above
+    return Path(dest.absolute().anchor)
+
+
 def _check_writable(output: Output) -> None:
-    """Create the folders and a scratch file now, so an unusable path fails before fetching."""
-    folder = output.dest.parent if output.is_zip else output.dest
-    folder.mkdir(parents=True, exist_ok=True)
+    """Create and remove a scratch file where the output will be written, so an unusable path
+    fails before fetching; no folder is created yet."""
+    dest = output.dest
+    folder = dest if dest.is_dir() else _existing_above(dest)
     probe = folder / f".imgharvest-probe-{os.getpid()}"
     probe.touch()
     probe.unlink()
-
-
-def read_manifest(folder: Path) -> list[dict[str, str]]:
-    """The rows of ``folder/manifest.csv`` (none when the folder has no manifest yet)."""
-    path = folder / package.MANIFEST_NAME
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    if rows and not {"file", "url", "sha256", "phash"} <= set(rows[0]):
-        raise OutputError(path, "is not an imgharvest manifest")
-    return rows
 
 
 def write(
@@ -113,7 +136,7 @@ def write(
     with output_errors(dest):
         if output.is_zip:
             return package.write_zip(records, dest, slug=slug, info=info)
-        if output.prior:
+        if output.resume:
             return package.append_dir(records, dest, slug=slug, prior=output.prior, info=info)
         if output.overwrite:
             _remove_listed(dest)
@@ -122,7 +145,7 @@ def write(
 
 def _remove_listed(folder: Path) -> None:
     """Remove the images an earlier manifest lists (and it); unrelated files stay."""
-    for row in read_manifest(folder):
+    for row in read_manifest(folder, strict=False):
         target = folder / row["file"]
         if target.resolve().is_relative_to(folder.resolve()):
             target.unlink(missing_ok=True)

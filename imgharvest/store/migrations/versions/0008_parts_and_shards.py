@@ -1,8 +1,8 @@
 """Jobs in parts: stored batches of kept images, URL-list shards and their end step; the exact
 duplicate index of a job in parts; thumbnails beside the archive.
 
-Revision ID: 0005_parts_and_shards
-Revises: 0004_dataset_fields
+Revision ID: 0008_parts_and_shards
+Revises: 0007_copy_of
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 
 from imgharvest.store.models import UtcDateTime
 
-revision: str = "0005_parts_and_shards"
-down_revision: str | Sequence[str] | None = "0004_dataset_fields"
+revision: str = "0008_parts_and_shards"
+down_revision: str | Sequence[str] | None = "0007_copy_of"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
