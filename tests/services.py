@@ -75,8 +75,9 @@ class MotoS3:
         return [obj["Key"] for obj in listed.get("Contents", [])]
 
     def archive_keys(self) -> list[str]:
-        """The stored archives (each has its thumbnails beside it, ``thumbs.bin``)."""
-        return [key for key in self.object_keys() if key.endswith(".zip")]
+        """The stored archives (each has its thumbnails beside it, ``thumbs.bin``; a search
+        run's kept batches, ``kept/…``, go once the archive holds their images)."""
+        return [k for k in self.object_keys() if k.endswith(".zip") and "/kept/" not in k]
 
     def stop(self) -> None:
         _stop(self.proc)
