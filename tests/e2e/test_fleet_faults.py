@@ -115,6 +115,7 @@ def test_logs_stay_quiet_while_jobs_wait_and_while_redis_is_away(cluster: Cluste
     for proc in procs:
         text = proc.log.read_text(errors="replace")
         assert "Traceback" not in text and "Error reading" not in text, proc.name
+        assert " ERROR " not in text and "never retrieved" not in text, proc.name  # clean
     worker_log = procs[1].log.read_text(errors="replace")
     assert worker_log.count("queue unreachable") == 1, worker_log[-3000:]
     assert all(p.alive() for p in procs), cluster.logs()
