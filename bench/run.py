@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     names = [n.strip() for n in args.tools.split(",") if n.strip()]
     if args.what in ("fetch", "get", "all", "profile", "api"):
-        _ensure_bench_env(names if args.what in ("fetch", "all") else [])
+        _ensure_bench_env(names if args.what in ("fetch", "all") else [], args.what)
     _compile_sources()
     with tempfile.TemporaryDirectory(prefix="imgharvest-bench-") as tmp:
         work = Path(tmp)
@@ -48,12 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ensure_bench_env(names: list[str]) -> None:
-    """Create bench/.venv-bench (img2dataset, icrawler, py-spy) when missing."""
+def _ensure_bench_env(names: list[str], what: str) -> None:
+    """Create bench/.venv-bench (img2dataset, icrawler, py-spy) when missing and needed (a
+    ``fetch`` of imgharvest against curl needs none of them)."""
     unknown = set(names) - set(tools.FETCH_TOOLS)
     if unknown:
         raise SystemExit(f"unknown tools: {', '.join(sorted(unknown))}")
-    if not (tools.BENCH_VENV / "py-spy").exists():
+    needed = what != "fetch" or bool(set(names) & {"img2dataset", "icrawler", "aria2c"})
+    if needed and not (tools.BENCH_VENV / "py-spy").exists():
         subprocess.run(["bash", str(tools.BENCH / "setup.sh")], check=True)
 
 

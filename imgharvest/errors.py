@@ -12,6 +12,7 @@ Only failures that end a source, a job or a request raise::
     │   │                    refused, timeout or unreachable when the network said why)
     │   ├── GuardError       the network guard refused an address (SSRF)
     │   └── BrowserError     Chromium did not load or read a page in time, or failed
+    ├── StoreUnavailable     the archive store (S3) cannot be reached or refused a write
     ├── SourceError          a source cannot go on; the job falls through to the next one
     │   ├── SourceBlocked    403/429/captcha page: the source refused us
     │   └── LayoutChanged    the answer no longer has the shape we parse
@@ -68,6 +69,10 @@ class GuardError(FetchError):
 class BrowserError(FetchError):
     """Chromium did not load or read a page within its limit, or failed doing it; ``reason``
     is one line (no Playwright call log)."""
+
+
+class StoreUnavailable(ImgHarvestError):
+    """The archive store cannot be reached (or refused a write); waiting may mend it."""
 
 
 class SourceError(ImgHarvestError):

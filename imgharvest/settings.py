@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     max_header_bytes: int = Field(64 * 1024, ge=1024)
+    max_list_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    max_list_items: int = Field(1_000_000, ge=1)
     trusted_proxies: CsvList = Field(default_factory=list)
     min_free_bytes: int = Field(64 * 1024 * 1024, ge=0)
     mail_max_attempts: int = Field(12, ge=1)
@@ -65,6 +67,7 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     queue_name: str = "imgharvest"
     housekeeping_seconds: float = Field(60.0, gt=0)
+    store_retry_seconds: float = Field(180.0, ge=0)
 
     bing_url: str = "https://www.bing.com"
     duckduckgo_url: str = "https://duckduckgo.com"

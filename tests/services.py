@@ -74,6 +74,11 @@ class MotoS3:
         listed = self.client().list_objects_v2(Bucket=self.bucket)
         return [obj["Key"] for obj in listed.get("Contents", [])]
 
+    def archive_keys(self) -> list[str]:
+        """The stored archives (each has its thumbnails beside it, ``thumbs.bin``; a search
+        run's kept batches, ``kept/…``, go once the archive holds their images)."""
+        return [k for k in self.object_keys() if k.endswith(".zip") and "/kept/" not in k]
+
     def stop(self) -> None:
         _stop(self.proc)
 

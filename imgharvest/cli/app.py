@@ -22,6 +22,7 @@ from imgharvest.cli import exit as cli_exit
 from imgharvest.cli import helptext as say
 from imgharvest.cli import jsonout as cli_json
 from imgharvest.cli import options as cli_options
+from imgharvest.cli import urlinput
 from imgharvest.cli.exit import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -193,9 +194,8 @@ def fetch_cmd(
 ) -> None:
     """Download image URLs: verified, de-duplicated, with a manifest."""
     with _guarded(as_json) as settings:
-        urls = _read_targets(targets)
+        links = urlinput.read_targets(targets)
         output = plan(out, overwrite=overwrite, resume=resume)
-        links = [Candidate(url=u, source="links") for u in urls]
         job = Job(output, "images", len(links), command_line(), timeout)
         raise typer.Exit(_download(links, job, settings, as_json))
 

@@ -86,7 +86,7 @@ async def build(
         result = await harvest(
             replace(base, query=cls.query), settings, workdir / f"class-{number:04d}",
             events=events, progress=_offset(progress, done, base.count * len(classes)),
-            cancel=cancel, deduper=deduper, post=_reshaper(spec),
+            cancel=cancel, deduper=deduper, post=reshaper(spec),
         )  # fmt: skip
         done.append(ClassResult(cls.label, cls.query, result))
     samples = _samples(done, spec)
@@ -131,7 +131,7 @@ def _samples(done: list[ClassResult], spec: DatasetSpec) -> list[Sample]:
     ]
 
 
-def _reshaper(spec: DatasetSpec) -> PostStep | None:
+def reshaper(spec: DatasetSpec) -> PostStep | None:
     """The per-image step that resizes/converts as ``spec`` asks (None when it asks nothing)."""
     if not spec.reshapes:
         return None

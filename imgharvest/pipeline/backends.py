@@ -1,4 +1,4 @@
-"""Which fetcher downloads images: libcurl when ``pycurl`` is installed, else aiohttp.
+"""Which fetcher downloads images: libcurl when ``pycurl`` imports (a dependency), else aiohttp.
 
 ``FETCH_BACKEND`` chooses: ``auto`` (the default), ``curl`` or ``aiohttp``. Pages and
 API requests always go through aiohttp; only image downloads change engine.
@@ -15,7 +15,7 @@ from imgharvest.settings import Settings
 
 
 def curl_available() -> bool:
-    """Whether ``pycurl`` (the ``curl`` extra) can be imported."""
+    """Whether ``pycurl`` imports (a dependency, but a platform without its wheel may lack it)."""
     return importlib.util.find_spec("pycurl") is not None
 
 
@@ -25,7 +25,8 @@ def backend_name(settings: Settings) -> str:
     if wanted == "auto":
         return "curl" if curl_available() else "aiohttp"
     if wanted == "curl" and not curl_available():
-        raise ConfigError("FETCH_BACKEND=curl needs pycurl: pip install 'imgharvest[curl]'")
+        raise ConfigError("FETCH_BACKEND=curl needs pycurl: pip install pycurl (it builds "
+                          "against the system's libcurl where no wheel exists)")  # fmt: skip
     return wanted
 
 

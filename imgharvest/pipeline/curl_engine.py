@@ -5,6 +5,8 @@ to their file (long), hashed on the way. Each transfer is one request: redirects
 and retries are the caller's (``CurlFetcher``), so every hop passes the guard.
 ``OPENSOCKETFUNCTION`` checks the very address libcurl is about to connect to
 (after DNS, so rebinding is covered) and refuses it with ``CURL_SOCKET_BAD``.
+Connection slots (per host, in all) are handed out here (``SlotQueue``), not by libcurl, so
+time queued is not connect time; it counts against the total timeout, as aiohttp's does.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import select
 import socket
 import ssl
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ from typing import Any, BinaryIO
 import pycurl
 
 from imgharvest.net.guard import NetworkGuard
+from imgharvest.pipeline.curl_queue import SlotQueue, host_key
 from imgharvest.pipeline.spool import SPOOL, WRITE_BUFFER
 from imgharvest.settings import Settings
 
@@ -71,6 +75,8 @@ class Transfer:
     write_error: OSError | None = None
     too_large: bool = False
     cancelled: bool = False
+    queued_at: float = field(default_factory=time.monotonic)
+    slot: str = ""  # the host whose connection slot this transfer holds
     _out: BinaryIO | None = None
     _digest: Any = None
 
@@ -191,14 +197,15 @@ class CurlEngine:
         self._stopping = False
         self._handed: list[socket.socket] = []
         self._idle: list[pycurl.Curl] = []
+        self._slots: SlotQueue[Transfer] = SlotQueue(
+            settings.fetch_concurrency, settings.per_host_concurrency
+        )
         self._multi = self._make_multi()
         self._thread = threading.Thread(target=self._run, name="imgharvest-curl", daemon=True)
         self._thread.start()
 
     def _make_multi(self) -> pycurl.CurlMulti:
         multi = pycurl.CurlMulti()
-        multi.setopt(pycurl.M_MAX_TOTAL_CONNECTIONS, self.settings.fetch_concurrency)
-        multi.setopt(pycurl.M_MAX_HOST_CONNECTIONS, self.settings.per_host_concurrency)
         multi.setopt(pycurl.M_MAXCONNECTS, self.settings.fetch_concurrency)
         return multi
 
@@ -242,6 +249,8 @@ class CurlEngine:
                 self._perform()
                 self._wait()
         finally:  # every waiter gets an answer, even if the loop itself failed
+            for ident in list(self._slots.waiting):  # first: none of them may start now
+                self._unqueued(ident, pycurl.E_ABORTED_BY_CALLBACK, "engine stopped")
             for handle in list(self._handles.values()):
                 self._end(handle, pycurl.E_ABORTED_BY_CALLBACK, "engine stopped")
             for handle in self._idle:
@@ -274,16 +283,50 @@ class CurlEngine:
         if transfer.cancelled:
             self._resolve(transfer)
             return
+        key = host_key(transfer.request.url)
+        if not self._slots.admit(key):
+            self._slots.wait(key, id(transfer), transfer)
+        elif not self._launch(transfer, key):
+            self._free_slot(key)
+
+    def _launch(self, transfer: Transfer, key: str) -> bool:
+        """Hand a transfer holding a slot of ``key`` to libcurl with what is left of its total
+        time (time queued counts there, never as connect time); False if it ended at once."""
+        left_ms = int((self.settings.total_timeout - self._queued(transfer)) * 1000)
+        if left_ms <= 0:
+            return self._ended(transfer, pycurl.E_OPERATION_TIMEDOUT, "timed out in the queue")
         handle = self._idle.pop() if self._idle else self._fresh_handle()
         handle.transfer = transfer
         try:
+            handle.setopt(pycurl.TIMEOUT_MS, left_ms)
             self._multi.add_handle(self._configure(handle, transfer))
         except (pycurl.error, ValueError, TypeError, UnicodeError) as exc:
             handle.close()
-            transfer.error, transfer.message = pycurl.E_URL_MALFORMAT, f"refused by libcurl: {exc}"
-            self._resolve(transfer)
-            return
+            return self._ended(transfer, pycurl.E_URL_MALFORMAT, f"refused by libcurl: {exc}")
+        transfer.slot = key
         self._handles[id(transfer)] = handle
+        return True
+
+    def _queued(self, transfer: Transfer) -> float:
+        return time.monotonic() - transfer.queued_at
+
+    def _ended(self, transfer: Transfer, code: int, message: str) -> bool:
+        """Answer a transfer libcurl never ran (always False: it holds no slot)."""
+        transfer.error, transfer.message = code, message
+        self._resolve(transfer)
+        return False
+
+    def _unqueued(self, ident: int, code: int, message: str) -> None:
+        transfer = self._slots.drop(ident)
+        if transfer is not None:
+            self._ended(transfer, code, message)
+
+    def _free_slot(self, key: str) -> None:
+        """Give a slot of ``key`` back: the next transfer waiting for one starts."""
+        while (taken := self._slots.release(key)) is not None:
+            key, following = taken
+            if self._launch(following, key):
+                return
 
     def _fresh_handle(self) -> pycurl.Curl:
         """A handle with the options every transfer shares (handles are reused)."""
@@ -293,7 +336,6 @@ class CurlEngine:
         c.setopt(pycurl.FOLLOWLOCATION, 0)
         c.setopt(pycurl.NOSIGNAL, 1)
         c.setopt(pycurl.CONNECTTIMEOUT_MS, int(s.connect_timeout * 1000))
-        c.setopt(pycurl.TIMEOUT_MS, int(s.total_timeout * 1000))
         c.setopt(pycurl.LOW_SPEED_LIMIT, 1)  # under a byte a second for read_timeout: stalled
         c.setopt(pycurl.LOW_SPEED_TIME, max(1, math.ceil(s.read_timeout)))
         c.setopt(pycurl.USERAGENT, s.user_agent)
@@ -331,6 +373,8 @@ class CurlEngine:
         handle = self._handles.get(id(transfer))
         if handle is not None:
             self._end(handle, pycurl.E_ABORTED_BY_CALLBACK, "cancelled")
+        else:
+            self._unqueued(id(transfer), pycurl.E_ABORTED_BY_CALLBACK, "cancelled")
 
     def _end(self, handle: pycurl.Curl, code: int, message: str) -> None:
         transfer: Transfer = handle.transfer
@@ -345,8 +389,10 @@ class CurlEngine:
             self._idle.append(handle)
         try:
             transfer.finish()
-        finally:  # whatever happened, its waiter is answered
+        finally:  # whatever happened, its waiter is answered and its slot given back
             self._resolve(transfer)
+            key, transfer.slot = transfer.slot, ""
+            self._free_slot(key)
 
     def _resolve(self, transfer: Transfer) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more

@@ -199,8 +199,11 @@ class Fetcher:
             resolver=self._resolver,
             ttl_dns_cache=DNS_CACHE_SECONDS,
         )
+        # ``sock_connect``, not ``connect``: aiohttp's ``connect`` also runs while a request
+        # waits for a slot of the per-host limit, and on a slow host the queued ones timed out
+        # before they were asked for; queued time counts in the total only.
         timeout = aiohttp.ClientTimeout(
-            total=s.total_timeout, connect=s.connect_timeout, sock_read=s.read_timeout
+            total=s.total_timeout, sock_connect=s.connect_timeout, sock_read=s.read_timeout
         )
         self._session = aiohttp.ClientSession(
             connector=connector,

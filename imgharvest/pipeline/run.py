@@ -86,11 +86,12 @@ async def harvest_links(
     slug: str = "images",
     seed: Seed | None = None,
     on_stop: StopSink | None = None,
+    post: PostStep | None = None,
 ) -> HarvestResult:
     """Download, verify and dedupe a given list of candidates (up to ``count`` kept)."""
     return await harvest_streams(
         lambda http: [Stream("links", lambda: _iterate(candidates))],
-        Target(count, filters or Filters(), slug),
+        Target(count, filters or Filters(), slug, post=post),
         settings, workdir, events=events, progress=progress, cancel=cancel, archive=archive,
         seed=seed, on_stop=on_stop,
     )  # fmt: skip

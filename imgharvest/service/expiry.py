@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from imgharvest.clock import Clock
 from imgharvest.settings import Settings
-from imgharvest.store.models import Email, Job, JobEvent, JobImage
+from imgharvest.store.models import Email, Job, JobEvent, JobHash, JobImage, JobPart
 from imgharvest.store.storage import Store
 
 log = logging.getLogger("imgharvest.expiry")
@@ -92,7 +92,7 @@ class Expiry:
         """The link expires on time; the address waits for its mail (noted once)."""
         if not job.archive_key:
             return
-        self.store.delete(job.archive_key)
+        self.store.delete_prefix(f"{job.id}/")
         shutil.rmtree(self.settings.data_dir / "jobs" / job.id, ignore_errors=True)
         job.archive_key = None
         note = "link expired: archive deleted; email address kept until its pending mail is sent"
@@ -100,13 +100,13 @@ class Expiry:
 
     def _files(self, job: Job) -> None:
         shutil.rmtree(self.settings.data_dir / "jobs" / job.id, ignore_errors=True)
-        if job.archive_key:
-            self.store.delete(job.archive_key)
+        # Every object of the job: its archive, a lost run's, kept batches, shards, thumbnails.
+        self.store.delete_prefix(f"{job.id}/")
         for path in outbox_files(self.settings.data_dir / "outbox", job.id):
             path.unlink(missing_ok=True)
 
     def _rows(self, session: Session, job_id: str) -> None:
-        for table in (JobImage, JobEvent, Email):
+        for table in (JobImage, JobEvent, Email, JobPart, JobHash):
             session.execute(delete(table).where(table.job_id == job_id))
 
     def _purge(self) -> list[str]:
@@ -144,3 +144,4 @@ def _tombstone(job: Job) -> None:
     shape = {"download": bool(job.request.get("download"))} if job.kind == "crawl" else {}
     job.query, job.request, job.email, job.client, job.error = "", shape, None, None, None
     job.archive_key, job.link_nonce, job.owner_nonce = None, None, None
+    job.thumbs_key = None

@@ -44,6 +44,9 @@ class Dispatcher(Protocol):
     def run_job(self, job_id: str, at: datetime) -> None:
         """Run ``job_id`` at ``at`` (the claim decides whether it really runs)."""
 
+    def run_part(self, job_id: str, kind: str, number: int, at: datetime) -> None:
+        """Run a part of a job (a shard, the end step) at ``at`` (its claim decides)."""
+
 
 class JobData:
     """What each concern of the job service works through: every public method of a concern

@@ -4,36 +4,39 @@ outcome and its email; a failure of the job is data, never a crash."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import csv
-import io
+import dataclasses
 import logging
 import shutil
 import threading
-import zipfile
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from imgharvest import licences, redact
+from imgharvest import redact
 from imgharvest.dataset import build
 from imgharvest.dataset.deliver import job_spec, pack, plain_zip
 from imgharvest.dataset.spec import DatasetSpec, QueryClass
-from imgharvest.errors import ImgHarvestError, JobCancelled, JobError
+from imgharvest.errors import ImgHarvestError, JobCancelled, JobError, StoreUnavailable
 from imgharvest.naming import file_stem
 from imgharvest.pipeline.hop import OneHop
 from imgharvest.pipeline.listing import Link, listed
-from imgharvest.pipeline.records import Filters
+from imgharvest.pipeline.records import Filters, ImageRecord
 from imgharvest.pipeline.result import HarvestResult, Progress
 from imgharvest.pipeline.run import HarvestSpec, crawl, harvest, harvest_links
 from imgharvest.service import reasons
+from imgharvest.service.delivery import Delivery
 from imgharvest.service.fleet import worker_id
-from imgharvest.service.jobdata import DONE, SHORT
+from imgharvest.service.jobdata import DONE
 from imgharvest.service.jobs import JobService
+from imgharvest.service.keptbatches import BATCH_SECONDS, KeptBatches, discard, seed_of
 from imgharvest.service.lifecycle import Claim, Outcome
+from imgharvest.service.scratch import remove_if_empty
+from imgharvest.service.thumbmaker import PACK_NAME, Thumbs
 from imgharvest.settings import Settings
 from imgharvest.sources.base import Candidate, SourceOptions
 from imgharvest.store import faults
@@ -42,6 +45,10 @@ from imgharvest.store.storage import Store
 log = logging.getLogger("imgharvest.tasks")
 
 HEARTBEAT_SECONDS = 1.0
+# A job whose archive the store would not take is queued again a while later (the retry
+# window, between 5 and 60 s), up to ``STORE_ATTEMPTS`` attempts in all; only then does it fail.
+AGAIN_AFTER = (5.0, 60.0)
+STORE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +78,11 @@ class JobRun:
         self.pending: list[dict[str, Any]] = []
         self.listed: set[str] = set()  # the URLs found: each copy is listed once
         self.stored = 0
+        self.seeded = 0  # images an earlier attempt kept and stored (the takeover's start)
         self._store_lock = threading.Lock()
+        self.thumbs, self.thumb_pack = Thumbs(), self.workdir / PACK_NAME
+        window = parts.settings.store_retry_seconds
+        self.delivery = Delivery(parts.jobs, parts.store, claim, self.events, window)
 
     def events(self, level: str, message: str) -> None:
         """The engine's event sink: one row and one log line (without the query) per event,
@@ -88,13 +99,15 @@ class JobRun:
             self._record(asyncio.run(self._main()))
         except JobCancelled:
             self.events("warning", "run stopped: the job was cancelled")
+        except StoreUnavailable as exc:
+            self._stored_later(str(exc))
         except JobError as exc:
             self._fail(str(exc))
         except Exception as exc:
             self._crashed(exc)
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
-            _remove_if_empty(self.workdir.parent)
+            remove_if_empty(self.workdir.parent)
 
     def _crashed(self, exc: Exception) -> None:
         if not faults.is_disk_full(exc):
@@ -109,9 +122,22 @@ class JobRun:
     def _record(self, outcome: Outcome) -> None:
         if self.svc.jobs.finish(self.claim, outcome):
             self.svc.mail(self.claim.job_id, "finished")
+            discard(self.svc.store, self.claim.job_id)
         elif outcome.archive_key:
             # This run lost the job while packing: its own archive is nobody's.
-            self.svc.store.delete(outcome.archive_key)
+            self.delivery.drop(outcome.archive_key)
+
+    def _stored_later(self, error: str) -> None:
+        """The store would not take the archive for the whole window: the job runs again
+        later (a store outage fails a job only after ``STORE_ATTEMPTS`` attempts)."""
+        if self.claim.attempt >= STORE_ATTEMPTS:
+            self._fail(f"the archive could not be stored in {self.claim.attempt} attempts: {error}")
+            return
+        low, high = AGAIN_AFTER
+        pause = min(high, max(low, self.svc.settings.store_retry_seconds))
+        at = self.svc.jobs.clock.now() + timedelta(seconds=pause)
+        self._save_progress()
+        self.svc.jobs.release(self.claim, at, f"the archive could not be stored ({error})")
 
     def _fail(self, error: str) -> None:
         self._save_progress()  # the counts say why, next to the reason
@@ -145,8 +171,9 @@ class JobRun:
                 return
 
     def _save_progress(self) -> None:
-        p = self.snapshot
+        p, seeded = self.snapshot, self.seeded
         tried, kept, rejected = (p.tried, p.kept, dict(p.rejected)) if p else (0, 0, {})
+        tried, kept = tried + seeded, kept + seeded
         if p is None and (self.pending or self.stored):
             kept = self._store_links()
         jobs = self.svc.jobs
@@ -184,12 +211,44 @@ class JobRun:
         )  # fmt: skip
         dataset = job_spec(req)
         if dataset is not None:
-            return self._delivered(await self._dataset(spec, dataset, cancel))
+            return await self._delivered(await self._dataset(spec, dataset, cancel))
+        kept = KeptBatches(self.svc.jobs, self.svc.store, self.claim, self.workdir)
+        seed = await asyncio.to_thread(kept.load)
+        self.seeded = len(seed)
+        if seed:
+            self.events("info", f"resuming from {len(seed)} images an earlier attempt kept")
+        keeper = asyncio.create_task(self._keep(kept))
+        try:
+            result = await self._rest(replace(spec, count=spec.count - len(seed)), seed, kept,
+                                      cancel)  # fmt: skip
+        finally:
+            keeper.cancel()
+        outcome = await self._delivered(await self._zipped(result, spec.query))
+        return dataclasses.replace(outcome, kept_batches=bool(seed or kept.batches))
+
+    async def _rest(
+        self, spec: HarvestSpec, seed: list[ImageRecord], kept: KeptBatches, cancel: asyncio.Event
+    ) -> HarvestResult:
+        """What is still missing after ``seed``, harvested, with the seed in front."""
+        if spec.count <= 0:
+            return HarvestResult(len(seed), seed, Counter(), len(seed), {})
         result = await harvest(
             spec, self.svc.settings, self.workdir, events=self.events,
-            progress=self._on_progress, cancel=cancel,
+            progress=self._on_progress, cancel=cancel, seed=seed_of(seed),
+            post=self.thumbs.post(kept.post()),
         )  # fmt: skip
-        return self._delivered(self._zipped(result, spec.query))
+        result.records[:0] = seed
+        result.wanted, result.tried = result.wanted + len(seed), result.tried + len(seed)
+        return result
+
+    async def _keep(self, kept: KeptBatches) -> None:
+        """Store what was kept every ``BATCH_SECONDS``, off the event loop."""
+        while True:
+            await asyncio.sleep(BATCH_SECONDS)
+            try:
+                await asyncio.to_thread(kept.flush)
+            except SQLAlchemyError as exc:  # an outage longer than the retries: next time
+                log.warning("job %s: kept images not recorded (%s)", self.claim.job_id, exc)
 
     async def _dataset(
         self, spec: HarvestSpec, dataset: DatasetSpec, cancel: asyncio.Event
@@ -201,7 +260,9 @@ class JobRun:
             progress=self._on_progress, cancel=cancel, command=f"job {self.claim.job_id}",
         )  # fmt: skip
         result = built.classes[0].result
-        result.archive = pack(built, self._archive(spec.query), self.workdir)
+        await self._thumbed(result)  # before the dataset's writer moves the files
+        archive = self._archive(spec.query)
+        result.archive = await asyncio.to_thread(pack, built, archive, self.workdir)
         return result
 
     async def _crawl(self, cancel: asyncio.Event) -> Outcome:
@@ -218,12 +279,12 @@ class JobRun:
         count = int(req.get("count") or 0) or min(len(found), limit)
         result = await harvest_links(
             found, count, self.svc.settings, self.workdir, events=self.events,
-            progress=self._on_progress, cancel=cancel,
+            progress=self._on_progress, cancel=cancel, post=self.thumbs.post(),
         )  # fmt: skip
-        result = self._zipped(result, "crawl")
+        result = await self._zipped(result, "crawl")
         if int(req.get("count") or 0):
-            return self._delivered(result)
-        return self._delivered(result, every=(len(found), len(found) > limit))
+            return await self._delivered(result)
+        return await self._delivered(result, every=(len(found), len(found) > limit))
 
     async def _links_outcome(self) -> Outcome:
         # Links were stored while crawling; only the rest is saved now.
@@ -282,54 +343,25 @@ class JobRun:
     def _archive(self, text: str) -> Path:
         return self.workdir / f"{file_stem(text)}.zip"
 
-    def _zipped(self, result: HarvestResult, text: str) -> HarvestResult:
-        result.archive = plain_zip(result, self._archive(text), text, f"job {self.claim.job_id}")
+    async def _thumbed(self, result: HarvestResult) -> None:
+        """The thumbnails of what the archive holds, packed in its order."""
+        dest = self.workdir / PACK_NAME
+        self.thumb_pack = await asyncio.to_thread(self.thumbs.pack, result.records, dest)
+
+    async def _zipped(self, result: HarvestResult, text: str) -> HarvestResult:
+        await self._thumbed(result)
+        archive, command = self._archive(text), f"job {self.claim.job_id}"
+        result.archive = await asyncio.to_thread(plain_zip, result, archive, text, command)
         return result
 
-    def _delivered(self, result: HarvestResult, every: tuple[int, bool] | None = None) -> Outcome:
-        """The outcome of a harvest; no image at all is a failure with its reason in words."""
-        kept = len(result.records)
-        if not kept:
-            why = reasons.nothing_kept(result.tried, result.source_errors)
-            raise JobError(why)
-        key, size = None, None
-        rows: list[dict[str, Any]] = []
-        if result.archive is not None:
-            rows = _manifest(result.archive)
-            size = result.archive.stat().st_size
-            # The attempt is part of the key: a stale run can never overwrite the archive of
-            # the run that replaced it, and it stores nothing once it knows it was replaced.
-            key = f"{self.claim.job_id}/{self.claim.attempt}/{result.archive.name}"
-            if not self.svc.jobs.heartbeat(self.claim):
-                raise JobCancelled("the job was taken over before its archive was stored")
-            self.svc.store.put(key, result.archive)
-        if every is not None:
-            status, summary = DONE, reasons.all_summary(kept, every[0], result.tried, every[1])
-        else:
-            status = SHORT if result.short else DONE
-            summary = reasons.kept_summary(kept, result.wanted, result.tried, result.source_errors)
-        licence_line = licences.summary_line(r.licence for r in result.records)
-        summary = f"{summary}; {licence_line}" if licence_line else summary
-        return Outcome(
-            status, summary, result.tried, kept, dict(result.rejected), key, rows,
-            self.pages_done, size,
-        )  # fmt: skip
-
-
-def _remove_if_empty(folder: Path) -> None:
-    # Other attempts' folders may still be there, or it is gone already.
-    with contextlib.suppress(OSError):
-        folder.rmdir()
-
-
-def _manifest(archive: Path) -> list[dict[str, Any]]:
-    """The rows of ``manifest.csv`` inside an archive (what the user gets is what we list)."""
-    with zipfile.ZipFile(archive) as zf, zf.open("manifest.csv") as raw:
-        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
-    for row in rows:
-        for name in ("width", "height", "bytes", "rank"):
-            row[name] = int(row.get(name) or 0)
-    return rows
+    async def _delivered(
+        self, result: HarvestResult, every: tuple[int, bool] | None = None
+    ) -> Outcome:
+        """Store the archive off the event loop (heartbeats go on while the store is retried)."""
+        thumbs = self.thumb_pack if result.records else None
+        return await asyncio.to_thread(
+            self.delivery.outcome, result, self.pages_done, every, thumbs
+        )
 
 
 def _link_row(link: Link) -> dict[str, Any]:

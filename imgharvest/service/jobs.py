@@ -5,11 +5,13 @@ the workers hold."""
 from __future__ import annotations
 
 from imgharvest.service.expiry import Expiry
-from imgharvest.service.lifecycle import RunLifecycle
+from imgharvest.service.fetchsubmit import FetchSubmissions
+from imgharvest.service.keptparts import KeptParts
+from imgharvest.service.parts import PartLifecycle
 from imgharvest.service.submissions import Submissions
 
 
-class JobService(Submissions, RunLifecycle):
+class JobService(Submissions, FetchSubmissions, KeptParts, PartLifecycle):
     """Every concern of the job service on one ``JobData`` seam."""
 
     def expire_due(self) -> list[str]:

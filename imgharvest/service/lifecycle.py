@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, literal, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
 
 from imgharvest.redact import mask_credentials, redact
 from imgharvest.service import links, reasons
@@ -23,7 +23,8 @@ from imgharvest.service.jobdata import (
     image_rows,
     table,
 )
-from imgharvest.store.models import Job, JobEvent, JobImage
+from imgharvest.service.scratch import attempt_folder
+from imgharvest.store.models import Job, JobEvent, JobImage, JobPart
 from imgharvest.store.retry import retrying
 
 log = logging.getLogger("imgharvest.jobs")
@@ -53,6 +54,8 @@ class Outcome:
     images: Sequence[Mapping[str, Any]] = ()
     pages_done: int = 0
     archive_bytes: int | None = None
+    thumbs_key: str | None = None
+    kept_batches: bool = False  # the run stored kept batches (or started from them)
 
     def values(self, now: datetime, link: links.Link | None) -> dict[str, Any]:
         """Column values of the finished job."""
@@ -60,7 +63,7 @@ class Outcome:
             "status": self.status, "summary": self.summary, "tried": self.tried,
             "kept": self.kept, "rejected": dict(self.rejected), "archive_key": self.archive_key,
             "pages_done": self.pages_done, "heartbeat_at": now, "pages_active": 0,
-            "archive_bytes": self.archive_bytes,
+            "archive_bytes": self.archive_bytes, "thumbs_key": self.thumbs_key,
             "link_nonce": link.nonce if link else None,
             "link_digest": link.digest if link else None,
         }  # fmt: skip
@@ -78,16 +81,24 @@ class RunLifecycle(JobData):
             Job.status == SCHEDULED,
             and_(Job.status == RUNNING, or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale)),
         )
-        take = update(Job).where(Job.id == job_id, Job.run_at <= now, runnable).values(
+        # A new attempt starts from what earlier ones stored (their kept batches), not zero.
+        stored = (
+            select(func.count())
+            .select_from(JobImage)
+            .where(JobImage.job_id == job_id, JobImage.part.is_not(None))
+            .scalar_subquery()
+        )
+        take = update(Job).where(Job.id == job_id, Job.run_at <= now, runnable, Job.kind != "fetch")
+        take = take.values(
             status=RUNNING, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1,
-            worker=worker, tried=0, kept=0, rejected={}, pages_done=0,
+            worker=worker, tried=stored, kept=stored, rejected={}, pages_done=0,
         )  # fmt: skip
         taken = select(Job.attempts, Job.kind, Job.request, Job.email).where(Job.id == job_id)
         with self.writes.transaction() as conn:
             if getattr(conn.execute(take), "rowcount", 0) != 1:
                 return None
-            # A new attempt starts from nothing: the rows of an earlier one go.
-            conn.execute(delete(JobImage).where(JobImage.job_id == job_id))
+            # The other rows of an earlier attempt (found links, a lost archive's) go.
+            conn.execute(delete(JobImage).where(JobImage.job_id == job_id, JobImage.part.is_(None)))
             row = conn.execute(taken).one()
         claim = Claim(job_id, row.attempts, row.kind, dict(row.request), row.email)
         note = "" if claim.attempt == 1 else f" (attempt {claim.attempt}, after a lost worker)"
@@ -189,6 +200,11 @@ class RunLifecycle(JobData):
         with self.writes.transaction() as conn:
             # The rows first, prepared above and sent as one statement: SQLite's write lock is
             # taken there and held for two statements, not for a flush of one INSERT per row.
+            if outcome.kept_batches:  # their rows and parts give way to the archive's
+                mine = JobImage.job_id == claim.job_id
+                conn.execute(delete(JobImage).where(mine, JobImage.part.is_not(None)))
+                conn.execute(delete(JobPart).where(JobPart.job_id == claim.job_id,
+                                                   JobPart.kind == "kept"))  # fmt: skip
             if rows:
                 conn.execute(insert(table(JobImage)), rows)
             if getattr(conn.execute(done), "rowcount", 0) != 1:
@@ -211,12 +227,26 @@ class RunLifecycle(JobData):
             self.event(claim.job_id, "error", f"job failed: {error}")
         return owned
 
+    @retrying
+    def release(self, claim: Claim, at: datetime, why: str) -> bool:
+        """Give the job back to the queue for another attempt at ``at`` (its work could not be
+        kept now); False if the run no longer owned the job."""
+        back = update(Job).where(self._fenced(claim))
+        back = back.values(status=SCHEDULED, run_at=at, heartbeat_at=None, pages_active=0)
+        owned = self.writes.one(back) == 1
+        if owned:
+            self.event(claim.job_id, "warning", f"{why}; the job runs again at {at:%H:%M:%S} UTC")
+            if self.dispatcher is not None:
+                self.dispatcher.run_job(claim.job_id, at)
+        return owned
+
     def due(self) -> list[tuple[str, datetime, bool]]:
         """Active jobs: id, when a run should (re)start, and whether one is running now."""
         with self.sessions() as session:
             rows = session.execute(
                 select(Job.id, Job.run_at, Job.status, Job.heartbeat_at).where(
-                    Job.status.in_(ACTIVE)
+                    Job.status.in_(ACTIVE),
+                    Job.kind != "fetch",  # its parts run, not the job
                 )
             ).all()
         return [
@@ -232,4 +262,4 @@ class RunLifecycle(JobData):
     def workdir(self, job_id: str, attempt: int | None = None) -> Path:
         """The scratch folder of a job, or of one attempt (a stale attempt never shares one)."""
         folder = self.settings.data_dir / "jobs" / job_id
-        return folder if attempt is None else folder / f"attempt-{attempt}"
+        return folder if attempt is None else folder / attempt_folder(attempt)

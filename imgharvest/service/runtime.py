@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from imgharvest.service import queuelog
 from imgharvest.service.mailpump import MailPump
 from imgharvest.service.recovery import Upkeep
 
@@ -30,6 +31,7 @@ class Runtime:
         services.tasks.dispatch.pump = self.pump
         self.upkeep = Upkeep(services, self.pump, "worker")
         self.consumer = consumer(services, workers)
+        self.quiet = queuelog.quiet_queue_outages()
 
     def start(self) -> None:
         """Start every part in the background."""
@@ -54,3 +56,4 @@ class Runtime:
     def _stop_rest(self) -> None:
         self.upkeep.stop()
         self.pump.stop()
+        queuelog.remove(self.quiet)

@@ -148,6 +148,8 @@ class Submissions(JobViews):
             raise InputError("status", f"the job is {job.status}; cancel it first")
         if job.status == EXPIRED:
             raise InputError("status", "the job expired and its request was deleted")
+        if job.kind == "fetch":
+            raise InputError("status", "a URL-list job is not kept to run again: submit the list")
         now = self.clock.now()
         if job.kind == "crawl":
             return self.create_crawl(_crawl_request(job, now), client=job.client)

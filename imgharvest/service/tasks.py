@@ -13,11 +13,14 @@ from datetime import datetime, timedelta
 
 from imgharvest.clock import Clock
 from imgharvest.service.dispatch import Dispatch
+from imgharvest.service.endrun import EndRun
 from imgharvest.service.fleet import worker_id
 from imgharvest.service.jobrun import JobRun, RunParts
 from imgharvest.service.jobs import JobService
 from imgharvest.service.mail import Mailer, Outbox
 from imgharvest.service.mailsend import MailSender
+from imgharvest.service.parts import END
+from imgharvest.service.shardrun import ShardRun
 from imgharvest.settings import Settings
 from imgharvest.store.storage import Store
 
@@ -40,7 +43,7 @@ class Tasks:
         self.dispatch, self.jobs, self.outbox, self.clock = dispatch, jobs, outbox, clock
         self.parts = RunParts(settings, jobs, store, self.queue_email)
         self.mail = MailSender(outbox, jobs, mailer, settings, clock)
-        dispatch.serve(self.run)
+        dispatch.serve(self.run, self.run_part)
 
     def run(self, job_id: str) -> None:
         """The ``run_job`` task: claim the job, then run it to its end (or, when its worker was
@@ -53,6 +56,18 @@ class Tasks:
             return
         self.queue_email(job_id, "started")
         JobRun(self.parts, claim).execute()
+
+    def run_part(self, job_id: str, kind: str, number: int) -> None:
+        """The ``run_part`` task: claim a shard (or the end step) of a job, run it; the shard
+        that was the last one queues the end step."""
+        claim = self.jobs.claim_part(job_id, kind, number, worker_id())
+        if claim is None:
+            return
+        self.queue_email(job_id, "started")
+        if kind == END:
+            EndRun(self.parts, claim).execute()
+        elif ShardRun(self.parts, claim).execute():
+            self.dispatch.run_part(job_id, END, 0, self.clock.now())
 
     def try_run_job(self, job_id: str, at: datetime) -> bool:
         """Queue a run; False (logged) when the queue cannot be reached."""
@@ -73,9 +88,14 @@ class Tasks:
         self.recover(startup=False)
 
     def recover(self, startup: bool) -> None:
-        """Re-queue jobs and emails from the database (at start: every active job)."""
+        """Re-queue jobs and emails from the database (at start: every active job the queue
+        does not hold)."""
         now = self.clock.now()
-        for job_id, when, running in self.jobs.due():
+        due = self.jobs.due()
+        held = self.dispatch.queued() if due else None
+        for job_id, when, running in due:
+            if held is None or job_id in held.runs:
+                continue  # the queue is away, or the job waits on it (late, not lost)
             # A scheduled job is normally on the queue already; only a long-overdue one was lost.
             if startup or when <= now - (timedelta(0) if running else OVERDUE):
                 self.dispatch.try_run_job(job_id, when)

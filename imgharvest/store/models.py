@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -77,6 +78,10 @@ class Job(Base):
     request_hash: Mapped[str | None] = mapped_column(String(64))
     worker: Mapped[str | None] = mapped_column(String(128))
     owner_nonce: Mapped[str | None] = mapped_column(String(64))
+    # A job in parts (a URL list in shards): how many, how many finished.
+    shards_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    shards_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    thumbs_key: Mapped[str | None] = mapped_column(String(255))
 
 
 class JobEvent(Base):
@@ -125,6 +130,52 @@ class JobImage(Base):
     chosen: Mapped[str] = mapped_column(Text, default="", server_default="")
     # a found link that is another copy of a picture: the picture's (largest) URL
     copy_of: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The stored part (a search run's kept batch, a shard) holding the image; None once the
+    # job's archive holds it.
+    part: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[str] = mapped_column(Text, default="", server_default="")  # input columns, JSON
+
+
+class JobPart(Base):
+    """One stored part of a job: a batch of a search run's kept images (``kept``), a shard of
+    a URL list (``shard``), or a job's end step (``end``); shards and the end step are claimed
+    and fenced by ``attempts`` like a run."""
+
+    __tablename__ = "job_parts"
+    __table_args__ = (
+        UniqueConstraint("job_id", "kind", "number", name="uq_job_parts_job_kind_number"),
+        Index("ix_job_parts_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    key: Mapped[str | None] = mapped_column(String(255))
+    thumbs_key: Mapped[str | None] = mapped_column(String(255))
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    # a shard's items: this byte range of the job's stored input list
+    input_start: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    tried: Mapped[int] = mapped_column(Integer, default=0)
+    kept: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[dict[str, Any]]
+    bytes: Mapped[int | None] = mapped_column(Integer)
+
+
+class JobHash(Base):
+    """The exact-duplicate index of a job in parts: each kept image's SHA-256 once per job."""
+
+    __tablename__ = "job_hashes"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer)
 
 
 class Email(Base):

@@ -168,6 +168,8 @@ class JobOut(BaseModel):
     download_url: str | None
     expires_at: datetime | None
     resubmit_url: str | None
+    shards_total: int = 0
+    shards_done: int = 0
     events: list[EventOut]
 
 

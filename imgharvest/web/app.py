@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from imgharvest.errors import StoreUnavailable
 from imgharvest.service.schemas import ValidationFailed
 from imgharvest.service.services import Services, build_services
 from imgharvest.settings import Settings
@@ -23,14 +24,29 @@ log = logging.getLogger("imgharvest.web")
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """The web app; builds ``Services`` from ``settings`` unless given, on ``app.state``."""
-    from imgharvest.web import api, compat, docs, health, myjobs, openapi, original_form, resubmit
+    from imgharvest.web import (
+        api,
+        compat,
+        docs,
+        fetchapi,
+        health,
+        myjobs,
+        openapi,
+        original_form,
+        outputs,
+        resubmit,
+    )
     from imgharvest.web.assets import mount_static
-    from imgharvest.web.unavailable import database_error
+    from imgharvest.web.thumbs import ThumbCache
+    from imgharvest.web.unavailable import database_error, store_error
 
     app = FastAPI(title="imgharvest", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services or build_services(settings)
+    app.state.thumbs = ThumbCache()
     app.include_router(api.router)
     app.include_router(api.sources_router)
+    app.include_router(fetchapi.router)
+    app.include_router(outputs.router)
     app.include_router(compat.router)
     app.include_router(pages.router)
     app.include_router(myjobs.router)
@@ -43,6 +59,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_exception_handler(ValidationFailed, _validation_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(SQLAlchemyError, database_error)
+    app.add_exception_handler(StoreUnavailable, store_error)
     app.add_exception_handler(Exception, _crash)
     protect(app, settings)
     openapi.install(app)
@@ -56,7 +73,7 @@ def protect(app: FastAPI, settings: Settings) -> None:
     from imgharvest.web.limits import BodyLimit, Limits
     from imgharvest.web.origin import SameOrigin
 
-    limits = Limits(settings.max_request_bytes, settings.max_upload_bytes)
+    limits = Limits(settings.max_request_bytes, settings.max_upload_bytes, settings.max_list_bytes)
     app.add_middleware(BodyLimit, limits=limits)
     app.add_middleware(SameOrigin, public_url=settings.public_url)
     app.add_middleware(SecurityHeaders)

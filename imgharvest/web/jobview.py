@@ -49,6 +49,8 @@ def title_of(view: JobView) -> str:
         return f"Expired {view.kind} job"
     if view.kind == "crawl":
         return f"Images on {view.query}"
+    if view.kind == "fetch":
+        return f"A list of {view.query}"
     return f"{view.wanted} images of “{view.query}”"
 
 
@@ -107,17 +109,38 @@ def tile(view: JobView, position: int, row: dict[str, str | int]) -> dict[str, A
     }  # fmt: skip
 
 
+def window(page: int) -> tuple[int, int]:
+    """The image rows gallery page ``page`` shows: from, how many."""
+    return (max(1, page) - 1) * GALLERY_PAGE, GALLERY_PAGE
+
+
+def last_page(total: int) -> int:
+    """The gallery's last page for ``total`` images (1 when there are none)."""
+    return max(1, -(-total // GALLERY_PAGE))
+
+
+def has_tile(view: JobView, row: dict[str, Any]) -> bool:
+    """Whether an image row shows as a tile (a file in the zip, or any file with packed
+    thumbnails)."""
+    file = str(row.get("file") or "")
+    return in_archive(file) or (view.thumbs and bool(file))
+
+
 def gallery(view: JobView, page: int) -> dict[str, Any]:
     """One page of tiles (``GALLERY_PAGE`` each) and the links to every page."""
-    # found links (no file) and samples inside tar shards or parquet have no tile
-    kept = [(i, row) for i, row in enumerate(view.images) if in_archive(str(row.get("file") or ""))]
-    pages = max(1, -(-len(kept) // GALLERY_PAGE))
+    # found links (no file) have no tile, nor samples inside tar shards or parquet unless
+    # their thumbnails were packed
+    kept = [(i, row) for i, row in enumerate(view.images, view.images_first)
+            if has_tile(view, row)]  # fmt: skip
+    total = len(kept) if view.images_total is None else view.images_total
+    pages = last_page(total)
     page = min(max(1, page), pages)
     start = (page - 1) * GALLERY_PAGE
-    shown = kept[start : start + GALLERY_PAGE]
+    # a windowed view holds this page's rows only (a delivered job's rows all have tiles)
+    shown = kept[start : start + GALLERY_PAGE] if view.images_total is None else kept
     return {
         "tiles": [tile(view, i, row) for i, row in shown], "page": page, "pages": pages,
-        "total": len(kept), "first": start + 1, "last": start + len(shown),
+        "total": total, "first": start + 1, "last": start + len(shown),
         "links": [(n, f"/jobs/{view.id}?page={n}#gallery-title") for n in range(1, pages + 1)],
     }  # fmt: skip
 
@@ -132,6 +155,11 @@ def page_summary(view: JobView, shown: dict[str, Any] | None) -> str | None:
     if view.summary and shown and shown["tiles"]:
         return licences.without_summary_line(view.summary)
     return view.summary
+
+
+def all_licences(view: JobView) -> list[dict[str, Any]]:
+    """One row per image of the whole job with its licence (a windowed view has them apart)."""
+    return list(view.licence_rows) if view.images_total is not None else list(view.images)
 
 
 def found_links(view: JobView) -> list[dict[str, str | int]]:
@@ -162,8 +190,10 @@ def context(view: JobView, page: int = 1) -> dict[str, Any]:
         "found_total": len(links), "found_more": len(links) > LINKS_MAX,
         "links_only": view.links_only, "counts": counts_text(view),
         "pages_active": view.pages_active, "zip_size": size_text(view.archive_bytes),
-        "licences": licences.sentence(view.images) if shown else "",
-        "licence_warning": licences.warning_of(view.images) if shown else "",
+        "licences": licences.sentence(all_licences(view)) if shown else "",
+        "licence_warning": licences.warning_of(all_licences(view)) if shown else "",
         "links_csv": f"/jobs/{view.id}/links.csv", "links_json": f"/api/v1/jobs/{view.id}/images",
         "expired_note": view.summary if view.status == "expired" else None,
+        "shards_total": view.shards_total, "shards_done": view.shards_done,
+        "several_files": bool(view.shards_total) and view.request.get("format") != "zip",
     }  # fmt: skip

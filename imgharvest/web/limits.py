@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imgharvest.web.refusal import refusal
 
+LIST_PATH = "/api/v1/jobs/fetch"
 MAX_JSON_DEPTH = 32
 MAX_JSON_ITEMS = 10_000
 # One string, unrolled so that no byte is tried twice; an unterminated string runs to the end
@@ -47,15 +48,20 @@ class TooLarge(HTTPException):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """``MAX_REQUEST_BYTES`` for every request, ``MAX_UPLOAD_BYTES`` for the crawler's upload."""
+    """``MAX_REQUEST_BYTES`` for every request, ``MAX_UPLOAD_BYTES`` for the crawler's upload,
+    ``MAX_LIST_BYTES`` for a URL list."""
 
     body: int
     upload: int
+    lists: int = 0
 
     def for_scope(self, scope: Scope) -> int:
-        """The crawler's ``POST /`` (multipart page list) has its own, documented limit."""
-        upload = scope.get("method") == "POST" and scope.get("path") == "/"
-        return self.upload if upload else self.body
+        """The crawler's ``POST /`` (multipart page list) and a URL list (``POST
+        /api/v1/jobs/fetch``) have their own, documented limits."""
+        post, path = scope.get("method") == "POST", scope.get("path")
+        if post and path == LIST_PATH and self.lists:
+            return self.lists
+        return self.upload if post and path == "/" else self.body
 
 
 def json_problem(body: bytes) -> str | None:

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from imgharvest.errors import InputError
+from imgharvest.service.jobs import JobService
 from imgharvest.service.schemas import (
     ValidationFailed,
     validate_crawl,
@@ -19,14 +20,15 @@ from imgharvest.service.schemas import (
 )
 from imgharvest.service.submissions import Idempotency
 from imgharvest.service.views import JobView
-from imgharvest.web import files, jobview, myjobs, security
+from imgharvest.web import files, jobview, myjobs, outputs, security
 from imgharvest.web.assets import WEB_DIR
 from imgharvest.web.forms import form_fields
 from imgharvest.web.idempotency import form_once
 from imgharvest.web.render import FORM_KEYS, error_page, jobs_of, render
-from imgharvest.web.thumbs import thumbnail
+from imgharvest.web.thumbs import THUMB_BOX, thumbnail
 
 router = APIRouter(include_in_schema=False)
+THUMB_HEADERS = {"Cache-Control": "private, max-age=3600"}
 
 
 def form_page(
@@ -192,11 +194,21 @@ def job_template(
     request: Request, job_id: str, name: str, page: int = 1, **extra: Any
 ) -> HTMLResponse:
     """``name`` rendered for the job, or the 404 page."""
-    view = jobs_of(request).get(job_id) if len(job_id) <= 64 else None
+    view = _viewed(jobs_of(request), job_id, page) if len(job_id) <= 64 else None
     if view is None:
         message = "No job has this id. Check the link, or submit a new request."
         return error_page(request, 404, "Job not found", message)
     return render(request, name, job=jobview.context(view, page), **extra)
+
+
+def _viewed(jobs: JobService, job_id: str, page: int) -> JobView | None:
+    """The job with the image rows its page shows: the gallery page's (the last one past the
+    end), or every found link of a links-only crawl."""
+    view = jobs.get(job_id, window=jobview.window(page))
+    if view is not None and view.links_only:
+        return jobs.get(job_id)
+    last = jobview.last_page(view.images_total or 0) if view is not None else page
+    return jobs.get(job_id, window=jobview.window(last)) if page > last else view
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
@@ -216,16 +228,26 @@ def job_live(request: Request, job_id: str) -> HTMLResponse:
 
 
 @router.get("/jobs/{job_id}/thumbs/{position}", response_model=None)
-def job_thumb(request: Request, job_id: str, position: int) -> Response:
-    """A gallery thumbnail, made from the image in the job's archive."""
+async def job_thumb(request: Request, job_id: str, position: int) -> Response:
+    """A gallery thumbnail: from the job's thumbnail packs (a page read once, then served from
+    memory on the event loop), else made from the image in the job's archive."""
+    cache = request.app.state.thumbs
+    packed = cache.peek(job_id, position) if len(job_id) <= 64 else None
+    if packed is None and len(job_id) <= 64:
+        packed = await run_in_threadpool(cache.tile, jobs_of(request), job_id, position)
+    if packed is not None:
+        return Response(packed, media_type="image/jpeg", headers=THUMB_HEADERS)
+    return await run_in_threadpool(_archive_thumb, request, job_id, position)
+
+
+def _archive_thumb(request: Request, job_id: str, position: int) -> Response:
     service = jobs_of(request)
     rows = service.images(job_id) if len(job_id) <= 64 else None
     row = rows[position] if rows and 0 <= position < len(rows) else None
     data = service.image_bytes(job_id, str(row["file"])) if row else None
     if data is None:
         return Response(status_code=404)
-    headers = {"Cache-Control": "private, max-age=3600"}
-    return Response(thumbnail(data), media_type="image/jpeg", headers=headers)
+    return Response(thumbnail(data, THUMB_BOX), media_type="image/jpeg", headers=THUMB_HEADERS)
 
 
 @router.get("/jobs/{job_id}/images/{position}", response_model=None)
@@ -258,6 +280,8 @@ def download(request: Request, token: str) -> Response:
     if target is not None and target.kind == "ok" and target.url is not None:
         # A remote store: the browser fetches the archive itself, for the link's remaining life.
         return RedirectResponse(target.url, status_code=307, headers={"Cache-Control": "no-store"})
+    if target is not None and target.kind == "files":
+        return outputs.listing(request, token, target)
     if target is not None and target.kind == "ok" and target.path is not None:
         name = target.filename or "images.zip"
         return FileResponse(target.path, media_type="application/zip", filename=name)

@@ -1,8 +1,9 @@
-"""Database faults met while serving: a 503 answer and one logged error, never a 500."""
+"""Database and store faults met while serving: a 503 answer and one logged line, never a 500."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -34,3 +35,22 @@ async def database_error(request: Request, exc: Exception) -> Response:
         status = {"statusMsg": message, "statusDetails": {}, "statusCode": "ServiceUnavailable"}
         return JSONResponse({"status": status, "result": None}, 503, headers=headers)
     return error_page(request, 503, "Service unavailable", message, headers=headers)
+
+
+STORE_MESSAGE = "The archive store cannot be reached right now. Try again in a minute."
+STORE_LOG_EVERY = 30.0  # seconds: one line per outage, not one per thumbnail
+
+
+async def store_error(request: Request, exc: Exception) -> Response:
+    """503 while the archive store is away (thumbnails, image views): a short message, and a
+    log line at most every ``STORE_LOG_EVERY`` seconds."""
+    now, state = time.monotonic(), request.app.state
+    if now - getattr(state, "store_logged_at", -STORE_LOG_EVERY) >= STORE_LOG_EVERY:
+        state.store_logged_at = now
+        log.warning("archive store unavailable (%s); answering 503 meanwhile", exc)
+    headers = {"Retry-After": "30", "Cache-Control": "no-store"}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"errors": {"store": STORE_MESSAGE}}, 503, headers=headers)
+    if "text/html" not in request.headers.get("accept", ""):
+        return Response(STORE_MESSAGE, 503, media_type="text/plain", headers=headers)
+    return error_page(request, 503, "Service unavailable", STORE_MESSAGE, headers=headers)

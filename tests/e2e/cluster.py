@@ -165,6 +165,27 @@ class Cluster:
         return "\n".join(f"--- {p.name}\n{p.tail()}" for p in self.procs)
 
 
+def slow_fleet(
+    cluster: Cluster, slow_web: FakeWeb, workers: int = 2, only_workers: Any = None, **env: str
+) -> list[Proc]:
+    """A web tier and ``workers`` one-thread workers fetching slowly from ``slow_web``."""
+    env = {"IMGHARVEST_BING_URL": slow_web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2",
+           "IMGHARVEST_WORKERS": "1", **env}  # fmt: skip
+    worker_env = {**env, **(only_workers or {})}
+    procs = [cluster.web_only(**env)]
+    procs += [cluster.worker(f"w{i}", **worker_env) for i in range(workers)]
+    for proc in procs:
+        proc.start()
+    cluster.wait_ready(workers=workers)
+    return procs
+
+
+def runner_of(cluster: Cluster, procs: list[Proc], job_id: str) -> Proc:
+    """The worker process whose run holds the job now."""
+    pid = str(cluster.row(job_id)["worker"]).rsplit(":", 1)[-1]
+    return next(p for p in procs if str(p.pid) == pid)
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

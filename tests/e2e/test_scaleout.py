@@ -10,12 +10,11 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.cluster import Cluster, Proc, now
+from tests.e2e.cluster import Cluster, now, runner_of, slow_fleet
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.services import TcpProxy
@@ -65,7 +64,7 @@ def test_web_tier_and_two_workers_share_only_postgres_redis_and_s3(
         return len(done) == len(jobs)
 
     wait_for(collect, timeout=90)
-    assert len(cluster.s3.object_keys()) == 8 and cluster.local_zips() == []
+    assert len(cluster.s3.archive_keys()) == 8 and cluster.local_zips() == []
     workers = cluster.sql("SELECT worker FROM jobs")
     ran_on = {str(row["worker"]).rsplit(":", 1)[-1] for row in workers}
     assert ran_on <= {str(p.pid) for p in procs[1:]}
@@ -95,27 +94,6 @@ def slow_web() -> Iterator[FakeWeb]:
         yield fw
 
 
-def slow_fleet(
-    cluster: Cluster, slow_web: FakeWeb, workers: int = 2, only_workers: Any = None, **env: str
-) -> list[Proc]:
-    """A web tier and ``workers`` one-thread workers fetching slowly from ``slow_web``."""
-    env = {"IMGHARVEST_BING_URL": slow_web.url, "IMGHARVEST_FETCH_CONCURRENCY": "2",
-           "IMGHARVEST_WORKERS": "1", **env}  # fmt: skip
-    worker_env = {**env, **(only_workers or {})}
-    procs = [cluster.web_only(**env)]
-    procs += [cluster.worker(f"w{i}", **worker_env) for i in range(workers)]
-    for proc in procs:
-        proc.start()
-    cluster.wait_ready(workers=workers)
-    return procs
-
-
-def runner_of(cluster: Cluster, procs: list[Proc], job_id: str) -> Proc:
-    """The worker process whose run holds the job now."""
-    pid = str(cluster.row(job_id)["worker"]).rsplit(":", 1)[-1]
-    return next(p for p in procs if str(p.pid) == pid)
-
-
 def running_with_images(cluster: Cluster, job_id: str) -> bool:
     body = cluster.job(job_id)
     return body["status"] == "running" and int(body["kept"]) > 0
@@ -142,7 +120,7 @@ def test_a_killed_workers_job_is_finished_by_another_without_a_second_mail(
     assert named == {str(victim.pid), str(runner_of(cluster, procs, job_id).pid)}
     time.sleep(3)  # a duplicate mail would arrive now
     assert cluster.mails_to("k@example.org") == ["are being collected", "are ready"]
-    assert len(cluster.s3.object_keys()) == 1 and cluster.local_zips() == []
+    assert len(cluster.s3.archive_keys()) == 1 and cluster.local_zips() == []
 
 
 def test_a_frozen_worker_resumed_after_takeover_changes_nothing(
@@ -166,7 +144,9 @@ def test_a_frozen_worker_resumed_after_takeover_changes_nothing(
     late = [e for e in cluster.events(job_id) if e["worker"] == stale_worker
             and e["at"] >= taken_at]  # fmt: skip
     assert late == []  # no event of the stale run after the takeover
-    assert [k.split("/")[-2] for k in cluster.s3.object_keys()] == ["2"]  # attempt 2's archive only
+    assert [k.split("/")[-2] for k in cluster.s3.archive_keys()] == [
+        "2"
+    ]  # attempt 2's archive only
     assert frozen.alive() and cluster.local_zips() == []
     assert not any(p.name.startswith("attempt-") for p in frozen.data_dir.rglob("*"))
     with download(cluster, str(body["download_url"])) as zf:

@@ -67,6 +67,8 @@ OPERATIONS = [
     ("POST", "/api/v1/jobs/{job_id}/retry"),
     ("GET", "/api/v1/sources"),
     ("GET", "/healthz"),
+    ("POST", "/api/v1/jobs/fetch"),
+    ("GET", "/api/v1/jobs/{job_id}/files"),
 ]
 
 
@@ -79,7 +81,7 @@ def test_every_api_operation_is_fuzzed(api_schema: Any) -> None:
 # Negative cases (bodies that break the schema) for the operations that take a body;
 # a path parameter typed as any string has no negative cases.
 RUNS = [(*op, GenerationMode.POSITIVE) for op in OPERATIONS] + [
-    (*op, GenerationMode.NEGATIVE) for op in OPERATIONS[:2]
+    (*op, GenerationMode.NEGATIVE) for op in (*OPERATIONS[:2], ("POST", "/api/v1/jobs/fetch"))
 ]
 
 

@@ -44,12 +44,24 @@ def test_a_due_job_nobody_claimed_is_queued_again_after_the_grace_once(
     clock.advance(GRACE + 0.5)
     assert upkeep.requeue_lost() == [job.id] and queued(svc, job.id) == 1
     assert upkeep.requeue_lost() == []  # not again at once
-    assert svc.jobs.claim(job.id) is not None
+    svc.queue.flush()  # a worker takes it...
+    assert svc.jobs.claim(job.id) is not None  # ...and claims the job
     assert upkeep.requeue_lost() == []  # running with a fresh heartbeat
     clock.advance(12)  # the run went silent: stale after 10 s
     assert upkeep.requeue_lost() == []  # but it was queued less than AGAIN seconds ago
     upkeep.queued.clear()  # as if AGAIN had passed
-    assert upkeep.requeue_lost() == [job.id] and queued(svc, job.id) == 2
+    assert upkeep.requeue_lost() == [job.id] and queued(svc, job.id) == 1
+
+
+def test_a_job_waiting_on_the_queue_behind_busy_workers_is_late_not_lost(
+    svc: Services, clock: ManualClock
+) -> None:
+    jobs = [svc.jobs.create_search(search(clock)).id for _ in range(3)]
+    upkeep = Upkeep(svc, None, "worker")
+    clock.advance(GRACE + 60)  # long overdue: every worker is busy
+    assert upkeep.requeue_lost() == [] and [queued(svc, j) for j in jobs] == [1, 1, 1]
+    svc.tasks.recover(startup=True)  # a worker starting: nothing queued twice either
+    assert [queued(svc, j) for j in jobs] == [1, 1, 1]
 
 
 def test_a_submission_while_the_queue_is_down_is_stored_and_waits(

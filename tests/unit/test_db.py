@@ -13,6 +13,7 @@ from imgharvest.store.db import make_engine, normalize_url, upgrade
 
 TABLES = {"alembic_version", "compat_jobs", "emails", "job_events", "job_images", "jobs"}
 TABLES |= {"leases", "workers", "fleet_settings"}  # scale-out (issue 9)
+TABLES |= {"job_parts", "job_hashes"}  # jobs in parts (issue 18)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

@@ -39,19 +39,20 @@ def require_pyarrow() -> Any:
 def write(dataset: Dataset, dest: Path) -> Path:
     """``dest/dataset.parquet`` plus ``manifest.csv`` and ``dataset.json``."""
     pa = require_pyarrow()
-    schema = _schema(pa)
+    columns = schema(pa)
     path = dest / FILE_NAME
     names = [f"{FILE_NAME}#{s.key}" for s in dataset.samples]
-    with atomic_file(path) as tmp, pa.parquet.ParquetWriter(tmp, schema) as writer:
+    with atomic_file(path) as tmp, pa.parquet.ParquetWriter(tmp, columns) as writer:
         for start in range(0, len(dataset.samples), ROW_GROUP):
             group = dataset.samples[start : start + ROW_GROUP]
             rows = [_row(s, n) for s, n in zip(group, names[start:], strict=False)]
-            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+            writer.write_table(pa.Table.from_pylist(rows, schema=columns))
     write_sidecars(dataset, dest, names)
     return dest
 
 
-def _schema(pa: Any) -> Any:
+def schema(pa: Any) -> Any:
+    """The manifest columns plus the image (bytes and path), as Hugging Face reads it."""
     fields = [(name, pa.int64() if name in _INTS else pa.string()) for name in MANIFEST_FIELDS]
     fields[MANIFEST_FIELDS.index("rank")] = ("rank", pa.int64())
     image = pa.struct([("bytes", pa.binary()), ("path", pa.string())])

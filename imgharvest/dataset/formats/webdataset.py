@@ -46,13 +46,13 @@ def _write_shard(path: Path, samples: list[Sample], relative: str) -> None:
     with atomic_file(path) as tmp, tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
         for sample in samples:
             image = f"{sample.key}.{sample.record.info.ext}"
-            tar.add(sample.record.path, arcname=image, recursive=False, filter=_anonymous)
+            tar.add(sample.record.path, arcname=image, recursive=False, filter=anonymous)
             row = sample.row(f"{relative}#{image}")
-            _add_bytes(tar, f"{sample.key}.json", json.dumps(row, ensure_ascii=False).encode())
-            _add_bytes(tar, f"{sample.key}.txt", sample.record.caption.encode())
+            add_bytes(tar, f"{sample.key}.json", json.dumps(row, ensure_ascii=False).encode())
+            add_bytes(tar, f"{sample.key}.txt", sample.record.caption.encode())
 
 
-def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
+def anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
     """No local user or group names in the shards."""
     info.uid = info.gid = 0
     info.uname = info.gname = ""
@@ -60,7 +60,8 @@ def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+def add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    """A member of ``data``, anonymous like the others."""
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mode = 0o644

@@ -24,6 +24,9 @@ class Store(Protocol):
     def delete(self, key: str) -> None:
         """Remove ``key`` (missing is fine)."""
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every key starting with ``prefix`` (a folder: ``<job id>/``); how many."""
+
     def open(self, key: str) -> BinaryIO | None:
         """A seekable reader of ``key`` (thumbnails read single members of a zip), or None."""
 

@@ -45,6 +45,21 @@ class LocalStore:
             folder.rmdir()
             folder = folder.parent
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove the folder ``prefix`` names (it must end with ``/``) and what it holds."""
+        if not prefix.endswith("/"):
+            raise ValueError(f"bad storage prefix {prefix!r}")
+        folder = self._path(prefix.rstrip("/"))
+        if not folder.is_dir():
+            return 0
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        shutil.rmtree(folder, ignore_errors=True)
+        parent = folder.parent
+        while parent != self.root and parent.exists() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+        return len(files)
+
     def open(self, key: str) -> BinaryIO | None:
         """The file for ``key`` opened for reading, or None if missing."""
         path = self.local_path(key)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import logging
+import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from imgharvest.errors import ConfigError
+from imgharvest.errors import ConfigError, StoreUnavailable
 
 log = logging.getLogger("imgharvest.storage")
 
@@ -15,6 +18,9 @@ MULTIPART_THRESHOLD = 8 * 1024 * 1024
 MULTIPART_CHUNK = 8 * 1024 * 1024
 READ_BUFFER = 256 * 1024
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # the SigV4 limit
+# A page's read (a thumbnail) answers 503 soon when S3 is away; an upload's patience is the
+# caller's (``put_retrying``), so boto's own retries stay few and its connects short.
+CONNECT_SECONDS, READ_SECONDS, ATTEMPTS = 5, 60, 3
 
 
 class S3Store:
@@ -33,7 +39,10 @@ class S3Store:
             raise ConfigError(message) from exc
         self.bucket, self.prefix = bucket, prefix
         style = {"addressing_style": "path"} if endpoint_url else {}
-        config = Config(signature_version="s3v4", s3=style, retries={"max_attempts": 5})
+        config = Config(
+            signature_version="s3v4", s3=style, connect_timeout=CONNECT_SECONDS,
+            read_timeout=READ_SECONDS, retries={"max_attempts": ATTEMPTS, "mode": "standard"},
+        )  # fmt: skip
         self.client: Any = boto3.client("s3", endpoint_url=endpoint_url, config=config)
         self.transfer = TransferConfig(
             multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNK
@@ -54,11 +63,14 @@ class S3Store:
             raise ConfigError(f"STORAGE_URL: bucket {self.bucket!r} is not usable: {exc}") from exc
 
     def put(self, key: str, source: Path) -> None:
-        """Upload ``source`` (multipart when large), then delete the local copy."""
-        self.client.upload_file(
-            str(source), self.bucket, self._key(key), Config=self.transfer,
-            ExtraArgs={"ContentType": "application/zip"},
-        )  # fmt: skip
+        """Upload ``source`` (multipart when large), then delete the local copy;
+        ``StoreUnavailable`` (the local copy kept) when S3 cannot take it now."""
+        kind = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        with _reachable(f"storing {key}"):
+            self.client.upload_file(
+                str(source), self.bucket, self._key(key), Config=self.transfer,
+                ExtraArgs={"ContentType": kind},
+            )  # fmt: skip
         source.unlink(missing_ok=True)
 
     def local_path(self, key: str) -> Path | None:
@@ -73,16 +85,36 @@ class S3Store:
         from botocore.exceptions import ClientError
 
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            with _reachable(f"reading {key}"):
+                head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except StoreUnavailable as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ClientError) and _code(cause) in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
         return int(head["ContentLength"])
 
     def delete(self, key: str) -> None:
         """Delete the object (missing is fine)."""
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        with _reachable(f"deleting {key}"):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under ``prefix`` (a folder: it must end with ``/``)."""
+        if not prefix.endswith("/"):
+            raise ValueError(f"bad storage prefix {prefix!r}")
+        start = self._key(prefix.rstrip("/")) + "/"
+        gone = 0
+        with _reachable(f"deleting {prefix}"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=start
+            )
+            for page in pages:  # at most 1,000 keys a page, as delete_objects takes them
+                keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+                if keys:
+                    self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
+                    gone += len(keys)
+        return gone
 
     def open(self, key: str) -> BinaryIO | None:
         """A buffered, seekable reader doing ranged GETs (a zip member costs a few requests)."""
@@ -138,8 +170,27 @@ class RangedObject(io.RawIOBase):
         if want <= 0:
             return 0
         rng = f"bytes={self.pos}-{self.pos + want - 1}"
-        body = self.client.get_object(Bucket=self.bucket, Key=self.key, Range=rng)["Body"]
-        data = body.read()
+        with _reachable(f"reading {self.key}"):
+            body = self.client.get_object(Bucket=self.bucket, Key=self.key, Range=rng)["Body"]
+            data = body.read()
         buffer[: len(data)] = data
         self.pos += len(data)
         return len(data)
+
+
+@contextmanager
+def _reachable(doing: str) -> Iterator[None]:
+    """S3's failures as ``StoreUnavailable`` (one line naming the cause, the original chained)."""
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        raise StoreUnavailable(f"{doing}: S3 answered {_code(exc)}") from exc
+    except (BotoCoreError, Boto3Error) as exc:
+        raise StoreUnavailable(f"{doing}: {type(exc).__name__}") from exc
+
+
+def _code(exc: Any) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "error"))

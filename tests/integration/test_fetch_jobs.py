@@ -1,0 +1,140 @@
+"""URL-list jobs (issue 18) in one process on SQLite: an uploaded list runs as shards, each
+stored as one object with its rows, the end step writes the manifest and dataset.json (and
+one zip for ``zip``); bad uploads are 400s naming the field."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tarfile
+import zipfile
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakeweb import FakeWeb
+from tests.fakeweb import catalog as cat
+from tests.waiting import wait_for
+
+
+def listed(fakeweb: FakeWeb, items: list[cat.FakeImage]) -> str:
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    writer.writerow(["url", "caption", "source_id"])
+    for item in items:
+        writer.writerow([fakeweb.image_url(item), f"caption of {item.id}", item.id])
+    return rows.getvalue()
+
+
+def submit(base: str, body: bytes, name: str = "list.csv", **fields: str) -> httpx.Response:
+    return httpx.post(f"{base}/api/v1/jobs/fetch", files={"file": (name, body)}, data=fields,
+                      timeout=60)  # fmt: skip
+
+
+def finished(base: str, job_id: str) -> dict[str, Any] | None:
+    body = httpx.get(f"{base}/api/v1/jobs/{job_id}", timeout=30).json()
+    return body if body["status"] not in ("scheduled", "running") else None
+
+
+@pytest.mark.parametrize("fmt", ["webdataset", "zip"])
+def test_a_list_runs_in_shards_and_delivers_every_distinct_image_with_its_caption(
+    run_service: Any, fakeweb: FakeWeb, fmt: str
+) -> None:
+    items = cat.troubled(60, seed=3, prefix=f"fl{fmt[0]}", base_seed=80_000)
+    fakeweb.add_catalog(f"fetch list {fmt}", items)  # the fake host serves them
+    services = run_service()
+    base = services.settings.public_url
+    got = submit(base, listed(fakeweb, items).encode(), format=fmt, shard_size="25")
+    assert got.status_code == 201, got.text
+    job = got.json()
+    assert (job["shards_total"], job["wanted"], job["kind"]) == (3, 60, "fetch")
+    body = wait_for(lambda: finished(base, job["id"]), timeout=120)
+    good = [i for i in items if i.kind == "good"]
+    assert body["status"] == "done" and body["shards_done"] == 3, (body["rejected"], body["events"])
+    assert body["kept"] == len(good), body["summary"]
+    rows = httpx.get(f"{base}/api/v1/jobs/{job['id']}/images", timeout=30).json()
+    by_url = {fakeweb.image_url(i): i for i in items}
+    assert {by_url[r["url"]].kind for r in rows} <= {"good", "dup_exact", "dup_near"}
+    assert all(r["caption"] == f"caption of {by_url[r['url']].id}" for r in rows)
+    files = httpx.get(f"{base}/api/v1/jobs/{job['id']}/files", timeout=30).json()
+    if fmt == "webdataset":
+        names = [f["name"] for f in files]
+        assert names == ["shard-00000.tar", "shard-00001.tar", "shard-00002.tar",
+                         "manifest.csv", "dataset.json"]  # fmt: skip
+        samples = 0
+        for f in files[:3]:
+            data = httpx.get(f["url"], follow_redirects=True, timeout=30).content
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                members = tar.getnames()
+                for name in (n for n in members if n.endswith(".json")):
+                    record = json.loads(tar.extractfile(name).read())  # type: ignore[union-attr]
+                    key = name.removesuffix(".json")
+                    caption = tar.extractfile(f"{key}.txt").read().decode()  # type: ignore[union-attr]
+                    named = f"caption of {record['extra']['source_id']}"
+                    assert caption == record["caption"] == named
+                    samples += 1
+        assert samples == len(good)
+        info = httpx.get(files[4]["url"], follow_redirects=True, timeout=30).json()
+        assert info["images"] == len(good) and info["shards"] == 3
+    else:
+        assert files == []
+        data = httpx.get(body["download_url"], follow_redirects=True, timeout=30).content
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            images = [n for n in zf.namelist() if n.startswith("images/")]
+            assert len(images) == len(good) and "manifest.csv" in zf.namelist()
+
+
+def test_the_job_page_shows_shards_and_the_files(run_service: Any, fakeweb: FakeWeb) -> None:
+    items = cat.good(8, start=81_000, prefix="page")
+    fakeweb.add_catalog("fetch page", items)
+    services = run_service()
+    base = services.settings.public_url
+    job = submit(base, listed(fakeweb, items).encode(), format="parquet", shard_size="3").json()
+    body = wait_for(lambda: finished(base, job["id"]), timeout=60)
+    assert body["status"] == "done" and body["kept"] == 8
+    page = httpx.get(f"{base}/jobs/{job['id']}", timeout=30).text
+    assert "Shards done" in page and "3 of 3" in page and "The files" in page
+    listing = httpx.get(body["download_url"], timeout=30)
+    assert listing.status_code == 200 and "part-00002.parquet" in listing.text
+    part = httpx.get(f"{body['download_url']}/part-00000.parquet", timeout=30)
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(part.content))
+    assert table.num_rows == 3 and set(table.column_names) >= {"url", "caption", "image", "extra"}
+    assert httpx.get(f"{body['download_url']}/nothing.tar", timeout=30).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "files", "field"),
+    [
+        ({}, None, "file"),
+        ({"format": "dir"}, ("l.txt", b"http://a.test/1.jpg\n"), "format"),
+        ({"shard_size": "0"}, ("l.txt", b"http://a.test/1.jpg\n"), "shard_size"),
+        ({"max_side": "-4"}, ("l.txt", b"http://a.test/1.jpg\n"), "max_side"),
+        ({"licence": "mine"}, ("l.txt", b"http://a.test/1.jpg\n"), "licence"),
+        ({"run_at": "yesterday"}, ("l.txt", b"http://a.test/1.jpg\n"), "run_at"),
+        ({"colour": "red"}, ("l.txt", b"http://a.test/1.jpg\n"), "body"),
+        ({}, ("l.csv", b"caption\nno urls\n"), "file"),
+        ({}, ("l.txt", b"\n\n"), "file"),
+        ({}, ("l.parquet", b"PAR1 broken"), "file"),
+    ],
+)
+def test_bad_uploads_are_400s_naming_the_field(
+    run_service: Any, fields: dict[str, str], files: tuple[str, bytes] | None, field: str
+) -> None:
+    services = run_service()
+    base = services.settings.public_url
+    upload = {"file": files} if files else {"other": ("a.txt", b"not the list")}
+    got = httpx.post(f"{base}/api/v1/jobs/fetch", files=upload, data=fields, timeout=30)
+    assert got.status_code == 400, got.text
+    assert field in got.json()["errors"], got.json()
+
+
+def test_a_list_larger_than_max_list_bytes_is_a_413(run_service: Any) -> None:
+    services = run_service(max_list_bytes=4096)
+    base = services.settings.public_url
+    big = b"http://a.test/x.jpg\n" * 400
+    got = httpx.post(f"{base}/api/v1/jobs/fetch", files={"file": ("l.txt", big)}, timeout=30)
+    assert got.status_code == 413 and "body" in got.json()["errors"]
