@@ -55,7 +55,10 @@ def url_problem(url: str) -> str | None:
         return f"is longer than {MAX_URL_LENGTH} characters"
     if _CONTROL_IN_URL.search(url):
         return "contains a space or a control character"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed or malformed "[" IPv6 literal
+        return "has an invalid host name"
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return "is not an http(s) URL"
     if not valid_host(parts.hostname):

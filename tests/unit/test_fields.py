@@ -46,6 +46,8 @@ URLS = [
     ("example.org/page", "is not an http(s) URL"),
     ("http://exa_mple..org/", "has an invalid host name"),
     ("http://-x.org/", "has an invalid host name"),
+    ("HTTP://[", "has an invalid host name"),
+    ("http://[2001:db8::1/", "has an invalid host name"),
     ("http://" + "a" * 64 + ".org/", "has an invalid host name"),
     ("http://example.org:65536/", "has a port outside 1-65535"),
     ("http://example.org:0/", "has a port outside 1-65535"),
