@@ -159,7 +159,7 @@ class _Crawler:
             return None
         self.seen.add(response.url)
         page = await self._parse(response.text, response.url)
-        self.events("info", f"pages: {len(page.images)} image links on {response.url}")
+        self.events("info", f"pages: {_links(len(page.images))} on {response.url}")
         return page
 
     async def _parse(self, html: str, url: str) -> Page:
@@ -176,7 +176,7 @@ class _Crawler:
             self.events("warning", _cut_short(url, page.cut, self.per_page))
         if page is not None:
             self.seen.add(page.url)
-            self.events("info", f"pages: {len(page.images)} image links on {page.url} (rendered)")
+            self.events("info", f"pages: {_links(len(page.images))} on {page.url} (rendered)")
         return page
 
     def _follow(self, links: list[str]) -> list[str]:
@@ -256,3 +256,7 @@ def page_reader(
 def page_candidates(page: Page) -> list[Candidate]:
     """The image links of one read page, as candidates."""
     return [_candidate(ref, page) for ref in page.images]
+
+
+def _links(count: int) -> str:
+    return f"{count} image link" if count == 1 else f"{count} image links"

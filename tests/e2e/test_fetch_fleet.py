@@ -10,6 +10,7 @@ import dataclasses
 import io
 import json
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,10 @@ URLS, SHARD = 4000, 500
 
 @pytest.fixture
 def listed(fakeweb: FakeWeb) -> tuple[bytes, dict[str, cat.FakeImage]]:
+    return listed_on(fakeweb)
+
+
+def listed_on(fakeweb: FakeWeb) -> tuple[bytes, dict[str, cat.FakeImage]]:
     """4,000 small images: 70% good, 10% 404, 5% truncated, 5% HTML, 10% copies (exact and
     near) of good ones, shuffled; as a CSV with a caption and an id column."""
     items = [dataclasses.replace(i, width=96, height=72)
@@ -113,17 +118,24 @@ def test_a_list_of_4000_urls_runs_as_8_shards_on_two_workers(
     assert image_requests(fakeweb) - before < 1.05 * URLS
 
 
+@pytest.fixture
+def slow_web() -> Iterator[FakeWeb]:
+    """A host answering each request after 20 ms: a shard takes seconds, not one heartbeat."""
+    with FakeWeb(latency=0.02) as web:
+        yield web
+
+
 def test_a_worker_killed_mid_way_costs_only_its_shard(
-    cluster: Cluster, fakeweb: FakeWeb, listed: tuple[bytes, dict[str, cat.FakeImage]],
-    tmp_path: Path,
-) -> None:  # fmt: skip
-    body, items = listed
-    procs = slow_fleet(cluster, fakeweb)
-    before = image_requests(fakeweb)  # the fake web is the session's
+    cluster: Cluster, slow_web: FakeWeb, tmp_path: Path
+) -> None:
+    body, items = listed_on(slow_web)
+    procs = slow_fleet(cluster, slow_web)
     job_id = submitted(cluster, body)
 
     def victim() -> Proc | None:
-        if cluster.job(job_id)["shards_done"] < 2:
+        job = cluster.job(job_id)
+        assert job["status"] in ("queued", "running"), f"ended before a kill: {job}"
+        if job["shards_done"] < 2:
             return None
         running = cluster.sql("SELECT worker FROM job_parts WHERE job_id = %s AND "
                               "status = 'running' AND kept > 0", job_id)  # fmt: skip
@@ -132,7 +144,7 @@ def test_a_worker_killed_mid_way_costs_only_its_shard(
 
     wait_for(victim, timeout=300).kill9()
     job = wait_for(lambda: done(cluster, job_id), timeout=300)
-    requests = image_requests(fakeweb) - before
+    requests = image_requests(slow_web)
     redone = cluster.sql("SELECT number, attempts FROM job_parts WHERE job_id = %s AND "
                          "attempts > 1", job_id)  # fmt: skip
     print(f"killed mid-way: {job['summary']}; redone {redone}; image requests {requests}")

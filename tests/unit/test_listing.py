@@ -9,6 +9,7 @@ from bench.links_hostile import SHAPES
 from imgharvest.extract.group import MAX_FALLBACKS
 from imgharvest.extract.page import extract_page
 from imgharvest.pipeline.listing import Link, listed, pictures_of
+from imgharvest.sources import pages
 from imgharvest.sources.base import Candidate
 from imgharvest.sources.pages import page_candidates
 
@@ -58,3 +59,7 @@ def test_the_hostile_megabyte_of_copies_lists_five_rows_a_picture_at_most() -> N
     took = time.process_time() - start
     print(f"1 MiB of copies: {len(pictures)} pictures, {len(rows)} rows, listed in {took:.3f} s")
     assert len(pictures) > 3000 and len(rows) == (1 + MAX_FALLBACKS) * len(pictures)
+
+
+def test_one_image_link_is_said_in_the_singular() -> None:
+    assert pages._links(1) == "1 image link" and pages._links(7) == "7 image links"
