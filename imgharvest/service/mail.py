@@ -79,13 +79,18 @@ class SmtpMailer:
     @classmethod
     def from_url(cls, url: str) -> SmtpMailer:
         """Parse ``SMTP_URL`` (user and password may be percent-encoded)."""
-        parts = urlsplit(url)
+        shape = "SMTP_URL must be smtp://, smtp+starttls:// or smtps:// with a host"
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:  # a bad "[" host or a port that is not a number
+            raise ConfigError(f"{shape} and a port 1-65535 ({exc})") from None
         if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
-            raise ConfigError("SMTP_URL must be smtp://, smtp+starttls:// or smtps:// with a host")
+            raise ConfigError(shape)
         default = 465 if parts.scheme == "smtps" else 25
         user = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password else None
-        return cls(parts.scheme, parts.hostname, parts.port or default, user, password)
+        return cls(parts.scheme, parts.hostname, port or default, user, password)
 
     def send(self, message: EmailMessage) -> None:
         """Open a connection, authenticate if configured, send, close."""

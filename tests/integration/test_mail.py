@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from imgharvest.clock import ManualClock
+from imgharvest.errors import ConfigError
 from imgharvest.service.mail import OutboxMailer, SmtpMailer, make_mailer, render
 from imgharvest.service.mailsend import MAIL_RETRY_MAX, mail_delay
 from imgharvest.service.schemas import SearchRequest
@@ -84,6 +85,9 @@ def test_smtp_urls() -> None:
     assert SmtpMailer.from_url("smtps://mail.example.org").port == 465
     with pytest.raises(Exception, match="SMTP_URL"):
         SmtpMailer.from_url("http://mail.example.org")
+    for bad in ("smtp://[mail", "smtp://mail.example.org:port", "smtp://mail.example.org:99999"):
+        with pytest.raises(ConfigError, match=r"SMTP_URL .* port 1-65535"):
+            SmtpMailer.from_url(bad)
 
 
 def test_outbox_keeps_one_message_per_job_and_kind(svc: Services) -> None:
