@@ -108,7 +108,7 @@ def test_after_expiry_no_file_holds_a_crawled_page_s_query_string(
     assert body["status"] == "done", body
     assert any(secret in e["message"] for e in body["events"])  # the job's own record has it
     logged = log_file.read_text(encoding="utf-8")
-    assert f"image links on {fakeweb.url}/site/crawl/p1.html?[…]" in logged  # logged, masked
+    assert f"image link on {fakeweb.url}/site/crawl/p1.html?[…]" in logged  # logged, masked
     data = services.settings.data_dir
     needles = [secret.encode(), b"from-carol", b"ref=mail"]
     assert "logs/imgharvest.log" not in files_holding(data, needles)
