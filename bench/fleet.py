@@ -207,7 +207,9 @@ def gallery_scenario(tmp: Path, shared: dict[str, Any]) -> str:
         body = wait_for(lambda: ended(cluster, job_id), timeout=900, step=1)
         row = cluster.row(job_id)
         took = (row["finished_at"] - row["started_at"]).total_seconds()
-        lines = [f"5,000-image job: {body['kept']} kept in {took:.1f} s"]
+        lines = [
+            f"5,000-image job: {body['kept']} kept in {took:.1f} s; rejected {body['rejected']}"
+        ]
         idle = Poller(f"{cluster.web}/api/v1/jobs/{job_id}")
         idle.start()
         time.sleep(15)
