@@ -49,7 +49,7 @@ wheel-check: install
 
 # Browser tests write screenshots to build/screenshots; this copies them into docs/.
 screenshots: install browser
-	$(BIN)/pytest -q tests/e2e/test_browser_pages.py -k screenshot
+	$(BIN)/pytest -q tests/e2e/test_browser_pages.py tests/e2e/test_browser_fetch_job.py -k screenshot
 	mkdir -p docs/screenshots && cp build/screenshots/*.png docs/screenshots/
 
 # Refresh the vendored Bootstrap CSS from the bootstrap-flask wheel (see imgharvest/web/vendor).

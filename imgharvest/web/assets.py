@@ -45,4 +45,11 @@ def make_templates() -> Jinja2Templates:
     """The page templates; autoescaping is on for every ``.html`` file."""
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     templates.env.autoescape = True
+    templates.env.filters["sentence"] = sentence
     return templates
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter upper-cased and the rest as it is (Jinja's
+    ``capitalize`` lower-cases the rest: "URLs" and "DuckDuckGo" would not survive)."""
+    return text[:1].upper() + text[1:]

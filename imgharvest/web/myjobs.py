@@ -18,6 +18,7 @@ from imgharvest.service.jobdata import ACTIVE, EXPIRED
 from imgharvest.service.jobs import JobService
 from imgharvest.service.views import JobView
 from imgharvest.web import history, jobview, security
+from imgharvest.web.assets import sentence
 from imgharvest.web.forms import form_fields
 from imgharvest.web.render import error_page, render
 
@@ -108,7 +109,7 @@ async def _checked(request: Request, job_id: str) -> None:
 
 def _refused(request: Request, exc: HTTPException | InputError) -> HTMLResponse:
     if isinstance(exc, InputError):
-        return error_page(request, 409, "Not possible", exc.message.capitalize() + ".",
+        return error_page(request, 409, "Not possible", sentence(exc.message) + ".",
                           action_url="/my-jobs", action_text="Back to my jobs")  # fmt: skip
     title = {400: "Damaged cookie", 403: "Form expired", 404: "Job not found",
              429: "Too many requests"}  # fmt: skip
