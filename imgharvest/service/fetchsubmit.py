@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from imgharvest.dataset.listitems import ListBounds, ListItem
 from imgharvest.dataset.spec import DatasetSpec
@@ -21,7 +22,8 @@ from imgharvest.service import owners
 from imgharvest.service.fetchjob import OPTIONS, input_key, input_line
 from imgharvest.service.jobdata import SCHEDULED, table
 from imgharvest.service.parts import END, FETCH, PENDING, SHARD, WAITING
-from imgharvest.service.views import EventView, JobView, JobViews
+from imgharvest.service.submissions import Idempotency, Submissions
+from imgharvest.service.views import EventView, JobView
 from imgharvest.store.models import Job, JobEvent, JobPart
 
 log = logging.getLogger("imgharvest.jobs")
@@ -58,13 +60,21 @@ def write_input(items: Iterable[ListItem], dest: Path, shard_size: int) -> list[
     return spans
 
 
-class FetchSubmissions(JobViews):
+class FetchSubmissions(Submissions):
     """New URL-list jobs."""
 
     def create_fetch(
-        self, req: FetchRequest, upload: Path, *, client: str | None = None
+        self,
+        req: FetchRequest,
+        upload: Path,
+        *,
+        client: str | None = None,
+        idem: Idempotency | None = None,
     ) -> JobView:
-        """Read, store and queue the list at ``upload`` (``InputError`` on ``file`` if bad)."""
+        """Read, store and queue the list at ``upload`` (``InputError`` on ``file`` if bad);
+        with ``idem``, the job made earlier with the same key and request, if there is one."""
+        if idem is not None and (known := self.by_idempotency(idem)) is not None:
+            return known
         bounds = ListBounds(items=self.settings.max_list_items)
         lines = upload.with_name(upload.name + ".jsonl")
         try:
@@ -73,10 +83,22 @@ class FetchSubmissions(JobViews):
             self.store.put(input_key(job_id), lines)
         finally:
             lines.unlink(missing_ok=True)
-        return self._stored(job_id, req, spans, client)
+        try:
+            return self._stored(job_id, req, spans, client, idem)
+        except IntegrityError:
+            self.store.delete(input_key(job_id))
+            known = self.by_idempotency(idem) if idem is not None else None
+            if known is None:
+                raise
+            return known  # the same key won a race a moment ago
 
     def _stored(
-        self, job_id: str, req: FetchRequest, spans: list[Span], client: str | None
+        self,
+        job_id: str,
+        req: FetchRequest,
+        spans: list[Span],
+        client: str | None,
+        idem: Idempotency | None,
     ) -> JobView:
         now, total = self.clock.now(), sum(s[2] for s in spans)
         spec = req.spec
@@ -88,6 +110,7 @@ class FetchSubmissions(JobViews):
             request=request, email=req.email, client=client, wanted=total, pages_total=0,
             pages_done=0, run_at=req.run_at, created_at=now, attempts=0, tried=0, kept=0,
             rejected={}, shards_total=len(spans), shards_done=0, owner_nonce=owners.new_nonce(),
+            idempotency_key=idem.key if idem else None, request_hash=idem.digest if idem else None,
         )  # fmt: skip
         message = (f"URL-list job of {total} URLs in {len(spans)} shards scheduled for "
                    f"{req.run_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip

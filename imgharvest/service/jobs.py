@@ -8,10 +8,9 @@ from imgharvest.service.expiry import Expiry
 from imgharvest.service.fetchsubmit import FetchSubmissions
 from imgharvest.service.keptparts import KeptParts
 from imgharvest.service.parts import PartLifecycle
-from imgharvest.service.submissions import Submissions
 
 
-class JobService(Submissions, FetchSubmissions, KeptParts, PartLifecycle):
+class JobService(FetchSubmissions, KeptParts, PartLifecycle):
     """Every concern of the job service on one ``JobData`` seam."""
 
     def expire_due(self) -> list[str]:

@@ -4,12 +4,12 @@ files such a job delivers."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-import shutil
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -19,9 +19,11 @@ from imgharvest.service.fetchschema import FIELDS, validate_fetch
 from imgharvest.service.fetchsubmit import FetchRequest
 from imgharvest.service.jobs import JobService
 from imgharvest.service.schemas import ValidationFailed
+from imgharvest.service.submissions import Idempotency
 from imgharvest.service.views import JobView
 from imgharvest.web import security
 from imgharvest.web.api import CREATE, READ, JobOut, count_submission, created, not_found, service
+from imgharvest.web.idempotency import HEADER, header_key, upload_once
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -45,36 +47,46 @@ UPLOAD = {
              openapi_extra=UPLOAD)  # fmt: skip
 async def create_fetch(request: Request) -> JSONResponse:
     """Create a URL-list job; 400 naming each bad field (``file`` for the list itself)."""
+    key = header_key(request)
     count_submission(request)
     jobs = service(request)
     async with request.form(max_files=1, max_fields=len(FIELDS)) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ValidationFailed({"file": "a URL list is required (multipart field file)"})
-        fields = {k: v for k, v in form.multi_items() if k != "file"}
-        req = validate_fetch(fields, upload.filename or "list", jobs.clock.now())
-        path = await run_in_threadpool(_saved, upload.file, jobs.settings.data_dir)
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        name = upload.filename or "list"
+        req = validate_fetch(fields, name, jobs.clock.now())
+        path, digest = await run_in_threadpool(_saved, upload.file, jobs.settings.data_dir)
+    idem = None if key is None else upload_once(key, fields, name, digest)
     try:
-        view = await run_in_threadpool(_create, jobs, req, path, security.client_key(request))
+        view = await run_in_threadpool(_create, jobs, req, path, security.client_key(request), idem)
     finally:
         path.unlink(missing_ok=True)
     return created(view)
 
 
-def _saved(upload: BinaryIO, data_dir: Path) -> Path:
-    """The upload copied to a file of its own (the list is read from a path)."""
+def _saved(upload: BinaryIO, data_dir: Path) -> tuple[Path, str]:
+    """The upload copied to a file of its own (the list is read from a path), and the SHA-256
+    of its bytes."""
     folder = data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(8)}.list"
+    path, digest = folder / f"{secrets.token_hex(8)}.list", hashlib.sha256()
     with path.open("wb") as out:
-        shutil.copyfileobj(upload, out, 1 << 20)
-    return path
+        while chunk := upload.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+    return path, digest.hexdigest()
 
 
-def _create(jobs: JobService, req: FetchRequest, path: Path, client: str | None) -> JobView:
+def _create(
+    jobs: JobService, req: FetchRequest, path: Path, client: str | None, idem: Idempotency | None
+) -> JobView:
     try:
-        return jobs.create_fetch(req, path, client=client)
+        return jobs.create_fetch(req, path, client=client, idem=idem)
     except InputError as exc:
+        if exc.field == HEADER:  # the key was used for another request: as the other routes
+            raise HTTPException(409, {exc.field: exc.message}) from None
         raise ValidationFailed({exc.field: exc.message}) from None
 
 

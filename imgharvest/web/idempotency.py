@@ -21,12 +21,24 @@ MAX_KEY = 255
 
 def idempotency(request: Request, kind: str, body: BaseModel) -> Idempotency | None:
     """The header's key with a digest of the request, or None without the header."""
-    key = request.headers.get(HEADER)
+    key = header_key(request)
     if key is None:
         return None
-    if not 0 < len(key) <= MAX_KEY or not key.isprintable() or not key.isascii():
-        raise ValidationFailed({HEADER: f"1 to {MAX_KEY} printable ASCII characters"})
     canonical = json.dumps([kind, body.model_dump(mode="json")], sort_keys=True)
+    return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def header_key(request: Request) -> str | None:
+    """The ``Idempotency-Key`` header, checked (400 naming it if malformed), or None."""
+    key = request.headers.get(HEADER)
+    if key is not None and not (0 < len(key) <= MAX_KEY and key.isprintable() and key.isascii()):
+        raise ValidationFailed({HEADER: f"1 to {MAX_KEY} printable ASCII characters"})
+    return key
+
+
+def upload_once(key: str, fields: Mapping[str, str], name: str, file_digest: str) -> Idempotency:
+    """The key of an upload: its form fields, the file's name and the SHA-256 of its bytes."""
+    canonical = json.dumps(["fetch", sorted(fields.items()), name, file_digest])
     return Idempotency(key, hashlib.sha256(canonical.encode()).hexdigest())
 
 

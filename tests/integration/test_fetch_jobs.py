@@ -138,3 +138,40 @@ def test_a_list_larger_than_max_list_bytes_is_a_413(run_service: Any) -> None:
     big = b"http://a.test/x.jpg\n" * 400
     got = httpx.post(f"{base}/api/v1/jobs/fetch", files={"file": ("l.txt", big)}, timeout=30)
     assert got.status_code == 413 and "body" in got.json()["errors"]
+
+
+def test_a_replayed_upload_with_its_idempotency_key_makes_one_job(
+    run_service: Any, fakeweb: FakeWeb
+) -> None:
+    """A client that lost the answer sends the same upload again: the same job, not a second
+    (and the list is not stored twice); the same key with another list is a 409 naming it."""
+    services = run_service()
+    base = services.settings.public_url
+    items = cat.good(4, start=83_000, prefix="idem")
+    body = listed(fakeweb, items).encode()
+    key = {"Idempotency-Key": "nightly-list-2026-12-07"}
+    first = httpx.post(f"{base}/api/v1/jobs/fetch", files={"file": ("l.csv", body)},
+                       data={"format": "zip"}, headers=key, timeout=30)  # fmt: skip
+    again = httpx.post(f"{base}/api/v1/jobs/fetch", files={"file": ("l.csv", body)},
+                       data={"format": "zip"}, headers=key, timeout=30)  # fmt: skip
+    assert first.status_code == again.status_code == 201, (first.text, again.text)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["owner_token"] == first.json()["owner_token"]
+    other = httpx.post(f"{base}/api/v1/jobs/fetch", files={"file": ("l.csv", body + b"\n")},
+                       data={"format": "zip"}, headers=key, timeout=30)  # fmt: skip
+    assert other.status_code == 409 and "Idempotency-Key" in other.text, other.text
+    fields = httpx.post(f"{base}/api/v1/jobs/fetch", files={"file": ("l.csv", body)},
+                        data={"format": "parquet"}, headers=key, timeout=30)  # fmt: skip
+    assert fields.status_code == 409, fields.text
+    assert [j.id for j in services.jobs.recent()] == [first.json()["id"]]
+    stored = list(services.settings.data_dir.rglob("input.jsonl"))  # the local store's lists
+    assert len(stored) == 1, stored
+
+
+def test_a_malformed_idempotency_key_is_a_400_naming_it(run_service: Any) -> None:
+    services = run_service()
+    got = httpx.post(f"{services.settings.public_url}/api/v1/jobs/fetch",
+                     files={"file": ("l.txt", b"http://127.0.0.1/a.jpg\n")},
+                     headers={"Idempotency-Key": "x" * 256}, timeout=30)  # fmt: skip
+    assert got.status_code == 400 and "Idempotency-Key" in got.json()["errors"], got.text
+    assert services.jobs.recent() == []
