@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, exists, insert, or_, select, update
 from imgharvest.service import links
 from imgharvest.service.jobdata import ACTIVE, FAILED, RUNNING, SCHEDULED, JobData, table
 from imgharvest.service.lifecycle import Outcome
-from imgharvest.store.models import Job, JobHash, JobImage, JobPart
+from imgharvest.store.models import Job, JobEvent, JobHash, JobImage, JobPart
 from imgharvest.store.retry import retrying
 
 SHARD, END = "shard", "end"
@@ -130,6 +130,7 @@ class PartLifecycle(JobData):
                 conn.execute(insert(table(JobHash)), hashes)  # type: ignore[arg-type]
                 conn.execute(insert(table(JobImage)), shard_rows(claim, rows))
             conn.execute(counted)
+            conn.execute(insert(table(JobEvent)), shard_event(claim, now, tried, kept))
             left = conn.execute(select(Job.shards_total - Job.shards_done).where(
                 Job.id == claim.job_id)).scalar_one()  # fmt: skip
             if left > 0:
@@ -252,3 +253,13 @@ def _named(claim: PartClaim) -> str:
 
 _COLUMNS = [c.name for c in JobImage.__table__.columns if c.name not in ("id",)]
 _DEFAULTS: dict[str, Any] = {"width": 0, "height": 0, "bytes": 0, "rank": 0, "part": None}
+
+
+def shard_event(claim: PartClaim, at: datetime, tried: int, kept: int) -> dict[str, Any]:
+    """The job event of a finished shard (one a shard: the job's log shows the newest)."""
+    images = "image" if kept == 1 else "images"
+    urls = "URL" if tried == 1 else "URLs"
+    message = (
+        f"shard {claim.number + 1} of {claim.shards} done: {kept} {images} kept of {tried} {urls}"
+    )
+    return {"job_id": claim.job_id, "at": at, "level": "info", "message": message}

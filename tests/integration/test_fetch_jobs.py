@@ -58,6 +58,9 @@ def test_a_list_runs_in_shards_and_delivers_every_distinct_image_with_its_captio
     by_url = {fakeweb.image_url(i): i for i in items}
     assert {by_url[r["url"]].kind for r in rows} <= {"good", "dup_exact", "dup_near"}
     assert all(r["caption"] == f"caption of {by_url[r['url']].id}" for r in rows)
+    done = sorted(e["message"] for e in body["events"] if e["message"].startswith("shard "))
+    assert [m.split(" done: ")[0] for m in done] == [f"shard {n} of 3" for n in (1, 2, 3)]
+    assert all(m.endswith(" of 25 URLs") or m.endswith(" of 10 URLs") for m in done), done
     files = httpx.get(f"{base}/api/v1/jobs/{job['id']}/files", timeout=30).json()
     if fmt == "webdataset":
         names = [f["name"] for f in files]
