@@ -6,20 +6,22 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from imgharvest.dataset.listitems import ListBounds, ListItem
 from imgharvest.dataset.spec import DatasetSpec
 from imgharvest.dataset.urllist import read_list
+from imgharvest.errors import InputError
 from imgharvest.service import owners
-from imgharvest.service.fetchjob import OPTIONS, input_key, input_line
+from imgharvest.service.fetchjob import OPTIONS, input_key, input_line, job_spec
 from imgharvest.service.jobdata import SCHEDULED, table
 from imgharvest.service.parts import END, FETCH, PENDING, SHARD, WAITING
 from imgharvest.service.submissions import Idempotency, Submissions
@@ -91,6 +93,40 @@ class FetchSubmissions(Submissions):
             if known is None:
                 raise
             return known  # the same key won a race a moment ago
+
+    def retry_list(self, job: Job, now: datetime) -> JobView:
+        """A new job from ``job``'s stored list, its shards as they were, run now; an
+        ``InputError`` if the list is gone."""
+        with self.sessions() as session:
+            parts = session.scalars(
+                select(JobPart)
+                .where(JobPart.job_id == job.id, JobPart.kind == SHARD)
+                .order_by(JobPart.number)
+            ).all()
+            spans = [(p.input_start, p.input_bytes, p.items) for p in parts]  # fmt: skip
+        job_id = secrets.token_urlsafe(12)
+        if not spans or not self._copied(input_key(job.id), input_key(job_id)):
+            raise InputError("status", "the job's list is gone: submit the list again")
+        request = dict(job.request)
+        req = FetchRequest(str(request.get("list", "list")), now, job.email, job_spec(request),
+                           str(request.get("tz", "UTC")))  # fmt: skip
+        return self._stored(job_id, req, spans, job.client, None)
+
+    def _copied(self, key: str, new_key: str) -> bool:
+        """Whether the store's ``key`` is now also under ``new_key`` (False: it has no ``key``)."""
+        reader = self.store.open(key)
+        if reader is None:
+            return False
+        folder = self.settings.data_dir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = folder / f"{secrets.token_hex(8)}.jsonl"
+        try:
+            with reader, copy.open("wb") as out:
+                shutil.copyfileobj(reader, out, 1 << 20)
+            self.store.put(new_key, copy)
+        finally:
+            copy.unlink(missing_ok=True)
+        return True
 
     def _stored(
         self,

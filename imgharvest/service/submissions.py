@@ -148,12 +148,16 @@ class Submissions(JobViews):
             raise InputError("status", f"the job is {job.status}; cancel it first")
         if job.status == EXPIRED:
             raise InputError("status", "the job expired and its request was deleted")
-        if job.kind == "fetch":
-            raise InputError("status", "a URL-list job is not kept to run again: submit the list")
         now = self.clock.now()
+        if job.kind == "fetch":
+            return self.retry_list(job, now)
         if job.kind == "crawl":
             return self.create_crawl(_crawl_request(job, now), client=job.client)
         return self.create_search(_search_request(job, now), client=job.client)
+
+    def retry_list(self, job: Job, now: datetime) -> JobView:
+        """A URL-list job run again from its stored list (``FetchSubmissions`` knows how)."""
+        raise InputError("status", "a URL-list job is not kept to run again: submit the list")
 
 
 def _search_request(job: Job, now: datetime) -> SearchRequest:

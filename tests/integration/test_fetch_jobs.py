@@ -178,3 +178,26 @@ def test_a_malformed_idempotency_key_is_a_400_naming_it(run_service: Any) -> Non
                      headers={"Idempotency-Key": "x" * 256}, timeout=30)  # fmt: skip
     assert got.status_code == 400 and "Idempotency-Key" in got.json()["errors"], got.text
     assert services.jobs.recent() == []
+
+
+def test_a_list_job_runs_again_from_its_stored_list(run_service: Any, fakeweb: FakeWeb) -> None:
+    """Retry (the owner's token) makes a new job from the stored list, shards as they were,
+    without a new upload; once the list is gone (the job expired), a 409 says so."""
+    services = run_service()
+    base = services.settings.public_url
+    items = cat.good(12, start=84_000, prefix="again")
+    fakeweb.add_catalog("fetch again", items)  # the fake host serves them
+    got = submit(base, listed(fakeweb, items).encode(), format="webdataset", shard_size="5")
+    first = wait_for(lambda: finished(base, got.json()["id"]), timeout=120)
+    assert first["status"] == "done" and first["shards_total"] == 3, first["error"]
+    token = {"Authorization": f"Bearer {got.json()['owner_token']}"}
+    retried = httpx.post(f"{base}/api/v1/jobs/{first['id']}/retry", headers=token, timeout=30)
+    assert retried.status_code == 201, retried.text
+    again = wait_for(lambda: finished(base, retried.json()["id"]), timeout=120)
+    assert again["id"] != first["id"] and again["status"] == "done", again["summary"]
+    assert (again["kept"], again["shards_total"], again["wanted"]) == (12, 3, 12)
+    rows = httpx.get(f"{base}/api/v1/jobs/{again['id']}/images", timeout=30).json()
+    assert sorted(r["caption"] for r in rows) == sorted(f"caption of {i.id}" for i in items)
+    services.store.delete(f"{first['id']}/input.jsonl")  # as expiry does
+    gone = httpx.post(f"{base}/api/v1/jobs/{first['id']}/retry", headers=token, timeout=30)
+    assert gone.status_code == 409 and "list is gone" in gone.text, gone.text
