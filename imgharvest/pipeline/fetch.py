@@ -145,8 +145,16 @@ def invalid_url(url: str) -> str:
 
 def _no_answer(url: str, exc: BaseException) -> FetchError:
     """The ``FetchError`` for a request that got no answer, with the network's reason."""
-    host = str(getattr(exc, "host", "") or URL(url).host or "")
+    host = str(getattr(exc, "host", "") or _host_of(url))
     return FetchError(url, _failure(exc)[0], cause=str(cause_of(exc) or ""), host=host)
+
+
+def _host_of(url: str) -> str:
+    """The URL's host, or "" when it has none that parses (a port out of range, say)."""
+    try:
+        return URL(url).host or ""
+    except ValueError:
+        return ""
 
 
 def _retries_for(exc: BaseException, retries: int) -> int:

@@ -43,8 +43,7 @@ class Pages(Source):
         """The usable http(s) URLs among ``tokens``; others are reported and skipped."""
         urls = []
         for token in tokens:
-            parts = urlsplit(token.strip())
-            if parts.scheme in ("http", "https") and parts.hostname:
+            if _usable(token.strip()):
                 urls.append(token.strip())
             elif token.strip():
                 self.events("warning", f"pages: {token.strip()!r} is not an http(s) URL; skipped")
@@ -260,3 +259,13 @@ def page_candidates(page: Page) -> list[Candidate]:
 
 def _links(count: int) -> str:
     return f"{count} image link" if count == 1 else f"{count} image links"
+
+
+def _usable(url: str) -> bool:
+    """An http(s) URL with a host and a port in range (an unclosed ``[`` host is none)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0

@@ -12,9 +12,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from imgharvest.cli.app import EXIT_OK, app
+from imgharvest.cli.exit import EXIT_BAD_INPUT
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.fakeweb.pages import expected
@@ -90,3 +92,13 @@ def test_crawl_download_uses_a_fallback_copy(tmp_path: Path, fakeweb: FakeWeb) -
         (f"{fakeweb.url}/img/fbk-big-2.jpg", "Two"),
         (f"{fakeweb.url}/img/fbk-small-1.jpg", "One"),
     ]
+
+
+@pytest.mark.parametrize("url", ["http://[", "http://[::1", "http://a.test:99999/", "http://a:0/"])
+def test_a_malformed_page_url_is_bad_input_without_a_traceback(tmp_path: Path, url: str) -> None:
+    """An unclosed IPv6 bracket or a port out of range is skipped with a warning naming it,
+    and with nothing else to crawl the command exits 2 in words (it raised ValueError)."""
+    result = CliRunner().invoke(app, ["crawl", url], env=env(tmp_path), catch_exceptions=False)
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert f"{url!r} is not an http(s) URL; skipped" in result.output
+    assert "Traceback" not in result.output and "ValueError" not in result.output
