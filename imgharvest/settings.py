@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     queue_url: str = ""
     storage_url: str = ""
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(8000, ge=1, le=65535)
     public_url: str = ""
     workers: int = Field(4, ge=0, le=256)  # 0: serve runs the web tier only
     smtp_url: str | None = None

@@ -46,3 +46,15 @@ def test_a_host_that_is_not_here_is_one_line_and_exit_2(tmp_path: Path) -> None:
         "imgharvest: cannot listen on '192.0.2.1': no such local address; check --host or "
         "IMGHARVEST_HOST"
     ]
+
+
+@pytest.mark.parametrize(("args", "env"), [(["--port", "70000"], {}), (["--port", "0"], {}),
+                                           ([], {"IMGHARVEST_PORT": "99999"})])  # fmt: skip
+def test_a_port_outside_1_to_65535_is_exit_2_naming_it(
+    tmp_path: Path, args: list[str], env: dict[str, str]
+) -> None:
+    """It raised OverflowError from bind() with a traceback and exit 1."""
+    done = serve(tmp_path, *args, **env)
+    assert done.returncode == 2, done.stderr
+    assert "port" in done.stderr.splitlines()[1] and "Traceback" not in done.stderr
+    assert not (tmp_path / "data").exists()
