@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import text
 
 from imgharvest.store.db import alembic_config, make_engine, upgrade
-from tests.unit.test_chosen_migration import columns
+from tests.schema import columns
 
 
 def test_upgrade_adds_copy_of_and_downgrade_removes_it(tmp_path: Path) -> None:
