@@ -13,26 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from imgharvest.cli.app import EXIT_OK, app
+from imgharvest.cli.app import EXIT_OK
 from imgharvest.cli.exit import EXIT_BAD_INPUT
+from tests.cli_support import fake_web_env, run_cli
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.fakeweb.pages import expected
 
 
 def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "IMGHARVEST_DATA_DIR": str(tmp_path / "data"),
-        "IMGHARVEST_ALLOWED_NETWORKS": "127.0.0.0/8",
-        "IMGHARVEST_READ_TIMEOUT": "3",
-        "IMGHARVEST_TOTAL_TIMEOUT": "6",
-    }
+    return fake_web_env(tmp_path)
 
 
 def crawl(tmp_path: Path, *args: str) -> Any:
-    result = CliRunner().invoke(app, ["crawl", *args], env=env(tmp_path), catch_exceptions=False)
+    result = run_cli(env(tmp_path), "crawl", *args)
     assert result.exit_code == EXIT_OK, result.output
     return result
 
@@ -84,7 +79,7 @@ def test_crawl_download_uses_a_fallback_copy(tmp_path: Path, fakeweb: FakeWeb) -
     fakeweb.add_catalog("cli-crawl-fallback", items)
     out = tmp_path / "found.zip"
     args = ["crawl", f"{fakeweb.url}/site/fallback/gallery.html", "--download", "-o", str(out)]
-    result = CliRunner().invoke(app, args, env=env(tmp_path), catch_exceptions=False)
+    result = run_cli(env(tmp_path), *args)
     assert result.exit_code == EXIT_OK, result.output
     with zipfile.ZipFile(out) as zf:
         rows = list(csv.DictReader(io.StringIO(zf.read("manifest.csv").decode("utf-8"))))
@@ -98,7 +93,7 @@ def test_crawl_download_uses_a_fallback_copy(tmp_path: Path, fakeweb: FakeWeb) -
 def test_a_malformed_page_url_is_bad_input_without_a_traceback(tmp_path: Path, url: str) -> None:
     """An unclosed IPv6 bracket or a port out of range is skipped with a warning naming it,
     and with nothing else to crawl the command exits 2 in words (it raised ValueError)."""
-    result = CliRunner().invoke(app, ["crawl", url], env=env(tmp_path), catch_exceptions=False)
+    result = run_cli(env(tmp_path), "crawl", url)
     assert result.exit_code == EXIT_BAD_INPUT, result.output
     assert f"{url!r} is not an http(s) URL; skipped" in result.output
     assert "Traceback" not in result.output and "ValueError" not in result.output

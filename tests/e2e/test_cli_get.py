@@ -7,13 +7,12 @@ import hashlib
 import io
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
-from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT
+from tests.cli_support import fake_web_env, run_cli
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 
@@ -21,19 +20,8 @@ from tests.fakeweb import catalog as cat
 @pytest.fixture
 def cli_env(tmp_path: Path, fakeweb: FakeWeb) -> dict[str, str]:
     """Environment that points every source at the fake web and lets loopback through."""
-    env = {f"IMGHARVEST_{k}_URL": fakeweb.url for k in ("BING", "DUCKDUCKGO", "OPENVERSE")}
-    env.update(
-        IMGHARVEST_DATA_DIR=str(tmp_path / "data"),
-        IMGHARVEST_ALLOWED_NETWORKS="127.0.0.0/8",
-        IMGHARVEST_READ_TIMEOUT="3",
-        IMGHARVEST_TOTAL_TIMEOUT="6",
-        IMGHARVEST_RETRY_MAX_WAIT="0.5",
-    )
-    return env
-
-
-def run_cli(env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    sources = ("BING", "DUCKDUCKGO", "OPENVERSE")
+    return fake_web_env(tmp_path, fakeweb.url, sources, retry_max_wait="0.5")
 
 
 def read_zip(path: Path) -> tuple[dict[str, bytes], list[dict[str, str]]]:

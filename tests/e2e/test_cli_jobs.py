@@ -8,18 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from imgharvest.cli import served
-from imgharvest.cli.app import app
 from imgharvest.service.lifecycle import Outcome
 from imgharvest.service.schemas import SearchRequest
 from imgharvest.service.services import build_services
 from imgharvest.settings import Settings
-
-
-def run(env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+from tests.cli_support import run_cli as run
 
 
 def finished_job(settings: Settings, tmp_path: Path) -> str:

@@ -14,11 +14,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-from typer.testing import CliRunner
-
-from imgharvest.cli.app import EXIT_FAILED, app
+from imgharvest.cli.app import EXIT_FAILED
+from tests.cli_support import run_cli as invoke
 from tests.conftest import free_port
 from tests.task_check import assert_no_lost_task
 
@@ -68,10 +66,6 @@ def test_no_network_with_json_prints_one_failed_object(tmp_path: Path) -> None:
     assert summary["wanted"] == 20 and summary["output"] is None
     assert summary["error"].startswith("no network: names do not resolve (")
     assert len(done.stderr.strip().splitlines()) <= 4, done.stderr
-
-
-def invoke(env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
 
 
 def test_refused_connections_are_named_as_such(tmp_path: Path) -> None:

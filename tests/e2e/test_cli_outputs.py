@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT
+from tests.cli_support import fake_web_env
+from tests.cli_support import run_cli as run
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 
@@ -24,18 +25,7 @@ FORMATS = ("zip", "dir", "imagefolder", "webdataset", "parquet")
 
 @pytest.fixture
 def env(tmp_path: Path, fakeweb: FakeWeb) -> dict[str, str]:
-    values = {f"IMGHARVEST_{k}_URL": fakeweb.url for k in ("BING", "OPENVERSE", "WIKIMEDIA")}
-    values.update(
-        IMGHARVEST_DATA_DIR=str(tmp_path / "data"),
-        IMGHARVEST_ALLOWED_NETWORKS="127.0.0.0/8",
-        IMGHARVEST_READ_TIMEOUT="3",
-        IMGHARVEST_TOTAL_TIMEOUT="6",
-    )
-    return values
-
-
-def run(env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return fake_web_env(tmp_path, fakeweb.url, ("BING", "OPENVERSE", "WIKIMEDIA"))
 
 
 def one_line(result: Any, *words: str) -> str:

@@ -11,27 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK
 from imgharvest.pipeline.records import MANIFEST_FIELDS
+from tests.cli_support import fake_web_env
+from tests.cli_support import run_cli as run
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 
 
 @pytest.fixture
 def env(tmp_path: Path, fakeweb: FakeWeb) -> dict[str, str]:
-    return {
-        "IMGHARVEST_BING_URL": fakeweb.url,
-        "IMGHARVEST_DATA_DIR": str(tmp_path / "data"),
-        "IMGHARVEST_ALLOWED_NETWORKS": "127.0.0.0/8",
-        "IMGHARVEST_READ_TIMEOUT": "3",
-        "IMGHARVEST_TOTAL_TIMEOUT": "6",
-    }
-
-
-def run(env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return fake_web_env(tmp_path, fakeweb.url, ("BING",))
 
 
 def rows_of(folder: Path) -> list[dict[str, str]]:

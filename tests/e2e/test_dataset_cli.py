@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
 from imgharvest import licences
-from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_SHORT
 from imgharvest.dataset.splits import assign
+from tests.cli_support import fake_web_env, run_cli
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import catalog as cat
 from tests.fakeweb.search import MIXED_LICENCES
@@ -26,19 +26,7 @@ from tests.fakeweb.search import MIXED_LICENCES
 def cli_env(tmp_path: Path, fakeweb: FakeWeb) -> dict[str, str]:
     """Every source pointed at the fake web, loopback let through, short timeouts."""
     names = ("BING", "DUCKDUCKGO", "OPENVERSE", "WIKIMEDIA")
-    env = {f"IMGHARVEST_{k}_URL": fakeweb.url for k in names}
-    env.update(
-        IMGHARVEST_DATA_DIR=str(tmp_path / "data"),
-        IMGHARVEST_ALLOWED_NETWORKS="127.0.0.0/8",
-        IMGHARVEST_READ_TIMEOUT="3",
-        IMGHARVEST_TOTAL_TIMEOUT="6",
-        IMGHARVEST_RETRY_MAX_WAIT="0.5",
-    )
-    return env
-
-
-def run_cli(env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return fake_web_env(tmp_path, fakeweb.url, names, retry_max_wait="0.5")
 
 
 def manifest(folder: Path) -> list[dict[str, str]]:

@@ -13,12 +13,11 @@ import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from imgharvest.cli.app import EXIT_FAILED, EXIT_OK, app
+from imgharvest.cli.app import EXIT_FAILED, EXIT_OK
+from tests.cli_support import fake_web_env, run_cli
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import google as fake_google
 
@@ -27,19 +26,8 @@ NO_BROWSER = "/nonexistent/chromium"
 
 @pytest.fixture
 def cli_env(tmp_path: Path, fakeweb: FakeWeb) -> dict[str, str]:
-    env = {f"IMGHARVEST_{k}_URL": fakeweb.url for k in ("BING", "DUCKDUCKGO", "GOOGLE")}
-    env.update(
-        IMGHARVEST_DATA_DIR=str(tmp_path / "data"),
-        IMGHARVEST_ALLOWED_NETWORKS="127.0.0.0/8",
-        IMGHARVEST_READ_TIMEOUT="3",
-        IMGHARVEST_TOTAL_TIMEOUT="10",
-        IMGHARVEST_RETRIES="0",
-    )
-    return env
-
-
-def run_cli(env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    sources = ("BING", "DUCKDUCKGO", "GOOGLE")
+    return fake_web_env(tmp_path, fakeweb.url, sources, total_timeout="10", retries="0")
 
 
 def manifest(path: Path) -> list[dict[str, str]]:

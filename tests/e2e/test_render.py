@@ -13,14 +13,14 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from imgharvest.browser.host import BrowserHost
-from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK, app
+from imgharvest.cli.app import EXIT_BAD_INPUT, EXIT_OK
 from imgharvest.errors import SourceError
 from imgharvest.events import EventList
 from imgharvest.pipeline.run import crawl
 from imgharvest.sources.base import SourceOptions
+from tests.cli_support import run_cli as cli
 from tests.fakeweb import FakeWeb
 from tests.fakeweb import pages as fixture_pages
 from tests.fakeweb.render import LAZY_BACKGROUND, LAZY_IMAGES, webrtc_page
@@ -29,10 +29,6 @@ from tests.waiting import wait_for
 
 playwright_api = pytest.importorskip("playwright.async_api")
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def cli(env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture
