@@ -16,7 +16,8 @@ import os
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from imgharvest.extract.page import extract_images
 
@@ -99,17 +100,27 @@ def cost(html: str, runs: int) -> tuple[float, int, int]:
     return best, peak, found
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("shapes", nargs="*", help=f"of: {', '.join(SHAPES)}")
+def shape_arguments(
+    doc: str, shapes: Mapping[str, Any], argv: list[str] | None
+) -> argparse.Namespace:
+    """The command line of a hostile-shape bench: ``shapes`` (each one of ``shapes``; none:
+    all), ``--size`` in bytes and ``--repeat``; an unknown shape is a usage error."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("shapes", nargs="*", help=f"of: {', '.join(shapes)}")
     parser.add_argument("--size", type=int, default=MIB, help="page size in bytes")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs (best kept)")
     args = parser.parse_args(argv)
-    unknown = [s for s in args.shapes if s not in SHAPES]
+    unknown = [s for s in args.shapes if s not in shapes]
     if unknown:
         parser.error(f"unknown shape {unknown[0]!r}")
+    args.shapes = args.shapes or list(shapes)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = shape_arguments(__doc__, SHAPES, argv)
     print("| shape | bytes | ms | peak MiB | pictures |\n|---|---:|---:|---:|---:|")
-    for name in args.shapes or SHAPES:
+    for name in args.shapes:
         html = SHAPES[name](args.size)
         seconds, peak, found = cost(html, max(1, args.repeat))
         print(f"| {name} | {len(html)} | {seconds * 1000:.0f} | {peak / MIB:.1f} | {found} |")

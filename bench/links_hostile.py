@@ -11,14 +11,13 @@ allocations while listing. ``tests/unit/test_listing.py`` and
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 
-from bench.extract_hostile import repeat
+from bench.extract_hostile import repeat, shape_arguments
 from imgharvest.extract.page import Page, extract_page
 from imgharvest.pipeline.listing import listed
 from imgharvest.sources.pages import page_candidates
@@ -69,17 +68,10 @@ def measure(html: str, runs: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("shapes", nargs="*", help=f"of: {', '.join(SHAPES)}")
-    parser.add_argument("--size", type=int, default=MIB, help="page size in bytes")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs (best kept)")
-    args = parser.parse_args(argv)
-    unknown = [s for s in args.shapes if s not in SHAPES]
-    if unknown:
-        parser.error(f"unknown shape {unknown[0]!r}")
+    args = shape_arguments(__doc__, SHAPES, argv)
     print("| shape | extract ms | with <img src> list ms | listing ms | pictures | rows "
           "| <img src> | listing peak MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
-    for name in args.shapes or SHAPES:
+    for name in args.shapes:
         m = measure(SHAPES[name](args.size), max(1, args.repeat))
         print(f"| {name} | {m['plain'] * 1000:.0f} | {m['both'] * 1000:.0f} | "
               f"{m['listing'] * 1000:.0f} | {m['pictures']:.0f} | {m['rows']:.0f} | "
