@@ -4,7 +4,6 @@ unavailable with a reason when the extra or the binary is missing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,14 +16,6 @@ from imgharvest.events import EventList
 from tests.fakeweb import FakeWeb
 
 pytest.importorskip("playwright.async_api")
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[BrowserHost]:
-    """A host of its own (the process-wide one is shared by other tests)."""
-    fresh = BrowserHost()
-    yield fresh
-    await asyncio.to_thread(fresh.close)
 
 
 def test_unavailable_without_the_binary_says_why(make_settings: Any) -> None:

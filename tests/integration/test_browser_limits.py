@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,14 +22,6 @@ from tests.fakeweb import google as fake_google
 pytest.importorskip("playwright.async_api")
 
 PLAYWRIGHT_NOISE = ("Call log", "Page.goto", "playwright", "Traceback", "\n")
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[BrowserHost]:
-    """A host of its own (the process-wide one is shared by other tests)."""
-    fresh = BrowserHost()
-    yield fresh
-    await asyncio.to_thread(fresh.close)
 
 
 def reloading_page(fakeweb: FakeWeb) -> str:
