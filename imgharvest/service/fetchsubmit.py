@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,28 +104,12 @@ class FetchSubmissions(Submissions):
             ).all()
             spans = [(p.input_start, p.input_bytes, p.items) for p in parts]  # fmt: skip
         job_id = secrets.token_urlsafe(12)
-        if not spans or not self._copied(input_key(job.id), input_key(job_id)):
+        if not spans or not self.store.copy(input_key(job.id), input_key(job_id)):
             raise InputError("status", "the job's list is gone: submit the list again")
         request = dict(job.request)
         req = FetchRequest(str(request.get("list", "list")), now, job.email, job_spec(request),
                            str(request.get("tz", "UTC")))  # fmt: skip
         return self._stored(job_id, req, spans, job.client, None)
-
-    def _copied(self, key: str, new_key: str) -> bool:
-        """Whether the store's ``key`` is now also under ``new_key`` (False: it has no ``key``)."""
-        reader = self.store.open(key)
-        if reader is None:
-            return False
-        folder = self.settings.data_dir / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        copy = folder / f"{secrets.token_hex(8)}.jsonl"
-        try:
-            with reader, copy.open("wb") as out:
-                shutil.copyfileobj(reader, out, 1 << 20)
-            self.store.put(new_key, copy)
-        finally:
-            copy.unlink(missing_ok=True)
-        return True
 
     def _stored(
         self,

@@ -34,3 +34,15 @@ def test_keys_cannot_leave_the_root(tmp_path: Path, key: str) -> None:
 def test_unknown_storage_scheme_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="STORAGE_URL"):
         from_url("ftp://host/x")
+
+
+def test_copy_stores_the_same_bytes_under_a_new_key(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    source = tmp_path / "list.jsonl"
+    source.write_bytes(b'["http://x.test/a.jpg", "", {}]\n')
+    store.put("j1/input.jsonl", source)
+    assert store.copy("j1/input.jsonl", "j2/input.jsonl")
+    copied = store.local_path("j2/input.jsonl")
+    assert copied is not None and copied.read_bytes() == b'["http://x.test/a.jpg", "", {}]\n'
+    assert store.exists("j1/input.jsonl")  # the original stays
+    assert not store.copy("j9/input.jsonl", "j3/input.jsonl") and not store.exists("j3/input.jsonl")

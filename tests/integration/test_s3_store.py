@@ -49,6 +49,23 @@ def test_put_moves_the_archive_up_and_reads_single_members_by_range(
     assert moto_s3.object_keys() == [] and not store.exists("job1/1/a.zip")
 
 
+def test_copy_is_made_within_the_bucket(
+    moto_s3: MotoS3, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    store = store_of(moto_s3)
+    listed = tmp_path / "input.jsonl"
+    listed.write_bytes(b'["http://x.test/a.jpg", "", {}]\n' * 100)
+    store.put("j1/input.jsonl", listed)
+    assert store.copy("j1/input.jsonl", "j2/input.jsonl")
+    assert moto_s3.object_keys() == ["archives/j1/input.jsonl", "archives/j2/input.jsonl"]
+    reader = store.open("j2/input.jsonl")
+    assert reader is not None
+    with reader:
+        assert reader.read() == b'["http://x.test/a.jpg", "", {}]\n' * 100
+    assert not store.copy("j9/input.jsonl", "j3/input.jsonl")
+    assert not store.exists("j3/input.jsonl")
+
+
 def test_large_archives_go_up_in_parts(
     moto_s3: MotoS3, aws_env: dict[str, str], tmp_path: Path
 ) -> None:

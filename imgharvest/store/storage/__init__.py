@@ -21,6 +21,10 @@ class Store(Protocol):
     def exists(self, key: str) -> bool:
         """Whether ``key`` is stored."""
 
+    def copy(self, key: str, new_key: str) -> bool:
+        """Store what ``key`` holds under ``new_key`` too, within the store; False (and nothing
+        stored) when there is no ``key``."""
+
     def delete(self, key: str) -> None:
         """Remove ``key`` (missing is fine)."""
 

@@ -36,6 +36,18 @@ class LocalStore:
         """Whether the file for ``key`` exists."""
         return self._path(key).is_file()
 
+    def copy(self, key: str, new_key: str) -> bool:
+        """Copy the file for ``key`` to ``new_key`` (whole or not at all); False if missing."""
+        source = self.local_path(key)
+        if source is None:
+            return False
+        dest = self._path(new_key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        shutil.copyfile(source, tmp)
+        tmp.replace(dest)
+        return True
+
     def delete(self, key: str) -> None:
         """Remove the file and the folders that it leaves empty."""
         path = self._path(key)

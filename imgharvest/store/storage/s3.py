@@ -94,6 +94,15 @@ class S3Store:
             raise
         return int(head["ContentLength"])
 
+    def copy(self, key: str, new_key: str) -> bool:
+        """A server-side copy of the object (no bytes through this process); False if missing."""
+        if self._size(key) is None:
+            return False
+        source = {"Bucket": self.bucket, "Key": self._key(key)}
+        with _reachable(f"copying {key}"):
+            self.client.copy(source, self.bucket, self._key(new_key))
+        return True
+
     def delete(self, key: str) -> None:
         """Delete the object (missing is fine)."""
         with _reachable(f"deleting {key}"):
