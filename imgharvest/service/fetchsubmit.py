@@ -74,7 +74,7 @@ class FetchSubmissions(Submissions):
     ) -> JobView:
         """Read, store and queue the list at ``upload`` (``InputError`` on ``file`` if bad);
         with ``idem``, the job made earlier with the same key and request, if there is one."""
-        if idem is not None and (known := self.by_idempotency(idem)) is not None:
+        if (known := self.by_idempotency(idem)) is not None:
             return known
         bounds = ListBounds(items=self.settings.max_list_items)
         lines = upload.with_name(upload.name + ".jsonl")
@@ -88,8 +88,7 @@ class FetchSubmissions(Submissions):
             return self._stored(job_id, req, spans, client, idem)
         except IntegrityError:
             self.store.delete(input_key(job_id))
-            known = self.by_idempotency(idem) if idem is not None else None
-            if known is None:
+            if (known := self.by_idempotency(idem)) is None:
                 raise
             return known  # the same key won a race a moment ago
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, delete, exists, insert, or_, select, update
 from imgharvest.service import links
 from imgharvest.service.jobdata import ACTIVE, FAILED, RUNNING, SCHEDULED, JobData, table
 from imgharvest.service.lifecycle import Outcome
+from imgharvest.service.reasons import count_of
 from imgharvest.store.models import Job, JobEvent, JobHash, JobImage, JobPart
 from imgharvest.store.retry import retrying
 
@@ -257,9 +258,6 @@ _DEFAULTS: dict[str, Any] = {"width": 0, "height": 0, "bytes": 0, "rank": 0, "pa
 
 def shard_event(claim: PartClaim, at: datetime, tried: int, kept: int) -> dict[str, Any]:
     """The job event of a finished shard (one a shard: the job's log shows the newest)."""
-    images = "image" if kept == 1 else "images"
-    urls = "URL" if tried == 1 else "URLs"
-    message = (
-        f"shard {claim.number + 1} of {claim.shards} done: {kept} {images} kept of {tried} {urls}"
-    )
+    counts = f"{count_of(kept, 'image')} kept of {count_of(tried, 'URL')}"
+    message = f"shard {claim.number + 1} of {claim.shards} done: {counts}"
     return {"job_id": claim.job_id, "at": at, "level": "info", "message": message}

@@ -71,7 +71,7 @@ class Submissions(JobViews):
         client: str | None,
         idem: Idempotency | None = None,
     ) -> JobView:
-        if idem is not None and (known := self.by_idempotency(idem)) is not None:
+        if (known := self.by_idempotency(idem)) is not None:
             return known
         now = self.clock.now()
         values: dict[str, Any] = dict(
@@ -94,8 +94,7 @@ class Submissions(JobViews):
                 conn.execute(insert(table(Job)), values)
                 conn.execute(insert(table(JobEvent)), event)
         except IntegrityError:
-            known = self.by_idempotency(idem) if idem is not None else None
-            if known is None:
+            if (known := self.by_idempotency(idem)) is None:
                 raise
             return known  # the same key won a race a moment ago
         log.info("%s", message, extra={"job_id": job.id})
@@ -103,8 +102,11 @@ class Submissions(JobViews):
             self.dispatcher.run_job(job.id, req.run_at)
         return view
 
-    def by_idempotency(self, idem: Idempotency) -> JobView | None:
-        """The job created earlier with this key; ``InputError`` if its request differed."""
+    def by_idempotency(self, idem: Idempotency | None) -> JobView | None:
+        """The job created earlier with this key (None without a key, or if there is none);
+        ``InputError`` if its request differed."""
+        if idem is None:
+            return None
         with self.sessions() as session:
             job = session.scalars(select(Job).where(Job.idempotency_key == idem.key)).first()
         if job is None:
