@@ -82,8 +82,10 @@ class JobView:
 
     @property
     def progress(self) -> float:
-        """Share of the wanted images kept so far, 0.0 to 1.0."""
-        return min(1.0, self.kept / self.wanted) if self.wanted else 0.0
+        """Share done, 0.0 to 1.0: of a URL list, the URLs tried (most lists hold URLs that
+        give no image, so a finished list is 1.0); of any other job, the wanted images kept."""
+        done = self.tried if self.kind == "fetch" else self.kept
+        return min(1.0, done / self.wanted) if self.wanted else 0.0
 
     @property
     def active(self) -> bool:

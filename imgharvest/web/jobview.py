@@ -110,14 +110,6 @@ def tile(view: JobView, position: int, row: dict[str, str | int]) -> dict[str, A
     }  # fmt: skip
 
 
-def share_done(view: JobView) -> float:
-    """What the progress bar shows: the share of a URL list tried (most lists hold URLs that
-    give no image, so a finished list is 100 %), or of the images wanted kept."""
-    if view.kind == "fetch":
-        return min(1.0, view.tried / view.wanted) if view.wanted else 0.0
-    return view.progress
-
-
 def window(page: int) -> tuple[int, int]:
     """The image rows gallery page ``page`` shows: from, how many."""
     return (max(1, page) - 1) * GALLERY_PAGE, GALLERY_PAGE
@@ -186,7 +178,7 @@ def context(view: JobView, page: int = 1) -> dict[str, Any]:
         "status": view.status, "status_label": STATUS_LABEL.get(view.status, view.status),
         "status_class": STATUS_CLASS.get(view.status, "secondary"), "active": view.active,
         "title": title_of(view), "wanted": view.wanted, "tried": view.tried, "kept": view.kept,
-        "percent": round(share_done(view) * 100), "rejected": rejected_rows(view.rejected),
+        "percent": round(view.progress * 100), "rejected": rejected_rows(view.rejected),
         "pages_total": view.pages_total, "pages_done": view.pages_done,
         "pages_given": pages_given_text(view),
         "run_at": iso(view.run_at), "run_at_text": time_text(view.run_at, zone),
