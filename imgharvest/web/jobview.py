@@ -110,6 +110,13 @@ def tile(view: JobView, position: int, row: dict[str, str | int]) -> dict[str, A
     }  # fmt: skip
 
 
+def progress_bar(view: JobView) -> dict[str, Any]:
+    """What the bar counts (as ``JobView.progress`` does): URLs tried, or images kept."""
+    if view.kind == "fetch":
+        return {"bar_done": view.tried, "bar_label": "URLs tried"}
+    return {"bar_done": view.kept, "bar_label": "images kept"}
+
+
 def window(page: int) -> tuple[int, int]:
     """The image rows gallery page ``page`` shows: from, how many."""
     return (max(1, page) - 1) * GALLERY_PAGE, GALLERY_PAGE
@@ -178,7 +185,8 @@ def context(view: JobView, page: int = 1) -> dict[str, Any]:
         "status": view.status, "status_label": STATUS_LABEL.get(view.status, view.status),
         "status_class": STATUS_CLASS.get(view.status, "secondary"), "active": view.active,
         "title": title_of(view), "wanted": view.wanted, "tried": view.tried, "kept": view.kept,
-        "percent": round(view.progress * 100), "rejected": rejected_rows(view.rejected),
+        "percent": round(view.progress * 100), **progress_bar(view),
+        "rejected": rejected_rows(view.rejected),
         "pages_total": view.pages_total, "pages_done": view.pages_done,
         "pages_given": pages_given_text(view),
         "run_at": iso(view.run_at), "run_at_text": time_text(view.run_at, zone),
